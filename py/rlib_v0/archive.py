@@ -1,0 +1,255 @@
+"""Reading and writing `ar` archives (GNU/System V variant, as rlibs use).
+
+We write archives ourselves instead of calling `ar`: GNU ar with the LLVM bfd
+plugin installed silently drops most symbol-index entries for rustc objects,
+and the index is what a one-pass linker looks at.  Output is deterministic:
+zero dates/uids/gids and a fixed mode, so the same members give the same bytes.
+
+The reader is lazy: `scan` reads only the 60-byte member headers plus the
+long-name table, so the link planner can find a marker member without reading
+object files.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable
+
+from .errors import UserError
+
+MAGIC = b"!<arch>\n"
+THIN_MAGIC = b"!<thin>\n"
+_HEADER = struct.Struct("16s12s6s6s8s10s2s")
+_FMAG = b"`\n"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One regular member of an archive (not the symbol index or name table)."""
+
+    name: str  # member file name, long names resolved
+    header_offset: int  # offset of the 60-byte header; the symbol index points here
+    data_offset: int  # offset of the member's data
+    size: int  # size of the data in bytes
+
+
+@dataclass
+class Archive:
+    """The table of contents of an archive file."""
+
+    path: str  # the file it was read from
+    members: list[Member]  # regular members, in file order
+    has_symbol_index: bool  # a `/` or `/SYM64/` member is present
+    symbol_index_offset: int  # data offset of that member (-1 if none)
+    symbol_index_size: int  # its size in bytes
+    symbol_index_64: bool  # `/SYM64/` (64-bit offsets) rather than `/`
+    long_names: bytes = b""  # the `//` table: every member name over 15 bytes
+    complete: bool = True  # False when `scan` stopped early (`limit`)
+
+    def member(self, name: str) -> Member | None:
+        for m in self.members:
+            if m.name == name:
+                return m
+        return None
+
+    def read(self, member: Member, f: BinaryIO | None = None) -> bytes:
+        if f is None:
+            with open(self.path, "rb") as fh:
+                return self.read(member, fh)
+        f.seek(member.data_offset)
+        data = f.read(member.size)
+        if len(data) != member.size:
+            raise UserError(f"{self.path}: member {member.name} is truncated")
+        return data
+
+    def read_symbol_index(self, f: BinaryIO | None = None) -> list[tuple[str, int]]:
+        """Pairs (symbol, header offset of the member that defines it)."""
+        if not self.has_symbol_index:
+            return []
+        if f is None:
+            with open(self.path, "rb") as fh:
+                return self.read_symbol_index(fh)
+        f.seek(self.symbol_index_offset)
+        return parse_symbol_index(f.read(self.symbol_index_size), self.symbol_index_64, self.path)
+
+    def symbols_by_member(self, f: BinaryIO | None = None) -> dict[str, list[str]]:
+        """Member name -> the symbols the index says it defines."""
+        by_offset = {m.header_offset: m.name for m in self.members}
+        out: dict[str, list[str]] = {}
+        for sym, off in self.read_symbol_index(f):
+            name = by_offset.get(off)
+            if name is not None:
+                out.setdefault(name, []).append(sym)
+        return out
+
+
+def parse_symbol_index(data: bytes, is64: bool, path: str) -> list[tuple[str, int]]:
+    width = 8 if is64 else 4
+    fmt = ">Q" if is64 else ">I"
+    if len(data) < width:
+        raise UserError(f"{path}: symbol index is truncated")
+    (count,) = struct.unpack_from(fmt, data, 0)
+    names_start = width + count * width
+    if names_start > len(data):
+        raise UserError(f"{path}: symbol index is truncated")
+    offsets = struct.unpack_from(f">{count}{'Q' if is64 else 'I'}", data, width)
+    names = data[names_start:].split(b"\0")
+    if len(names) < count:
+        raise UserError(f"{path}: symbol index names are truncated")
+    return [(names[i].decode("utf-8", "replace"), offsets[i]) for i in range(count)]
+
+
+def _field_int(raw: bytes, path: str, what: str) -> int:
+    text = raw.strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise UserError(f"{path}: not a valid ar archive (bad {what} field)") from None
+
+
+def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Archive:
+    """Read the table of contents of `path` (headers only).
+
+    With `limit`, stop after that many regular members: the marker is first,
+    so the link planner reads three headers per archive, not all of them.
+    """
+    if f is None:
+        try:
+            with open(path, "rb") as fh:
+                return scan(path, fh, limit)
+        except IsADirectoryError:
+            raise UserError(f"{path}: is a directory, not an archive") from None
+        except FileNotFoundError:
+            raise UserError(f"{path}: no such file") from None
+        except PermissionError:
+            raise UserError(f"{path}: cannot read (permission denied)") from None
+        except OSError as e:
+            raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    magic = f.read(8)
+    if magic == THIN_MAGIC:
+        raise UserError(f"{path}: thin archives are not supported; build a regular archive")
+    if magic != MAGIC:
+        raise UserError(f"{path}: not an ar archive (bad magic)")
+    file_size = os.fstat(f.fileno()).st_size
+    members: list[Member] = []
+    long_names = b""
+    sym_off, sym_size, sym64, has_sym = -1, 0, False, False
+    pos = 8
+    complete = True
+    while pos < file_size:
+        if limit is not None and len(members) >= limit:
+            complete = False
+            break
+        f.seek(pos)
+        raw = f.read(60)
+        if len(raw) == 0:
+            break
+        if len(raw) < 60:
+            if raw.strip(b"\n") == b"":
+                break
+            raise UserError(f"{path}: truncated archive member header at offset {pos}")
+        name_raw, _mtime, _uid, _gid, _mode, size_raw, fmag = _HEADER.unpack(raw)
+        if fmag != _FMAG:
+            raise UserError(f"{path}: corrupt archive member header at offset {pos}")
+        size = _field_int(size_raw, path, "size")
+        data_off = pos + 60
+        if data_off + size > file_size:
+            raise UserError(f"{path}: archive member at offset {pos} is truncated")
+        name = name_raw.rstrip(b" ")
+        if name in (b"/", b"/SYM64/", b"__.SYMDEF", b"__.SYMDEF SORTED"):
+            if name == b"/" or name == b"/SYM64/":
+                has_sym, sym_off, sym_size, sym64 = True, data_off, size, name == b"/SYM64/"
+            else:
+                raise UserError(f"{path}: BSD-format archives are not supported on ELF targets")
+        elif name == b"//":
+            long_names = f.read(size)
+        else:
+            members.append(Member(_member_name(name, long_names, f, data_off, path), pos, data_off, size))
+            if name.startswith(b"#1/"):
+                # BSD long name: the name is stored at the start of the data.
+                n = _field_int(name[3:], path, "name length")
+                m = members[-1]
+                members[-1] = Member(m.name, pos, data_off + n, size - n)
+        pos = data_off + size + (size & 1)
+    return Archive(path, members, has_sym, sym_off, sym_size, sym64, long_names, complete)
+
+
+def _member_name(name: bytes, long_names: bytes, f: BinaryIO, data_off: int, path: str) -> str:
+    if name.startswith(b"/") and name[1:].isdigit():
+        off = int(name[1:])
+        end = long_names.find(b"/\n", off)
+        if off >= len(long_names) or end < 0:
+            raise UserError(f"{path}: corrupt long member name table")
+        return long_names[off:end].decode("utf-8", "replace")
+    if name.startswith(b"#1/"):
+        n = _field_int(name[3:], path, "name length")
+        f.seek(data_off)
+        return f.read(n).rstrip(b"\0").decode("utf-8", "replace")
+    return name.rstrip(b"/").decode("utf-8", "replace")
+
+
+def _header(name: bytes, size: int) -> bytes:
+    # Deterministic: mtime 0, uid/gid 0, mode 644, as `ar D` would write.
+    return b"%-16s%-12s%-6s%-6s%-8s%-10s`\n" % (name, b"0", b"0", b"0", b"644", str(size).encode())
+
+
+def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int]]) -> bytes:
+    """The bytes of a GNU archive.
+
+    `symbols` pairs a symbol name with the index (in `members`) of the member
+    that defines it; the index is written in that order.
+    """
+    members = list(members)
+    symbols = list(symbols)
+    long_table = bytearray()
+    encoded_names: list[bytes] = []
+    for name, _ in members:
+        raw = name.encode()
+        if len(raw) <= 15 and b"/" not in raw:
+            encoded_names.append(raw + b"/")
+        else:
+            encoded_names.append(b"/%d" % len(long_table))
+            long_table += raw + b"/\n"
+    if len(long_table) & 1:
+        long_table += b"\n"
+
+    sym_names = b"".join(s.encode() + b"\0" for s, _ in symbols)
+    # Pick 32- or 64-bit offsets by the archive size, as GNU ar does.
+    def index_size(width: int) -> int:
+        n = width + width * len(symbols) + len(sym_names)
+        return n + (n & 1)
+
+    body_size = sum(60 + len(d) + (len(d) & 1) for _, d in members)
+    names_size = (60 + len(long_table)) if long_table else 0
+    use64 = 8 + 60 + index_size(4) + names_size + body_size >= 2**32
+    width = 8 if use64 else 4
+    sym_size = index_size(width) if symbols else 0
+    first = 8 + (60 + sym_size if symbols else 0) + names_size
+
+    offsets: list[int] = []
+    pos = first
+    for _, data in members:
+        offsets.append(pos)
+        pos += 60 + len(data) + (len(data) & 1)
+
+    out = bytearray(MAGIC)
+    if symbols:
+        fmt = ">Q" if use64 else ">I"
+        index = bytearray(struct.pack(fmt, len(symbols)))
+        for _, idx in symbols:
+            index += struct.pack(fmt, offsets[idx])
+        index += sym_names
+        if len(index) & 1:
+            index += b"\0"
+        out += _header(b"/SYM64/" if use64 else b"/", len(index)) + index
+    if long_table:
+        out += _header(b"//", len(long_table)) + long_table
+    for enc, (_, data) in zip(encoded_names, members):
+        out += _header(enc, len(data)) + data
+        if len(data) & 1:
+            out += b"\n"
+    return bytes(out)

@@ -1,0 +1,109 @@
+"""`rlib-v0 std-bundle`: the standard library as one archive for the system linker.
+
+What `-C emit-std-bundle=yes` would do: an empty crate built as a staticlib
+(so rustc bundles std, its dependencies and the allocator shim), then made
+to coexist with v0 rlibs:
+- the allocator shim's definitions become weak, so a crate that declares
+  `#[global_allocator]` (and therefore defines `__rust_alloc` & co. itself)
+  wins, and programs without one still get the default;
+- for `--no-std`, the bundle's default `#[panic_handler]` is weak for the
+  same reason;
+- `rustc --print native-static-libs` is recorded in the marker, so `link`
+  appends the system libraries std needs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import elf, stamp, toolchain
+from .errors import UserError
+from .fsutil import write_atomic
+from .identity import KIND_STD_BUNDLE, Identity, crate_id
+
+STD_SOURCE = "// rlib-v0 standard-library bundle: intentionally empty.\n"
+NO_STD_SOURCE = """\
+// rlib-v0 core bundle. The panic handler is made weak after compilation so a
+// crate that declares its own #[panic_handler] overrides it.
+#![no_std]
+extern "C" {
+    fn abort() -> !;
+}
+#[panic_handler]
+fn rlib_v0_default_panic(_info: &core::panic::PanicInfo) -> ! {
+    unsafe { abort() }
+}
+"""
+
+
+def _weaken_members(members: list[tuple[str, bytes]], positions: set[int], where: str) -> list[str]:
+    weakened: list[str] = []
+    for p in sorted(positions):
+        name, data = members[p]
+        new, names = elf.weaken_definitions(data, f"{where}({name})")
+        members[p] = (name, new)
+        weakened += names
+    return weakened
+
+
+def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None) -> int:
+    if panic not in ("unwind", "abort"):
+        raise UserError(f"--panic must be unwind or abort, not {panic!r}")
+    if no_std and panic != "abort":
+        raise UserError("a --no-std bundle needs --panic abort (core has no unwinder)")
+    exe = toolchain.find_rustc(rustc)
+    info = toolchain.rustc_info(exe)
+    out_dir = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(out_dir):
+        raise UserError(f"{output}: output directory {out_dir} does not exist")
+    tmp = tempfile.mkdtemp(prefix=".rlib-v0-bundle-")
+    try:
+        src = os.path.join(tmp, "std_bundle.rs")
+        with open(src, "w") as f:
+            f.write(NO_STD_SOURCE if no_std else STD_SOURCE)
+        lib = os.path.join(tmp, "libstd_bundle.a")
+        libs_file = os.path.join(tmp, "native-static-libs.txt")
+        cmd = [exe, "--crate-type=staticlib", "--crate-name=std_bundle", "--edition=2021", f"-Cpanic={panic}", "-Cmetadata=rlib_v0_std_bundle", f"--remap-path-prefix={tmp}=.", f"--print=native-static-libs={libs_file}", "-o", lib, src]
+        if target:
+            cmd += ["--target", target]
+        cmd += extra
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise UserError("rustc failed to build the std bundle: " + proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}")
+        native = open(libs_file).read().split() if os.path.exists(libs_file) else []
+        members, index = stamp.load_members(lib)
+        # The allocator shim is the member that defines __rust_alloc; for
+        # no_std, the bundle crate's own member holds the panic handler.
+        weak = {p for s, p in index if s == "__rust_alloc" or (s.startswith("_R") and s.endswith("12___rust_alloc"))}
+        if no_std:
+            weak |= {i for i, (n, _) in enumerate(members) if ".std_bundle." in n}
+        _weaken_members(members, weak, output)
+        tgt = target or info.host
+        crate = "core" if no_std else "std"
+        ident = Identity(
+            kind=KIND_STD_BUNDLE,
+            crate=crate,
+            metadata=f"bundle-{panic}",
+            crate_id=crate_id(crate, f"bundle-{panic}", tgt),
+            rustc_version=info.version_text,
+            rustc_release=info.release,
+            rustc_commit=info.commit,
+            target=tgt,
+            panic=panic,
+            codegen={k: v for k, v in _codegen(extra).items()},
+            native_libs=native,
+            no_std=no_std,
+        )
+        write_atomic(output, stamp.build_v0(members, index, ident, output))
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _codegen(extra: list[str]) -> dict[str, str]:
+    from .rustc_args import parse
+
+    return parse(extra).identity_codegen()

@@ -1,0 +1,224 @@
+"""ELF object helpers: symbol tables, the marker object, weakening definitions.
+
+Symbol tables are read with pyelftools (imported lazily: the link planner
+never needs it).  The marker object and the weakening patch are small enough
+to do with `struct`, which keeps them exact and fast.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+
+from .errors import UserError
+
+ELF_MAGIC = b"\x7fELF"
+MARKER_SECTION = ".rlib_v0"
+
+STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
+SHN_UNDEF = 0
+SHF_EXCLUDE = 0x80000000
+SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB = 1, 2, 3
+
+# e_machine values of the targets rustc supports on ELF, keyed by the first
+# component of the target triple.
+MACHINES = {
+    "x86_64": 62,
+    "i386": 3,
+    "i586": 3,
+    "i686": 3,
+    "aarch64": 183,
+    "arm": 40,
+    "armv7": 40,
+    "thumbv7em": 40,
+    "riscv64gc": 243,
+    "riscv64": 243,
+    "riscv32imac": 243,
+    "powerpc64le": 21,
+    "powerpc64": 21,
+    "s390x": 22,
+    "loongarch64": 258,
+}
+
+
+def machine_for_target(target: str) -> int | None:
+    return MACHINES.get(target.split("-", 1)[0])
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str  # symbol name as in the string table
+    bind: int  # STB_* value
+    defined: bool  # st_shndx != SHN_UNDEF
+    section: str  # name of the defining section, "" when undefined or special
+
+
+@dataclass(frozen=True)
+class ElfHeader:
+    is64: bool  # ELFCLASS64
+    little: bool  # ELFDATA2LSB
+    machine: int  # e_machine
+    osabi: int  # e_ident[EI_OSABI]
+    flags: int  # e_flags (ABI flags, e.g. float ABI on ARM)
+
+
+def is_elf(data: bytes) -> bool:
+    return data[:4] == ELF_MAGIC
+
+
+def header(data: bytes) -> ElfHeader:
+    if len(data) < 52 or not is_elf(data):
+        raise ValueError("not an ELF object")
+    is64 = data[4] == 2
+    little = data[5] == 1
+    e = "<" if little else ">"
+    machine = struct.unpack_from(e + "H", data, 18)[0]
+    flags = struct.unpack_from(e + "I", data, 48 if is64 else 36)[0]
+    return ElfHeader(is64, little, machine, data[7], flags)
+
+
+def symbols(data: bytes, where: str) -> list[Symbol]:
+    """Every symbol of an ELF relocatable object (global, weak and local)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        out: list[Symbol] = []
+        names = [s.name for s in elf.iter_sections()]
+        for sec in elf.iter_sections():
+            if sec["sh_type"] != "SHT_SYMTAB":
+                continue
+            for sym in sec.iter_symbols():
+                bind = sym["st_info"]["bind"]
+                shndx = sym["st_shndx"]
+                defined = shndx != "SHN_UNDEF"
+                section = names[shndx] if isinstance(shndx, int) and shndx < len(names) else ""
+                out.append(Symbol(sym.name, _BIND.get(bind, -1), defined, section))
+        return out
+    except (ELFError, struct.error, ValueError, IndexError) as e:
+        raise UserError(f"{where}: malformed ELF object ({e})") from None
+
+
+_BIND = {"STB_LOCAL": STB_LOCAL, "STB_GLOBAL": STB_GLOBAL, "STB_WEAK": STB_WEAK, "STB_LOOS": STB_GNU_UNIQUE, "STB_GNU_UNIQUE": STB_GNU_UNIQUE}
+
+
+def global_definitions(syms: list[Symbol]) -> list[str]:
+    """Names an object defines for other objects (what the archive index lists)."""
+    return [s.name for s in syms if s.defined and s.name and s.bind in (STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE)]
+
+
+def _sections(data: bytes) -> tuple[str, list[tuple[str, int, int, int, int]]]:
+    """(endian, [(name, type, offset, size, sh_offset_of_entry)]) from section headers."""
+    h = header(data)
+    e = "<" if h.little else ">"
+    if h.is64:
+        shoff = struct.unpack_from(e + "Q", data, 40)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
+        shfmt = e + "IIQQQQIIQQ"
+    else:
+        shoff = struct.unpack_from(e + "I", data, 32)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
+        shfmt = e + "IIIIIIIIII"
+    raw = []
+    for i in range(shnum):
+        ent = struct.unpack_from(shfmt, data, shoff + i * shentsize)
+        raw.append((ent[0], ent[1], ent[4], ent[5], shoff + i * shentsize, ent[6], ent[9]))
+    strtab_off, strtab_size = raw[shstrndx][2], raw[shstrndx][3]
+    strtab = data[strtab_off : strtab_off + strtab_size]
+    out = []
+    for name_off, typ, off, size, ent_off, link, entsize in raw:
+        end = strtab.find(b"\0", name_off)
+        out.append((strtab[name_off:end].decode("latin-1"), typ, off, size, ent_off, link, entsize))
+    return e, out
+
+
+def section_data(data: bytes, name: str) -> bytes | None:
+    try:
+        _, secs = _sections(data)
+    except (ValueError, struct.error, IndexError):
+        return None
+    for sname, _typ, off, size, *_ in secs:
+        if sname == name:
+            return data[off : off + size]
+    return None
+
+
+def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
+    """Turn every GLOBAL *defined* symbol into WEAK; undefined ones stay strong.
+
+    Weakening undefined references too (what `objcopy --weaken` does) makes
+    them resolve to 0 when nothing pulls their definition in, and the binary
+    crashes; so only definitions change.
+    """
+    try:
+        h = header(data)
+        e, secs = _sections(data)
+    except (ValueError, struct.error, IndexError):
+        raise UserError(f"{where}: malformed ELF object") from None
+    out = bytearray(data)
+    changed: list[str] = []
+    for _name, typ, off, size, _ent, link, entsize in secs:
+        if typ != SHT_SYMTAB or entsize == 0:
+            continue
+        str_off = secs[link][2]
+        for i in range(1, size // entsize):
+            ent = off + i * entsize
+            if h.is64:
+                st_name, st_info, _other, st_shndx = struct.unpack_from(e + "IBBH", data, ent)
+                info_at = ent + 4
+            else:
+                st_name = struct.unpack_from(e + "I", data, ent)[0]
+                st_info, _other, st_shndx = struct.unpack_from(e + "BBH", data, ent + 12)
+                info_at = ent + 12
+            if st_info >> 4 == STB_GLOBAL and st_shndx != SHN_UNDEF:
+                out[info_at] = (STB_WEAK << 4) | (st_info & 0xF)
+                end = data.find(b"\0", str_off + st_name)
+                changed.append(data[str_off + st_name : end].decode("utf-8", "replace"))
+    return bytes(out), changed
+
+
+def marker_object(template: ElfHeader, payload: bytes) -> bytes:
+    """A minimal relocatable object whose `.rlib_v0` section holds `payload`.
+
+    The marker must be an object file of the target, not plain text: with
+    `--whole-archive` ld.bfd rejects a non-object member ("not an object") and
+    gold fails to claim it.  SHF_EXCLUDE keeps it out of linked images.
+    """
+    e = "<" if template.little else ">"
+    shstr = b"\0" + MARKER_SECTION.encode() + b"\0.symtab\0.strtab\0.shstrtab\0"
+    n_sec, n_sym, n_str, n_shstr = 1, 1 + len(MARKER_SECTION) + 1, 1 + len(MARKER_SECTION) + 1 + 8, 1 + len(MARKER_SECTION) + 1 + 8 + 8
+    if template.is64:
+        ehsize, shentsize, symsize, align = 64, 64, 24, 8
+    else:
+        ehsize, shentsize, symsize, align = 52, 40, 16, 4
+
+    def pad(n: int) -> int:
+        return (n + align - 1) // align * align
+
+    off_payload = ehsize
+    off_symtab = pad(off_payload + len(payload))
+    off_strtab = off_symtab + symsize
+    off_shstr = off_strtab + 1
+    off_sh = pad(off_shstr + len(shstr))
+    ident = ELF_MAGIC + bytes([2 if template.is64 else 1, 1 if template.little else 2, 1, template.osabi]) + bytes(8)
+    if template.is64:
+        ehdr = ident + struct.pack(e + "HHIQQQIHHHHHH", 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 5, 4)
+        sh = lambda *a: struct.pack(e + "IIQQQQIIQQ", *a)  # noqa: E731
+    else:
+        ehdr = ident + struct.pack(e + "HHIIIIIHHHHHH", 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 5, 4)
+        sh = lambda *a: struct.pack(e + "IIIIIIIIII", *a)  # noqa: E731
+    body = bytearray(ehdr)
+    body += payload
+    body += bytes(off_symtab - len(body))
+    body += bytes(symsize)  # the null symbol
+    body += b"\0"  # .strtab
+    body += shstr
+    body += bytes(off_sh - len(body))
+    body += sh(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    body += sh(n_sec, SHT_PROGBITS, SHF_EXCLUDE, 0, off_payload, len(payload), 0, 0, 1, 0)
+    body += sh(n_sym, SHT_SYMTAB, 0, 0, off_symtab, symsize, 3, 1, align, symsize)
+    body += sh(n_str, SHT_STRTAB, 0, 0, off_strtab, 1, 0, 0, 1, 0)
+    body += sh(n_shstr, SHT_STRTAB, 0, 0, off_shstr, len(shstr), 0, 0, 1, 0)
+    return bytes(body)

@@ -1,0 +1,121 @@
+"""A crate's identity: what the `_rlib_v00` marker member records.
+
+The marker is the contract between `rlib-v0 rustc`/`std-bundle` (writers) and
+`rlib-v0 link`/`verify` (readers).  It is JSON inside the `.rlib_v0` section
+of a tiny ELF object named `_rlib_v00.o`, placed first in the archive so a
+reader finds it after a few header reads.
+
+Two archives are *the same crate* when their `crate_id` matches (name +
+`-C metadata` + target); they are *built in a compatible manner* when
+`compat_key` matches (same rustc, target and panic strategy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from . import archive
+from .errors import UserError
+
+MARKER_MEMBER = "_rlib_v00.o"
+MARKER_PREFIX = "_rlib_v00"
+SCHEMA = 1
+
+KIND_RLIB = "rlib"
+KIND_STD_BUNDLE = "std-bundle"
+
+
+@dataclass(frozen=True)
+class Dep:
+    name: str  # the name the crate uses for it (`--extern NAME=...`)
+    crate: str  # the dependency's own crate name
+    crate_id: str  # the dependency's `Identity.crate_id`
+
+
+@dataclass
+class Identity:
+    kind: str  # KIND_RLIB or KIND_STD_BUNDLE
+    crate: str  # crate name (`std`/`core` for a bundle)
+    metadata: str  # the `-C metadata` values, comma-joined ("" if none)
+    crate_id: str  # stable id of this crate: hash of name, metadata, target
+    rustc_version: str  # full `rustc -vV` output
+    rustc_release: str  # e.g. "1.95.0"
+    rustc_commit: str  # commit-hash line of `rustc -vV`
+    target: str  # target triple
+    panic: str  # "unwind" or "abort"
+    codegen: dict[str, str] = field(default_factory=dict)  # other `-C` options that shape the code
+    deps: list[Dep] = field(default_factory=list)  # direct Rust dependencies (linkable ones)
+    content_hash: str = ""  # sha256 of every other member (name + bytes)
+    native_libs: list[str] = field(default_factory=list)  # linker args the crate/bundle needs (bundles: std's)
+    defines_allocator: bool = False  # the crate declares `#[global_allocator]`
+    no_std: bool = False  # bundles: core only
+
+    @property
+    def compat_key(self) -> tuple[str, str, str]:
+        return (self.rustc_commit or self.rustc_version, self.target, self.panic)
+
+    @property
+    def display(self) -> str:
+        ver = self.metadata or "no metadata"
+        return f"{self.crate} ({ver})" if self.kind == KIND_RLIB else f"std bundle ({self.crate}, panic={self.panic})"
+
+    def to_json(self) -> bytes:
+        d = asdict(self)
+        d["schema"] = SCHEMA
+        return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, where: str) -> Identity:
+        try:
+            d = json.loads(raw)
+            if d.pop("schema", None) != SCHEMA:
+                raise ValueError("unknown marker schema")
+            d["deps"] = [Dep(**x) for x in d.get("deps", [])]
+            return cls(**d)
+        except (ValueError, TypeError, KeyError) as e:
+            raise UserError(f"{where}: unreadable _rlib_v00 marker ({e})") from None
+
+
+def crate_id(crate: str, metadata: str, target: str) -> str:
+    return hashlib.sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
+
+
+def content_hash(members: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for name, data in members:
+        if name.startswith(MARKER_PREFIX):
+            continue
+        h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def read_marker(path: str, first_only: bool = False) -> tuple[Identity | None, archive.Archive]:
+    """The identity stored in `path`, or None if it has no marker.
+
+    Reads only the archive headers and the marker member; with `first_only`,
+    only the first member's header (our writer always puts the marker first).
+    """
+    from . import elf
+
+    try:
+        with open(path, "rb") as f:
+            toc = archive.scan(path, f, 1 if first_only else None)
+            for m in toc.members:
+                if m.name.startswith(MARKER_PREFIX):
+                    data = toc.read(m, f)
+                    payload = elf.section_data(data, elf.MARKER_SECTION) if elf.is_elf(data) else data
+                    if payload is None:
+                        raise UserError(f"{path}: _rlib_v00 marker has no {elf.MARKER_SECTION} section")
+                    return Identity.from_json(payload, path), toc
+            return None, toc
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not an archive") from None
+    except PermissionError:
+        raise UserError(f"{path}: cannot read (permission denied)") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None

@@ -1,0 +1,53 @@
+"""Argument handling of `rlib-v0 link` without typer (start-up cost matters).
+
+The options are few and fixed: `--debug`, `--whole-archive CRATE` (repeatable),
+`--reproduce DIR`, then `--` and the linker command.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import UserError
+
+USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND..."
+
+
+def parse_link_options(argv: list[str]) -> tuple[bool, list[str], str | None, list[str]]:
+    debug, whole, reproduce = False, [], None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return debug, whole, reproduce, argv[i + 1 :]
+        if a == "--debug":
+            debug = True
+        elif a in ("--whole-archive", "--reproduce"):
+            if i + 1 >= len(argv):
+                raise UserError(f"{a} needs a value; {USAGE}")
+            if a == "--whole-archive":
+                whole.append(argv[i + 1])
+            else:
+                reproduce = argv[i + 1]
+            i += 1
+        elif a.startswith("--whole-archive="):
+            whole.append(a.split("=", 1)[1])
+        elif a.startswith("--reproduce="):
+            reproduce = a.split("=", 1)[1]
+        else:
+            raise UserError(f"unknown option {a!r}; {USAGE}")
+        i += 1
+    raise UserError(f"missing `--` before the linker command; {USAGE}")
+
+
+def main_link(argv: list[str]) -> int:
+    try:
+        debug, whole, reproduce, linker = parse_link_options(argv)
+        from .cmd_link import run
+
+        return run(linker, debug, whole, reproduce)
+    except UserError as e:
+        print(f"rlib-v0: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130

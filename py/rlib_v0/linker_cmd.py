@@ -1,0 +1,166 @@
+"""Reading and rewriting a system linker command line (pure functions).
+
+Handles both compiler drivers (`cc`, `c++`, `clang`: linker flags behind
+`-Wl,`) and linkers called directly (`ld`, `ld.bfd`, `ld.gold`, `ld.lld`,
+`mold`), and GNU-style `@response` files (whitespace-separated, with quotes
+and backslash escapes, as libiberty's buildargv reads them).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .errors import UserError
+
+_DIRECT_LINKERS = ("ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "ld.mold", "gold", "bfd")
+
+# Options whose value is the next argument (driver and GNU ld spellings).
+_DRIVER_VALUE_OPTS = {"-o", "-L", "-l", "-Xlinker", "-T", "-u", "-e", "-x", "-z", "-include", "-MF", "-MT", "-MQ", "--sysroot", "-isystem", "-I", "-D", "-U", "-B", "-specs", "--param", "-arch", "-target", "--target"}
+_LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname", "-rpath", "-rpath-link", "-y", "-Map", "--dynamic-linker", "-dynamic-linker", "-I", "--version-script", "--script", "--entry", "--undefined", "--output", "--library", "--library-path", "-plugin", "--plugin", "-plugin-opt", "--plugin-opt", "--sysroot", "-F", "-f", "-a", "-b", "-format", "-A"}
+
+
+def is_direct_linker(argv0: str) -> bool:
+    base = os.path.basename(argv0)
+    return base in _DIRECT_LINKERS or base.startswith("ld.") or base.endswith("-ld") or base.endswith("-ld.bfd") or base.endswith("-ld.gold")
+
+
+def parse_response_file(text: str) -> list[str]:
+    args: list[str] = []
+    cur: list[str] = []
+    in_arg = False
+    quote = None
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            cur.append(text[i + 1])
+            in_arg = True
+            i += 2
+            continue
+        if quote:
+            if c == quote:
+                quote = None
+            else:
+                cur.append(c)
+        elif c in "'\"":
+            quote = c
+            in_arg = True
+        elif c.isspace():
+            if in_arg:
+                args.append("".join(cur))
+                cur, in_arg = [], False
+        else:
+            cur.append(c)
+            in_arg = True
+        i += 1
+    if in_arg:
+        args.append("".join(cur))
+    return args
+
+
+def quote_response_arg(arg: str) -> str:
+    if arg and not any(c.isspace() or c in "'\"\\" for c in arg):
+        return arg
+    return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
+
+
+def expand_response_files(argv: list[str], depth: int = 0) -> tuple[list[str], list[str]]:
+    """(arguments with every `@file` expanded, the response files read)."""
+    out: list[str] = []
+    files: list[str] = []
+    for a in argv:
+        if a.startswith("@") and len(a) > 1 and os.path.isfile(a[1:]) and depth < 10:
+            try:
+                with open(a[1:], encoding="utf-8") as f:
+                    inner = parse_response_file(f.read())
+            except OSError as e:
+                raise UserError(f"{a[1:]}: cannot read response file ({e.strerror})") from None
+            files.append(a[1:])
+            sub, subfiles = expand_response_files(inner, depth + 1)
+            out += sub
+            files += subfiles
+        else:
+            out.append(a)
+    return out, files
+
+
+@dataclass
+class LinkCommand:
+    argv: list[str]  # the whole command, response files expanded
+    direct: bool  # the linker itself, not a compiler driver
+    used_response_files: bool  # the original command had @files
+    output_index: int | None = None  # index in argv of the output path value
+    inputs: list[int] = field(default_factory=list)  # indexes of positional file arguments
+    whole_archive_inputs: set[int] = field(default_factory=set)  # inputs inside --whole-archive regions
+
+    @property
+    def output(self) -> str | None:
+        return self.argv[self.output_index] if self.output_index is not None else None
+
+    def linker_flag(self, *flags: str) -> list[str]:
+        """Spell linker flags for this command (`-Wl,` for drivers)."""
+        if self.direct:
+            return list(flags)
+        return ["-Wl," + ",".join(flags)]
+
+
+def parse(argv: list[str]) -> LinkCommand:
+    if not argv:
+        raise UserError("no linker command given (usage: rlib-v0 link [OPTIONS] -- cc main.o ... -o app)")
+    expanded, files = expand_response_files(argv[1:])
+    args = [argv[0]] + expanded
+    direct = is_direct_linker(argv[0])
+    value_opts = _LD_VALUE_OPTS if direct else _DRIVER_VALUE_OPTS
+    cmd = LinkCommand(args, direct, bool(files))
+    whole = False
+    i = 1
+    while i < len(args):
+        a = args[i]
+        flags = _linker_flags_in(a, direct)
+        for fl in flags:
+            if fl in ("--whole-archive", "-whole-archive"):
+                whole = True
+            elif fl in ("--no-whole-archive", "-no-whole-archive"):
+                whole = False
+        if a in ("-o", "--output"):
+            if i + 1 < len(args):
+                cmd.output_index = i + 1
+            i += 2
+            continue
+        if a.startswith("--output="):
+            cmd.output_index = i  # value inside; handled by output rewrite
+        if a in value_opts:
+            i += 2
+            continue
+        if not a.startswith("-") and a:
+            cmd.inputs.append(i)
+            if whole:
+                cmd.whole_archive_inputs.add(i)
+        i += 1
+    return cmd
+
+
+def _linker_flags_in(arg: str, direct: bool) -> list[str]:
+    if direct:
+        return [arg]
+    if arg.startswith("-Wl,"):
+        return arg[4:].split(",")
+    return []
+
+
+def with_output(cmd: LinkCommand, new_output: str) -> list[str]:
+    argv = list(cmd.argv)
+    if cmd.output_index is not None:
+        if argv[cmd.output_index].startswith("--output="):
+            argv[cmd.output_index] = "--output=" + new_output
+        else:
+            argv[cmd.output_index] = new_output
+    return argv
+
+
+def output_path(cmd: LinkCommand) -> str | None:
+    out = cmd.output
+    if out is not None and out.startswith("--output="):
+        return out[len("--output=") :]
+    return out

@@ -1,0 +1,158 @@
+"""The link plan: which Rust archives to link, in which order, and the checks.
+
+Pure logic over markers (no ELF parsing), so it stays cheap on every link:
+- dedup by crate identity: one crate given twice (or by two paths) is linked
+  once; two versions of a crate (different `-C metadata`) are two crates;
+- order: every crate before its dependencies (one-pass linkers need it),
+  otherwise keeping the order in which crates first appeared;
+- checks: exactly one std bundle, every dependency present, everything
+  built by the bundle's rustc for its target and panic strategy, and no Rust
+  staticlib (which carries a second copy of std).
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+
+from .errors import UserError
+from .identity import KIND_STD_BUNDLE, Identity
+
+_STATICLIB_MEMBER = re.compile(rb"(?:^|\n)std-[0-9a-f]{16}\.std\.")
+
+
+@dataclass
+class RustInput:
+    arg_index: int  # position in the linker argv
+    path: str  # the file as given
+    ident: Identity  # its marker
+    whole_archive: bool = False  # inside a user --whole-archive region
+
+
+@dataclass
+class Dropped:
+    path: str  # the input left out
+    kept: str  # the input linked instead
+    reason: str  # why, in a sentence
+
+
+@dataclass
+class Plan:
+    crates: list[RustInput] = field(default_factory=list)  # linked rlibs, in link order
+    bundle: RustInput | None = None  # the one std bundle
+    dropped: list[Dropped] = field(default_factory=list)  # duplicates left out
+    rust_arg_indexes: list[int] = field(default_factory=list)  # argv positions of every Rust input
+    native_libs: list[str] = field(default_factory=list)  # appended after the Rust block
+
+    def describe(self) -> str:
+        lines = ["rlib-v0 link plan:"]
+        for n, c in enumerate(self.crates, 1):
+            deps = ", ".join(d.crate for d in c.ident.deps) or "-"
+            meta = c.ident.metadata or "no -C metadata"
+            wa = "  [whole-archive]" if c.whole_archive else ""
+            lines.append(f"  {n:3}. crate {c.ident.crate} ({meta})  {c.path}  deps: {deps}{wa}")
+        if self.bundle:
+            b = self.bundle.ident
+            lines.append(f"  std bundle: {self.bundle.path} ({b.crate}, panic={b.panic}, target={b.target}, rustc {b.rustc_release})")
+        for d in self.dropped:
+            lines.append(f"  dropped {d.path}: {d.reason} (keeping {d.kept})")
+        if self.native_libs:
+            lines.append("  native libraries appended: " + " ".join(self.native_libs))
+        return "\n".join(lines)
+
+
+def is_rust_staticlib(long_names: bytes) -> bool:
+    return bool(_STATICLIB_MEMBER.search(long_names))
+
+
+def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset()) -> Plan:
+    plan = Plan(rust_arg_indexes=[i.arg_index for i in inputs])
+    bundles = [i for i in inputs if i.ident.kind == KIND_STD_BUNDLE]
+    rlibs = [i for i in inputs if i.ident.kind != KIND_STD_BUNDLE]
+
+    distinct_bundles: dict[str, RustInput] = {}
+    for b in bundles:
+        first = distinct_bundles.setdefault(b.ident.content_hash, b)
+        if first is not b:
+            plan.dropped.append(Dropped(b.path, first.path, "the same std bundle given again"))
+    if len(distinct_bundles) > 1:
+        a, b = list(distinct_bundles.values())[:2]
+        raise UserError(f"two std bundles on the link line: {a.path} and {b.path}; keep exactly one")
+    if rlibs and not distinct_bundles:
+        raise UserError("no std bundle on the link line; build one with `rlib-v0 std-bundle -o libstd_bundle.a` (same rustc, target and --panic as the crates) and add it to the command")
+    plan.bundle = next(iter(distinct_bundles.values()), None)
+
+    by_id: dict[str, RustInput] = {}
+    for r in rlibs:
+        seen = by_id.get(r.ident.crate_id)
+        if seen is None:
+            by_id[r.ident.crate_id] = r
+        elif seen.ident.content_hash == r.ident.content_hash:
+            seen.whole_archive |= r.whole_archive
+            why = "the same file given again" if seen.path == r.path else "the same crate (same name, metadata and contents) under another path"
+            plan.dropped.append(Dropped(r.path, seen.path, why))
+        else:
+            raise UserError(f"crate {r.ident.crate} ({r.ident.metadata or 'no -C metadata'}) is given twice with different contents: {seen.path} and {r.path}; rebuild so only one remains")
+
+    _check_compatible(list(by_id.values()), plan.bundle)
+    _check_deps(by_id)
+    for r in by_id.values():
+        if r.ident.crate in whole_archive_crates:
+            r.whole_archive = True
+    unknown = set(whole_archive_crates) - {r.ident.crate for r in by_id.values()}
+    if unknown:
+        raise UserError(f"--whole-archive names crate {sorted(unknown)[0]}, which is not on the link line")
+    plan.crates = order(list(by_id.values()))
+    libs: list[str] = []
+    for r in plan.crates:
+        libs += [x for x in r.ident.native_libs if x not in libs]
+    if plan.bundle:
+        libs += plan.bundle.ident.native_libs
+    plan.native_libs = libs
+    return plan
+
+
+def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
+    if bundle is None:
+        return
+    b = bundle.ident
+    for r in rlibs:
+        i = r.ident
+        if (i.rustc_commit or i.rustc_version) != (b.rustc_commit or b.rustc_version):
+            raise UserError(f"{r.path} (crate {i.crate}) was built by rustc {i.rustc_release} ({i.rustc_commit[:9]}), but the std bundle {bundle.path} by rustc {b.rustc_release} ({b.rustc_commit[:9]}); rebuild with one rustc")
+        if i.target != b.target:
+            raise UserError(f"{r.path} (crate {i.crate}) is built for {i.target}, but the std bundle {bundle.path} for {b.target}")
+        if i.panic != b.panic:
+            raise UserError(f"{r.path} (crate {i.crate}) is built with -C panic={i.panic}, but the std bundle {bundle.path} with panic={b.panic}; use a bundle built with --panic {i.panic} or rebuild the crate")
+
+
+def _check_deps(by_id: dict[str, RustInput]) -> None:
+    for r in by_id.values():
+        for d in r.ident.deps:
+            if d.crate_id not in by_id:
+                raise UserError(f"crate {r.ident.crate} ({r.path}) depends on crate {d.crate}, which is not on the link line; add its v0 rlib")
+
+
+def order(crates: list[RustInput]) -> list[RustInput]:
+    """Every crate before its dependencies; ties keep first-appearance order."""
+    pos = {c.ident.crate_id: n for n, c in enumerate(crates)}
+    dependents = {cid: 0 for cid in pos}
+    for c in crates:
+        for d in {d.crate_id for d in c.ident.deps}:
+            dependents[d] += 1
+    heap = [(pos[cid], cid) for cid, n in dependents.items() if n == 0]
+    heapq.heapify(heap)
+    out: list[RustInput] = []
+    while heap:
+        _, cid = heapq.heappop(heap)
+        c = crates[pos[cid]]
+        out.append(c)
+        for d in {d.crate_id for d in c.ident.deps}:
+            dependents[d] -= 1
+            if dependents[d] == 0:
+                heapq.heappush(heap, (pos[d], d))
+    if len(out) != len(crates):
+        stuck = sorted(c.ident.crate for c in crates if c not in out)
+        raise UserError("dependency cycle between crates " + ", ".join(stuck) + " (corrupt markers?)")
+    return out

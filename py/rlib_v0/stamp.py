@@ -1,0 +1,41 @@
+"""Turn the archive rustc wrote into a v0 archive: marker first, fresh index.
+
+rustc already writes a complete symbol index; we keep its entries (remapped to
+the new member offsets) rather than re-deriving them from every object, which
+is both exact and fast for the 300-member standard library.
+"""
+
+from __future__ import annotations
+
+from . import archive, elf
+from .errors import UserError
+from .identity import MARKER_MEMBER, MARKER_PREFIX, Identity, content_hash
+
+
+def load_members(path: str) -> tuple[list[tuple[str, bytes]], list[tuple[str, int]]]:
+    """(members, symbol index as (symbol, member position)) of an archive."""
+    toc = archive.scan(path)
+    pos_by_offset = {m.header_offset: i for i, m in enumerate(toc.members)}
+    with open(path, "rb") as f:
+        members = [(m.name, toc.read(m, f)) for m in toc.members]
+        index = [(s, pos_by_offset[off]) for s, off in toc.read_symbol_index(f) if off in pos_by_offset]
+    return members, index
+
+
+def template_header(members: list[tuple[str, bytes]], where: str) -> elf.ElfHeader:
+    for _, data in members:
+        if elf.is_elf(data):
+            return elf.header(data)
+    raise UserError(f"{where}: archive has no ELF member to take the target's ELF header from")
+
+
+def build_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str) -> bytes:
+    """Archive bytes: `_rlib_v00.o` marker + `members` (old markers dropped)."""
+    keep = [i for i, (n, _) in enumerate(members) if not n.startswith(MARKER_PREFIX)]
+    new_pos = {old: new + 1 for new, old in enumerate(keep)}
+    kept = [members[i] for i in keep]
+    ident.content_hash = content_hash(kept)
+    marker = elf.marker_object(template_header(kept, where), ident.to_json())
+    out_members = [(MARKER_MEMBER, marker)] + kept
+    out_index = [(s, new_pos[p]) for s, p in index if p in new_pos]
+    return archive.build(out_members, out_index)
