@@ -52,9 +52,7 @@ def is_rust_symbol(sym: str) -> bool:
 def symbol_crates(sym: str) -> SymbolCrates:
     """Crate attribution of a symbol (see `SymbolCrates`)."""
     result = _analyse(sym) if isinstance(sym, str) else None
-    if result is None:
-        return _NOT_RUST
-    return SymbolCrates(result.path_crate, result.instantiating_crate, result.crates)
+    return _NOT_RUST if result is None else result.crates
 
 
 # --------------------------------------------------------------------------
@@ -63,10 +61,10 @@ def symbol_crates(sym: str) -> SymbolCrates:
 
 @dataclass(frozen=True)
 class _Demangled:
+    """One parse yields both answers; cached, as callers ask for both."""
+
     text: str
-    path_crate: str | None
-    instantiating_crate: str | None
-    crates: frozenset[str]
+    crates: SymbolCrates
 
 
 class _Invalid(Exception):
@@ -155,7 +153,7 @@ def _legacy(inner: str) -> _Demangled:
     crates = {m.group(1) for p in parts for m in _PATH_START.finditer(p)}
     if path_crate:
         crates.add(path_crate)
-    return _Demangled("::".join(parts) + suffix, path_crate, None, frozenset(crates))
+    return _Demangled("::".join(parts) + suffix, SymbolCrates(path_crate, None, frozenset(crates)))
 
 
 def _legacy_segment(seg: str) -> str:
@@ -201,8 +199,8 @@ def _legacy_escape(code: str) -> str | None:
     cp = int(digits, 16)
     if cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
         return None
-    ch = chr(cp)
-    return ch if ch.isprintable() or ch == " " else None
+    # Like rustc-demangle: any char except control characters.
+    return None if cp < 0x20 or 0x7F <= cp < 0xA0 else chr(cp)
 
 
 # --------------------------------------------------------------------------
@@ -248,13 +246,9 @@ def _v0(inner: str) -> _Demangled:
     suffix = inner[p.pos :]
     if not _SUFFIX_OK.match(suffix):
         raise _Invalid
-    text = "".join(p.out) + suffix
-    return _Demangled(
-        text,
-        p.crates[0] if path_crates else None,
-        instantiating,
-        frozenset(p.crates),
-    )
+    path_crate = p.crates[0] if path_crates else None
+    crates = SymbolCrates(path_crate, instantiating, frozenset(p.crates))
+    return _Demangled("".join(p.out) + suffix, crates)
 
 
 class _V0Printer:
@@ -278,10 +272,11 @@ class _V0Printer:
     # -- low level ---------------------------------------------------------
 
     def emit(self, s: str) -> None:
+        # Counted even when not printing, so hidden parts share the budget.
+        self.out_len += len(s)
+        if self.out_len > _MAX_OUTPUT:
+            raise _Invalid
         if self.printing:
-            self.out_len += len(s)
-            if self.out_len > _MAX_OUTPUT:
-                raise _Invalid
             self.out.append(s)
 
     def peek(self) -> str:
@@ -701,12 +696,21 @@ def _quote(text: str, quote: str) -> str:
             out.append(_CHAR_ESCAPES[ch])
         elif ch == quote:
             out.append("\\" + ch)
-        elif ch.isprintable() or ch == " ":
+        elif ch.isprintable() and not _combining(ch):
             out.append(ch)
         else:
             out.append(f"\\u{{{ord(ch):x}}}")
     out.append(quote)
     return "".join(out)
+
+
+def _combining(ch: str) -> bool:
+    """Approximates Rust's Grapheme_Extend test (such chars get escaped)."""
+    if ch.isascii():
+        return False
+    import unicodedata  # lazily: only char/str constants need it
+
+    return unicodedata.category(ch) in ("Mn", "Me")
 
 
 # --------------------------------------------------------------------------
