@@ -8,11 +8,10 @@ the `--debug` failure path.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
+from stat import S_ISDIR, S_ISREG
 
-from . import linker_cmd
+from . import archive, linker_cmd
 from .errors import UserError
 from .identity import read_marker
 from .plan import Plan, RustInput, is_rust_staticlib, make_plan
@@ -26,15 +25,31 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand) -> list[RustInput]:
     found: list[RustInput] = []
     for i in cmd.inputs:
         path = cmd.argv[i]
+        # A `.rlib` must be a v0 archive: anything else is an error here (an
+        # empty file would even link, as an empty linker script).  Other
+        # non-archives are the linker's business.
+        rlib = path.endswith(".rlib")
+        try:
+            st = os.stat(path)
+        except OSError:
+            if rlib:
+                raise UserError(f"{path}: no such file") from None
+            continue  # not a file: the linker will say so in its own words
+        if not S_ISREG(st.st_mode):
+            if rlib:
+                raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
+            continue  # never open a FIFO or device here: it would block
         try:
             with open(path, "rb") as f:
-                if f.read(8) != _ARCH_MAGIC:
+                if f.read(8) != _ARCH_MAGIC and not rlib:
                     continue
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            continue  # not a file: the linker will say so in its own words
         except PermissionError:
             raise UserError(f"{path}: cannot read (permission denied)") from None
         ident, toc = read_marker(path, first_only=True)
+        if ident is not None:
+            # Only the first header was read: make sure the archive is whole.
+            with open(path, "rb") as f:
+                archive.check_complete(toc, f)
         if ident is None:
             if is_rust_staticlib(toc.long_names):
                 raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
@@ -69,6 +84,11 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None) -> list
         block += lib.split(" ")
     if inside:
         block += cmd.linker_flag("--whole-archive")
+    if any(c.whole_archive for c in plan.crates):
+        # A whole rlib brings in rustc's lib.rmeta and the marker, objects
+        # without .note.GNU-stack: ld.bfd and gold would then make the stack
+        # executable.  rustc passes -z noexecstack to every link it drives.
+        block += cmd.linker_flag("-z", "noexecstack")
     out: list[str] = []
     for n, a in enumerate(argv):
         if n == first:
@@ -95,11 +115,10 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         out_dir = os.path.dirname(os.path.abspath(output))
         if not os.path.isdir(out_dir):
             raise UserError(f"{output}: output directory {out_dir} does not exist")
-        fd, tmp_out = tempfile.mkstemp(prefix=".rlib-v0-link-", dir=out_dir)
-        os.close(fd)
-        # Only the unique name is wanted: a linker that reuses an existing
-        # file would keep mkstemp's 0600 mode.
-        os.unlink(tmp_out)
+        # Only a unique name is wanted, not a file: a linker that reuses an
+        # existing file would keep its mode.  (No tempfile: its import costs
+        # more than the plan.)
+        tmp_out = os.path.join(out_dir, f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
     final_argv = rewrite(cmd, plan, tmp_out)
     if debug:
         # Mangled names let the explanation attribute symbols to crates.
@@ -107,6 +126,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     rsp_dir = None
     try:
         if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
+            import tempfile
+
             rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
             rsp = os.path.join(rsp_dir, "link.rsp")
             with open(rsp, "w", encoding="utf-8") as f:
@@ -117,13 +138,13 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if debug:
             print("  linker command: " + " ".join(final_argv), file=sys.stderr)
         try:
-            proc = subprocess.run(exec_argv, stderr=subprocess.PIPE)
+            returncode, err_bytes = _run_capturing_stderr(exec_argv)
         except FileNotFoundError:
             raise UserError(f"linker not found: {exec_argv[0]}") from None
         except PermissionError:
             raise UserError(f"linker is not executable: {exec_argv[0]}") from None
-        err = proc.stderr.decode("utf-8", "replace")
-        if debug and proc.returncode != 0:
+        err = err_bytes.decode("utf-8", "replace")
+        if debug and returncode != 0:
             from .explain import explain
 
             err = _restore_output_name(err, tmp_out, output)
@@ -132,12 +153,12 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
         sys.stderr.flush()
-        if proc.returncode == 0 and tmp_out:
+        if returncode == 0 and tmp_out:
             os.replace(tmp_out, output)
             tmp_out = None
-        elif proc.returncode != 0 and output and os.path.exists(output):
+        elif returncode != 0 and output and os.path.exists(output):
             os.unlink(output)  # a stale output from an earlier link must not look fresh
-        return proc.returncode
+        return returncode
     finally:
         if tmp_out and os.path.exists(tmp_out):
             os.unlink(tmp_out)
@@ -145,6 +166,37 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             import shutil
 
             shutil.rmtree(rsp_dir, ignore_errors=True)
+
+
+def _run_capturing_stderr(argv: list[str]) -> tuple[int, bytes]:
+    """(exit status, stderr) of `argv`; stdin and stdout are inherited.
+
+    os.posix_spawnp rather than subprocess, whose import (selectors,
+    threading, signal...) costs more than the whole link plan.  Like
+    subprocess, a child killed by signal N gives -N."""
+    r, w = os.pipe()
+    try:
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 2)])
+    except BaseException:
+        os.close(r)
+        os.close(w)
+        raise
+    os.close(w)
+    chunks: list[bytes] = []
+    try:
+        while True:
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BaseException:  # Ctrl-C: do not leave the linker running
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(r)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks)
 
 
 def _restore_output_name(text: str, tmp: str | None, output: str | None) -> str:

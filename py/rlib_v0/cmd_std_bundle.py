@@ -36,6 +36,15 @@ extern "C" {
 fn rlib_v0_default_panic(_info: &core::panic::PanicInfo) -> ! {
     unsafe { abort() }
 }
+// The precompiled core is built with panic=unwind: its landing pads name the
+// personality routine, so any program that reaches core's panicking code
+// (`a / b`, slice indexing...) needs the symbol. Under panic=abort nothing
+// unwinds through Rust frames; if a foreign unwind ever asks, abort.  Weak
+// like the panic handler, so a crate's own definition wins.
+#[no_mangle]
+pub extern "C" fn rust_eh_personality() -> ! {
+    unsafe { abort() }
+}
 """
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import struct
-from dataclasses import dataclass
 
 from .errors import UserError
+from .records import dataclass  # not dataclasses: link-path start-up
 
 ELF_MAGIC = b"\x7fELF"
 MARKER_SECTION = ".rlib_v0"
@@ -97,7 +97,7 @@ def symbols(data: bytes, where: str) -> list[Symbol]:
                 section = names[shndx] if isinstance(shndx, int) and shndx < len(names) else ""
                 out.append(Symbol(sym.name, _BIND.get(bind, -1), defined, section))
         return out
-    except (ELFError, struct.error, ValueError, IndexError) as e:
+    except (ELFError, struct.error, ValueError, IndexError, OverflowError) as e:
         raise UserError(f"{where}: malformed ELF object ({e})") from None
 
 
@@ -137,7 +137,7 @@ def _sections(data: bytes) -> tuple[str, list[tuple[str, int, int, int, int]]]:
 def section_data(data: bytes, name: str) -> bytes | None:
     try:
         _, secs = _sections(data)
-    except (ValueError, struct.error, IndexError):
+    except (ValueError, struct.error, IndexError, OverflowError):
         return None
     for sname, _typ, off, size, *_ in secs:
         if sname == name:
@@ -155,7 +155,7 @@ def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
     try:
         h = header(data)
         e, secs = _sections(data)
-    except (ValueError, struct.error, IndexError):
+    except (ValueError, struct.error, IndexError, OverflowError):
         raise UserError(f"{where}: malformed ELF object") from None
     out = bytearray(data)
     changed: list[str] = []

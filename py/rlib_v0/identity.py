@@ -12,12 +12,9 @@ Two archives are *the same crate* when their `crate_id` matches (name +
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
-
 from . import archive
 from .errors import UserError
+from .records import asdict, dataclass, field  # not dataclasses: link-path start-up
 
 MARKER_MEMBER = "_rlib_v00.o"
 MARKER_PREFIX = "_rlib_v00"
@@ -62,6 +59,8 @@ class Identity:
         return f"{self.crate} ({ver})" if self.kind == KIND_RLIB else f"std bundle ({self.crate}, panic={self.panic})"
 
     def to_json(self) -> bytes:
+        import json
+
         d = asdict(self)
         d["schema"] = SCHEMA
         return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
@@ -69,7 +68,9 @@ class Identity:
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> Identity:
         try:
-            d = json.loads(raw)
+            d = _json_loads(raw)
+            if not isinstance(d, dict):
+                raise ValueError("not a JSON object")
             if d.pop("schema", None) != SCHEMA:
                 raise ValueError("unknown marker schema")
             d["deps"] = [Dep(**x) for x in d.get("deps", [])]
@@ -78,11 +79,53 @@ class Identity:
             raise UserError(f"{where}: unreadable _rlib_v00 marker ({e})") from None
 
 
+class _ScanContext:
+    # What json.JSONDecoder gives its C scanner (strict, no hooks).
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
+
+
+def _json_loads(raw: bytes) -> object:
+    """`json.loads(raw)` without importing `json` on the link path.
+
+    `json` imports `re` and compiles its patterns, a fifth of the wrapper's
+    start-up; CPython's C scanner (`_json`, what `json.loads` runs) needs
+    neither.  Elsewhere, or for the error message, plain `json` is used."""
+    try:
+        from _json import make_scanner
+    except ImportError:
+        import json
+
+        return json.loads(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""  # json.loads also reads UTF-16/32: let it decide below
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        obj, end = make_scanner(_ScanContext)(text, start)
+    except StopIteration:
+        obj, end = None, -1
+    if end < 0 or text[end:].strip(" \t\n\r"):
+        import json
+
+        return json.loads(raw)  # raises json's own JSONDecodeError (a ValueError)
+    return obj
+
+
 def crate_id(crate: str, metadata: str, target: str) -> str:
+    import hashlib  # writers only: the link path never hashes
+
     return hashlib.sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
 
 
 def content_hash(members: list[tuple[str, bytes]]) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     for name, data in members:
         if name.startswith(MARKER_PREFIX):

@@ -9,9 +9,9 @@ and backslash escapes, as libiberty's buildargv reads them).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from .errors import UserError
+from .records import dataclass, field  # not dataclasses: link-path start-up
 
 _DIRECT_LINKERS = ("ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "ld.mold", "gold", "bfd")
 
@@ -118,6 +118,8 @@ def parse(argv: list[str]) -> LinkCommand:
     while i < len(args):
         a = args[i]
         flags = _linker_flags_in(a, direct)
+        if a == "-Xlinker" and not direct and i + 1 < len(args):
+            flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
         for fl in flags:
             if fl in ("--whole-archive", "-whole-archive"):
                 whole = True
@@ -128,8 +130,8 @@ def parse(argv: list[str]) -> LinkCommand:
                 cmd.output_index = i + 1
             i += 2
             continue
-        if a.startswith("--output="):
-            cmd.output_index = i  # value inside; handled by output rewrite
+        if a.startswith("--output=") or (a.startswith("-o") and len(a) > 2 and not a.startswith("--")):
+            cmd.output_index = i  # `--output=FILE` or `-oFILE`: value inside; handled by output rewrite
         if a in value_opts:
             i += 2
             continue
@@ -152,15 +154,20 @@ def _linker_flags_in(arg: str, direct: bool) -> list[str]:
 def with_output(cmd: LinkCommand, new_output: str) -> list[str]:
     argv = list(cmd.argv)
     if cmd.output_index is not None:
-        if argv[cmd.output_index].startswith("--output="):
-            argv[cmd.output_index] = "--output=" + new_output
-        else:
-            argv[cmd.output_index] = new_output
+        argv[cmd.output_index] = _output_prefix(cmd) + new_output
     return argv
+
+
+def _output_prefix(cmd: LinkCommand) -> str:
+    """"" when the output is its own argument, else `--output=` or `-o`."""
+    if cmd.output_index is None or cmd.argv[cmd.output_index - 1] in ("-o", "--output"):
+        return ""
+    out = cmd.argv[cmd.output_index]
+    return "--output=" if out.startswith("--output=") else "-o"
 
 
 def output_path(cmd: LinkCommand) -> str | None:
     out = cmd.output
-    if out is not None and out.startswith("--output="):
-        return out[len("--output=") :]
+    if out is not None:
+        return out[len(_output_prefix(cmd)) :]
     return out

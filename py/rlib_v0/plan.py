@@ -13,13 +13,12 @@ Pure logic over markers (no ELF parsing), so it stays cheap on every link:
 from __future__ import annotations
 
 import heapq
-import re
-from dataclasses import dataclass, field
 
 from .errors import UserError
 from .identity import KIND_STD_BUNDLE, Identity
+from .records import dataclass, field  # not dataclasses: link-path start-up
 
-_STATICLIB_MEMBER = re.compile(rb"(?:^|\n)std-[0-9a-f]{16}\.std\.")
+_HEX = frozenset(b"0123456789abcdef")
 
 
 @dataclass
@@ -63,13 +62,22 @@ class Plan:
 
 
 def is_rust_staticlib(long_names: bytes) -> bool:
-    return bool(_STATICLIB_MEMBER.search(long_names))
+    """A member name `std-<16 hex>.std.*` (std's objects, as a staticlib holds them).
+
+    The regex `(?:^|\n)std-[0-9a-f]{16}\.std\.` spelled out: importing `re`
+    costs every link a few ms, and any C/C++ archive on the line gets here."""
+    for name in long_names.split(b"\n"):
+        if name[:4] == b"std-" and name[20:25] == b".std." and _HEX.issuperset(name[4:20]):
+            return True
+    return False
 
 
 def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset()) -> Plan:
     plan = Plan(rust_arg_indexes=[i.arg_index for i in inputs])
-    bundles = [i for i in inputs if i.ident.kind == KIND_STD_BUNDLE]
-    rlibs = [i for i in inputs if i.ident.kind != KIND_STD_BUNDLE]
+    bundles: list[RustInput] = []
+    rlibs: list[RustInput] = []
+    for i in inputs:
+        (bundles if i.ident.kind == KIND_STD_BUNDLE else rlibs).append(i)
 
     distinct_bundles: dict[str, RustInput] = {}
     for b in bundles:
@@ -85,9 +93,10 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
 
     by_id: dict[str, RustInput] = {}
     for r in rlibs:
-        seen = by_id.get(r.ident.crate_id)
+        cid = r.ident.crate_id
+        seen = by_id.get(cid)
         if seen is None:
-            by_id[r.ident.crate_id] = r
+            by_id[cid] = r
         elif seen.ident.content_hash == r.ident.content_hash:
             seen.whole_archive |= r.whole_archive
             why = "the same file given again" if seen.path == r.path else "the same crate (same name, metadata and contents) under another path"
@@ -97,12 +106,13 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
 
     _check_compatible(list(by_id.values()), plan.bundle)
     _check_deps(by_id)
-    for r in by_id.values():
-        if r.ident.crate in whole_archive_crates:
-            r.whole_archive = True
-    unknown = set(whole_archive_crates) - {r.ident.crate for r in by_id.values()}
-    if unknown:
-        raise UserError(f"--whole-archive names crate {sorted(unknown)[0]}, which is not on the link line")
+    if whole_archive_crates:
+        for r in by_id.values():
+            if r.ident.crate in whole_archive_crates:
+                r.whole_archive = True
+        unknown = set(whole_archive_crates) - {r.ident.crate for r in by_id.values()}
+        if unknown:
+            raise UserError(f"--whole-archive names crate {sorted(unknown)[0]}, which is not on the link line")
     plan.crates = order(list(by_id.values()))
     libs: list[str] = []
     for r in plan.crates:
@@ -136,22 +146,24 @@ def _check_deps(by_id: dict[str, RustInput]) -> None:
 
 def order(crates: list[RustInput]) -> list[RustInput]:
     """Every crate before its dependencies; ties keep first-appearance order."""
+    # Crates are numbered by first appearance; the heap holds those numbers
+    # (10 000 inputs must plan in well under 50 ms: no tuples, no re-hashing).
     pos = {c.ident.crate_id: n for n, c in enumerate(crates)}
-    dependents = {cid: 0 for cid in pos}
-    for c in crates:
-        for d in {d.crate_id for d in c.ident.deps}:
+    # A dependency named twice is counted twice and released twice: no set needed.
+    deps = [[pos[d.crate_id] for d in c.ident.deps] for c in crates]
+    dependents = [0] * len(crates)
+    for ds in deps:
+        for d in ds:
             dependents[d] += 1
-    heap = [(pos[cid], cid) for cid, n in dependents.items() if n == 0]
-    heapq.heapify(heap)
+    heap = [n for n, k in enumerate(dependents) if k == 0]  # ascending: a heap already
     out: list[RustInput] = []
     while heap:
-        _, cid = heapq.heappop(heap)
-        c = crates[pos[cid]]
-        out.append(c)
-        for d in {d.crate_id for d in c.ident.deps}:
+        n = heapq.heappop(heap)
+        out.append(crates[n])
+        for d in deps[n]:
             dependents[d] -= 1
             if dependents[d] == 0:
-                heapq.heappush(heap, (pos[d], d))
+                heapq.heappush(heap, d)
     if len(out) != len(crates):
         stuck = sorted(c.ident.crate for c in crates if c not in out)
         raise UserError("dependency cycle between crates " + ", ".join(stuck) + " (corrupt markers?)")

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 
 from .errors import UserError
-from .linker_cmd import LinkCommand
+from .linker_cmd import LinkCommand, output_path, with_output
 from .plan import Plan
 
 
@@ -46,7 +46,8 @@ def write_reproducer(dest: str, cmd: LinkCommand, plan: Plan, whole_archive: lis
         shutil.copyfile(src, os.path.join(inputs, name))
         argv[i] = os.path.join("inputs", name)
     if cmd.output_index is not None:
-        argv[cmd.output_index] = os.path.join("out", os.path.basename(argv[cmd.output_index]))
+        # Keeps the spelling (`-o F`, `-oF`, `--output=F`), changes only the path.
+        argv[cmd.output_index] = with_output(cmd, os.path.join("out", os.path.basename(output_path(cmd))))[cmd.output_index]
     wrapper = ["rlib-v0", "link"] + [x for c in whole_archive for x in ("--whole-archive", c)] + ["--"]
     with open(os.path.join(dest, "run.sh"), "w") as f:
         f.write("#!/bin/sh\n# Rerun the link: needs rlib-v0 and the same linker on PATH.\ncd \"$(dirname \"$0\")\" && mkdir -p out && exec " + shlex.join(wrapper + argv) + "\n")

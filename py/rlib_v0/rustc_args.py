@@ -164,9 +164,16 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str) -> list[
             continue
         out.append(a)
         i += 1
-    base = os.path.splitext(final)[0]
+    base = meta_base = os.path.splitext(final)[0]
+    if not r.output:
+        # Without `-o`, rustc names the other outputs after the crate, and only
+        # the metadata gets the `lib` prefix: `a-HASH.d` beside `liba-HASH.rmeta`
+        # (cargo looks for exactly these names).
+        stem = f"{r.crate_name}{r.codegen.get('extra-filename', '')}"
+        base = os.path.join(r.out_dir or ".", stem)
+        meta_base = os.path.join(r.out_dir or ".", "lib" + stem)
     emits = [f"link={tmp_rlib}"]
-    defaults = {"metadata": base + ".rmeta", "dep-info": base + ".d", "llvm-ir": base + ".ll", "asm": base + ".s", "obj": base + ".o", "llvm-bc": base + ".bc", "mir": base + ".mir"}
+    defaults = {"metadata": meta_base + ".rmeta", "dep-info": base + ".d", "llvm-ir": base + ".ll", "asm": base + ".s", "obj": base + ".o", "llvm-bc": base + ".bc", "mir": base + ".mir"}
     for kind, path in r.emit:
         if kind == "link":
             continue

@@ -1,0 +1,3 @@
+pub fn left() -> String {
+    base::greet("left")
+}

@@ -1,0 +1,3 @@
+pub fn right() -> String {
+    base::greet("right")
+}

@@ -1,0 +1,5 @@
+pub const VERSION: &str = "1.0";
+
+pub fn hello() -> String {
+    format!("hello from greeting {VERSION}")
+}

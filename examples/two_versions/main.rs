@@ -1,0 +1,3 @@
+fn main() {
+    println!("two_versions: {} / {}", old_user::old(), new_user::new());
+}

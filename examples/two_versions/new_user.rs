@@ -1,0 +1,3 @@
+pub fn new() -> String {
+    greeting::hello()
+}

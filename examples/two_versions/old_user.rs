@@ -1,0 +1,3 @@
+pub fn old() -> String {
+    greeting::hello()
+}

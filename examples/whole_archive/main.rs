@@ -1,0 +1,3 @@
+fn main() {
+    println!("whole_archive: registered {:?}", registry::registered());
+}

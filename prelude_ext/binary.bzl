@@ -1,0 +1,199 @@
+# `rust_v0_binary`: a Rust `main`, linked by `rlib-v0 link` with the system
+# linker; rustc never drives the link.
+#
+# Two actions (three in debug mode):
+# 1. rustc compiles the binary crate to one object file (`--emit=obj`) that
+#    holds `main` and the crate's code, like a C `main.o`. It is not an rlib
+#    (nothing depends on a binary), so it goes to rustc directly.
+# 2. `rlib-v0 link -- <driver> main.o <link line> -o out`, where the link line
+#    is what any prelude rule would link: the deps' `MergedLinkInfo`, which
+#    holds every rlib, every C/C++ library and the std bundle, each once. The
+#    wrapper then dedups by crate identity, orders, checks, appends the
+#    bundle's native libraries and runs the driver.
+# `[link-debug]` is the wrapper's `--debug` output: the link plan and, if the
+# link fails, explanations in crate terms. With `-c rust_v0.link_debug=true`
+# the main link itself runs with `--debug` under `capture.py`, so the log is
+# kept even when the link fails; otherwise `[link-debug]` is a separate debug
+# link, run only when asked for.
+
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
+load(
+    "@prelude//linking:link_info.bzl",
+    "LinkOrdering",
+    "LinkStrategy",
+    "MergedLinkInfo",
+    "get_link_args_for_strategy",
+    "unpack_link_args",
+)
+load(
+    ":compile.bzl",
+    "crate_name",
+    "crate_root",
+    "dep_crates_tset",
+    "rust_deps",
+    "rustc_args",
+)
+load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo")
+
+# rustc records its working directory (DW_AT_comp_dir) in debug info: map it
+# to `.` so the object does not depend on where the repo is checked out. The
+# directory is only known when the action runs, hence the shell.
+_REMAP_CWD = 'exec "$@" "--remap-path-prefix=$PWD=."'
+
+def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, dep_crates: RustV0CrateTSet) -> Artifact:
+    obj = ctx.actions.declare_output("{}.o".format(crate))
+    ctx.actions.run(
+        cmd_args(
+            "/bin/sh",
+            "-c",
+            _REMAP_CWD,
+            "rustc-main",
+            toolchain.rustc,
+            rustc_args(ctx, toolchain, crate, "bin", crate_root(ctx, ["main.rs"]), rust_deps(ctx), dep_crates),
+            "--emit=obj",
+            # One object file, whatever the profile says: `-o` names one file.
+            "-Ccodegen-units=1",
+            "-o",
+            obj.as_output(),
+        ),
+        category = "rustc",
+        identifier = crate + " (main object)",
+    )
+    return obj
+
+def _link_line(ctx: AnalysisContext, cxx_toolchain: CxxToolchainInfo) -> cmd_args:
+    """Every library the binary needs, as the prelude would put them on a
+    link line: topological order (a library before what it needs), each once."""
+    merged = [d[MergedLinkInfo] for d in ctx.attrs.deps if MergedLinkInfo in d]
+
+    # The bundle directly too: a `main` with no Rust deps still needs std.
+    merged.append(ctx.attrs._std_bundle[MergedLinkInfo])
+    link_args = get_link_args_for_strategy(
+        ctx.actions,
+        ctx.label,
+        cxx_toolchain.linker_info,
+        merged,
+        LinkStrategy("static"),
+        prefer_stripped = False,
+        transformation_spec_context = None,
+    )
+    return cmd_args(unpack_link_args(link_args, link_ordering = LinkOrdering("topological")))
+
+def _link(
+        ctx: AnalysisContext,
+        toolchain: RustV0ToolchainInfo,
+        main_obj: Artifact,
+        line: cmd_args,
+        dep_crates: RustV0CrateTSet,
+        out: Artifact,
+        debug: bool) -> cmd_args:
+    # The link line goes in an @argsfile, as `cxx_binary` does: no length
+    # limit, and the wrapper expands it.
+    args = cmd_args(main_obj, line, "-o", out.as_output(), quote = "shell")
+    argsfile, _ = ctx.actions.write("{}.link_argsfile".format(out.short_path), args, allow_args = True)
+    return cmd_args(
+        toolchain.tool,
+        "link",
+        ["--debug"] if debug else [],
+        dep_crates.project_as_args("whole_archive"),
+        "--",
+        toolchain.linker_driver,
+        cmd_args(argsfile, format = "@{}"),
+        # The argsfile names them; the action must still declare them.
+        hidden = args,
+    )
+
+def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
+    toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
+    cxx_toolchain = ctx.attrs._cxx_toolchain[CxxToolchainInfo]
+    crate = crate_name(ctx)
+    dep_crates = dep_crates_tset(ctx, rust_deps(ctx))
+    main_obj = _compile_main(ctx, toolchain, crate, dep_crates)
+    line = _link_line(ctx, cxx_toolchain)
+
+    exe = ctx.actions.declare_output(ctx.label.name)
+    debug_log = ctx.actions.declare_output("link-debug.txt")
+    hidden = []
+    if toolchain.link_debug:
+        status = ctx.actions.declare_output("link.status")
+        ctx.actions.run(
+            cmd_args(
+                toolchain.capture,
+                "run",
+                "--stderr",
+                debug_log.as_output(),
+                "--status",
+                status.as_output(),
+                "--ensure",
+                exe.as_output(),
+                "--",
+                _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = True),
+            ),
+            category = "rlib_v0_link",
+            identifier = "debug",
+        )
+        stamp = ctx.actions.declare_output("link.ok")
+        ctx.actions.run(
+            cmd_args(toolchain.capture, "check", "--status", status, "--log", debug_log, "--stamp", stamp.as_output()),
+            category = "rlib_v0_link_check",
+        )
+        hidden.append(stamp)
+    else:
+        ctx.actions.run(
+            _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = False),
+            category = "rlib_v0_link",
+        )
+        scratch = ctx.actions.declare_output("link-debug", ctx.label.name)
+        ctx.actions.run(
+            cmd_args(
+                toolchain.capture,
+                "run",
+                "--stderr",
+                debug_log.as_output(),
+                "--status",
+                ctx.actions.declare_output("link-debug.status").as_output(),
+                "--ensure",
+                scratch.as_output(),
+                "--",
+                _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True),
+            ),
+            category = "rlib_v0_link",
+            identifier = "debug",
+        )
+
+    return [
+        DefaultInfo(
+            default_output = exe,
+            other_outputs = hidden,
+            sub_targets = {
+                "link-debug": [DefaultInfo(default_output = debug_log)],
+                "main-object": [DefaultInfo(default_output = main_obj)],
+            },
+        ),
+        RunInfo(args = cmd_args(exe, hidden = hidden)),
+    ]
+
+rust_v0_binary = rule(
+    impl = _rust_v0_binary_impl,
+    attrs = {
+        # Crate name; defaults to the target name with `-` as `_`.
+        "crate": attrs.option(attrs.string(), default = None),
+        # Package-relative path of the crate root among `srcs`; defaults to
+        # the only source, or the one named `main.rs` or `<crate>.rs`.
+        "crate_root": attrs.option(attrs.string(), default = None),
+        # `rust_v0_library` targets (`--extern`) and C/C++ libraries.
+        "deps": attrs.list(attrs.dep(), default = []),
+        "edition": attrs.string(default = "2021"),
+        "features": attrs.list(attrs.string(), default = []),
+        "labels": attrs.list(attrs.string(), default = []),
+        "rustc_flags": attrs.list(attrs.string(), default = []),
+        "srcs": attrs.list(attrs.source(), default = []),
+        # Accepted for symmetry with rust_v0_library; a binary's own object is
+        # always linked whole.
+        "whole_archive": attrs.bool(default = False),
+        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
+    },
+    doc = "A Rust program linked by `rlib-v0 link` with the system linker.",
+)

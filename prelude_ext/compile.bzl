@@ -1,0 +1,73 @@
+# Compiling one crate: the rustc command line shared by libraries (a v0 rlib
+# through `rlib-v0 rustc`) and binaries (the `main` object, see binary.bzl).
+#
+# Everything that decides whether two crates are "built in a compatible
+# manner" (target, panic strategy, codegen flags) comes from the toolchain,
+# so every crate of a configuration, and its std bundle, agree by
+# construction; `rlib-v0 link` still checks it from the identity markers.
+
+load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ToolchainInfo")
+
+def crate_name(ctx: AnalysisContext) -> str:
+    # Like Cargo and the prelude: a target named `foo-bar` is crate `foo_bar`.
+    return (ctx.attrs.crate or ctx.label.name).replace("-", "_")
+
+def crate_metadata(ctx: AnalysisContext) -> str:
+    # `-C metadata` feeds rustc's symbol hashes: it must differ between two
+    # crates of one name (two versions in one binary) and be stable across
+    # builds, clean checkouts and machines. The target label is both. It does
+    # not include the configuration: crates of two configurations never meet
+    # in one link.
+    return str(ctx.label.raw_target())
+
+def crate_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
+    """The crate root among `srcs`: `crate_root` if given (a package-relative
+    path), else the one file named like a default root or `<crate>.rs`."""
+    if ctx.attrs.crate_root:
+        for src in ctx.attrs.srcs:
+            if src.short_path == ctx.attrs.crate_root:
+                return src
+        fail("crate_root `{}` is not in srcs".format(ctx.attrs.crate_root))
+    if len(ctx.attrs.srcs) == 1:
+        return ctx.attrs.srcs[0]
+    names = default_roots + [crate_name(ctx) + ".rs"]
+    candidates = [s for s in ctx.attrs.srcs if s.basename in names]
+    if len(candidates) != 1:
+        fail("cannot tell the crate root among srcs (found {}); set crate_root".format(
+            [s.short_path for s in candidates],
+        ))
+    return candidates[0]
+
+def rust_deps(ctx: AnalysisContext) -> list[RustV0LibraryInfo]:
+    return [d[RustV0LibraryInfo] for d in ctx.attrs.deps if RustV0LibraryInfo in d]
+
+def dep_crates_tset(ctx: AnalysisContext, deps: list[RustV0LibraryInfo]) -> RustV0CrateTSet:
+    return ctx.actions.tset(RustV0CrateTSet, children = [d.crates for d in deps])
+
+def rustc_args(
+        ctx: AnalysisContext,
+        toolchain: RustV0ToolchainInfo,
+        crate: str,
+        crate_type: str,
+        root: Artifact,
+        deps: list[RustV0LibraryInfo],
+        dep_crates: RustV0CrateTSet) -> cmd_args:
+    """The rustc arguments for one crate, without the output options."""
+    args = cmd_args(
+        "--crate-name=" + crate,
+        "--crate-type=" + crate_type,
+        "--edition=" + ctx.attrs.edition,
+        "--target=" + toolchain.target,
+        "-Cpanic=" + toolchain.panic,
+        "-Cmetadata=" + crate_metadata(ctx),
+        toolchain.rustc_flags,
+        [cmd_args("--cfg=feature=\"", f, "\"", delimiter = "") for f in ctx.attrs.features],
+        ctx.attrs.rustc_flags,
+        # Direct deps by name; the rest rustc finds through the search path.
+        [cmd_args("--extern=", d.identity.crate, "=", d.rlib, delimiter = "") for d in deps],
+        dep_crates.project_as_args("search_path"),
+        root,
+        # Modules (`mod foo;`) are read from the source tree next to the root.
+        hidden = ctx.attrs.srcs,
+    )
+    return args

@@ -1,0 +1,132 @@
+# `rust_v0_library`: one `rlib-v0 rustc` action per crate, producing a v0
+# rlib (an ordinary rlib plus the `_rlib_v00.o` identity member).
+#
+# The library is a node of two graphs at once:
+# - the Rust graph (`RustV0LibraryInfo`): what dependents compile against;
+# - the prelude's native link graph (`MergedLinkInfo`, `LinkableGraph`, ...):
+#   what any linking rule, ours or the stock `cxx_binary`, puts on the link
+#   line. Its edges are the library's C/C++ deps, its Rust deps and the
+#   configuration's std bundle, so the bundle reaches every link that
+#   contains Rust, exactly once.
+
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
+load(
+    ":compile.bzl",
+    "crate_metadata",
+    "crate_name",
+    "crate_root",
+    "dep_crates_tset",
+    "rust_deps",
+    "rustc_args",
+)
+load(":link_providers.bzl", "archive_link_providers")
+load(
+    ":providers.bzl",
+    "RustV0Crate",
+    "RustV0CrateTSet",
+    "RustV0Identity",
+    "RustV0LibraryInfo",
+    "RustV0ToolchainInfo",
+)
+
+def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
+    toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
+    cxx_toolchain = ctx.attrs._cxx_toolchain[CxxToolchainInfo]
+    crate = crate_name(ctx)
+    deps = rust_deps(ctx)
+    dep_crates = dep_crates_tset(ctx, deps)
+
+    rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
+    ctx.actions.run(
+        cmd_args(
+            toolchain.tool,
+            "rustc",
+            "--rustc",
+            toolchain.rustc,
+            "--",
+            rustc_args(ctx, toolchain, crate, "rlib", crate_root(ctx, ["lib.rs"]), deps, dep_crates),
+            "-o",
+            rlib.as_output(),
+        ),
+        category = "rustc",
+        identifier = crate,
+    )
+
+    identity = RustV0Identity(
+        crate = crate,
+        metadata = crate_metadata(ctx),
+        target = toolchain.target,
+        panic = toolchain.panic,
+        label = ctx.label,
+    )
+    crates = ctx.actions.tset(
+        RustV0CrateTSet,
+        value = RustV0Crate(identity = identity, rlib = rlib, whole_archive = ctx.attrs.whole_archive),
+        children = [dep_crates],
+    )
+
+    # `[identity]`: the marker as `rlib-v0 verify --json` reads it back. Only
+    # built when asked for.
+    identity_json = ctx.actions.declare_output("identity.json")
+    verify_log = ctx.actions.declare_output("verify.log")
+    ctx.actions.run(
+        cmd_args(
+            toolchain.capture,
+            "run",
+            "--stdout",
+            identity_json.as_output(),
+            "--stderr",
+            verify_log.as_output(),
+            "--",
+            toolchain.tool,
+            "verify",
+            "--json",
+            rlib,
+        ),
+        category = "rlib_v0_verify",
+        identifier = crate,
+    )
+
+    return [
+        DefaultInfo(
+            default_output = rlib,
+            sub_targets = {"identity": [DefaultInfo(default_output = identity_json)]},
+        ),
+        RustV0LibraryInfo(crates = crates, identity = identity, rlib = rlib),
+    ] + archive_link_providers(
+        ctx,
+        cxx_toolchain,
+        rlib,
+        link_whole = ctx.attrs.whole_archive,
+        deps = ctx.attrs.deps + [ctx.attrs._std_bundle],
+    )
+
+rust_v0_library = rule(
+    impl = _rust_v0_library_impl,
+    attrs = {
+        # Crate name; defaults to the target name with `-` as `_`.
+        "crate": attrs.option(attrs.string(), default = None),
+        # Package-relative path of the crate root among `srcs`; defaults to
+        # the only source, or the one named `lib.rs` or `<crate>.rs`.
+        "crate_root": attrs.option(attrs.string(), default = None),
+        # Other `rust_v0_library` targets (given to rustc as `--extern`) and
+        # C/C++ libraries (linked, not compiled against).
+        "deps": attrs.list(attrs.dep(), default = []),
+        "edition": attrs.string(default = "2021"),
+        # Each becomes `--cfg feature="NAME"`.
+        "features": attrs.list(attrs.string(), default = []),
+        "labels": attrs.list(attrs.string(), default = []),
+        # Extra rustc flags for this crate only. Flags that must agree across
+        # a link (panic, target-cpu, opt-level) belong to the toolchain.
+        "rustc_flags": attrs.list(attrs.string(), default = []),
+        "srcs": attrs.list(attrs.source(), default = []),
+        # Link the whole rlib (`--whole-archive`): for crates whose only
+        # purpose is a static initializer nothing references.
+        "whole_archive": attrs.bool(default = False),
+        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+        # The configuration's std bundle: a `select()` in toolchains//BUCK.
+        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
+    },
+    doc = "A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.",
+)

@@ -1,0 +1,123 @@
+# Providers and records of the rlib-v0 Buck2 rules.
+#
+# Two audiences read these: our own rules (a `rust_v0_library` compiling
+# against its deps, a `rust_v0_binary` linking them) read the Rust-specific
+# ones below; the stock prelude rules (`cxx_binary`, `cxx_library`) read the
+# prelude's own link providers (`MergedLinkInfo`, `LinkableGraph`, ...), which
+# `link_providers.bzl` builds alongside.
+
+# What identifies a compiled crate, as far as Buck2 knows it at analysis time.
+# The authoritative identity is the JSON inside the rlib's `_rlib_v00.o`
+# member (written by `rlib-v0 rustc`, read by `rlib-v0 link`); this record
+# only carries what the rules themselves decided, for messages and debugging.
+RustV0Identity = record(
+    # `--crate-name`: what dependents name in `--extern` and `use`.
+    crate = field(str),
+    # `-C metadata`: tells two crates of one name apart (two versions of a
+    # crate in one binary get two metadata values, hence two symbol sets).
+    metadata = field(str),
+    # `--target` triple the crate was compiled for.
+    target = field(str),
+    # `-C panic` strategy compiled in; must match the std bundle's.
+    panic = field(str),
+    # The target that produced it, for error messages.
+    label = field(Label),
+)
+
+# One crate in a `RustV0CrateTSet`.
+RustV0Crate = record(
+    identity = field(RustV0Identity),
+    # The v0 rlib: an ordinary rlib plus the `_rlib_v00.o` identity member.
+    rlib = field(Artifact),
+    # Linked with `--whole-archive` (static initializers that nothing
+    # references would otherwise be dropped by the linker).
+    whole_archive = field(bool),
+)
+
+def _search_path(crate: RustV0Crate):
+    # rustc finds *transitive* dependencies (those it sees only through a
+    # direct dep's metadata) on `-L dependency=` directories, by name and
+    # hash; each rlib lives in its own output directory, so one flag each.
+    return cmd_args(crate.rlib, format = "-Ldependency={}", parent = 1)
+
+def _rlib(crate: RustV0Crate):
+    return crate.rlib
+
+def _whole_archive(crate: RustV0Crate):
+    # `rlib-v0 link --whole-archive CRATE`: the wrapper owns the final order,
+    # so it is told crate names rather than given linker flags to keep in place.
+    return cmd_args("--whole-archive", crate.identity.crate) if crate.whole_archive else cmd_args()
+
+def _describe(crate: RustV0Crate):
+    return cmd_args(
+        crate.identity.crate,
+        str(crate.identity.label.raw_target()),
+        crate.rlib,
+        delimiter = " ",
+    )
+
+# The Rust crates a library needs, itself included: a transitive set, so that
+# a library's compile and a binary's link collect them in time linear in the
+# graph (each node is shared by every dependent, never copied).
+RustV0CrateTSet = transitive_set(
+    args_projections = {
+        "describe": _describe,
+        "rlib": _rlib,
+        "search_path": _search_path,
+        "whole_archive": _whole_archive,
+    },
+)
+
+# What a `rust_v0_library` gives to Rust dependents.
+RustV0LibraryInfo = provider(
+    fields = {
+        # This crate and all Rust crates below it.
+        "crates": provider_field(RustV0CrateTSet),
+        # This crate's name, metadata, target and panic strategy.
+        "identity": provider_field(RustV0Identity),
+        # This crate's v0 rlib, passed to dependents as `--extern crate=rlib`.
+        "rlib": provider_field(Artifact),
+    },
+)
+
+# What a `rust_v0_std_bundle` gives: the standard library as one static
+# archive, built for one configuration (target, panic strategy, codegen flags).
+RustV0StdBundleInfo = provider(
+    fields = {
+        # The archive (`rlib-v0 std-bundle -o`), with its own identity marker.
+        "archive": provider_field(Artifact),
+        # `#![no_std]` bundle: `core` (and `alloc`) only.
+        "no_std": provider_field(bool),
+        # Panic strategy it was built with; crates must use the same.
+        "panic": provider_field(str),
+    },
+)
+
+# The rlib-v0 toolchain: everything that varies with the configuration and is
+# shared by every Rust compile and link of it.
+RustV0ToolchainInfo = provider(
+    fields = {
+        # A helper that runs a command and keeps its stderr and exit status as
+        # files (`prelude_ext//tools:capture.py`), so the link plan survives a
+        # failing link in debug mode.
+        "capture": provider_field(RunInfo),
+        # Pass `--debug` to every `rlib-v0 link` (`-c rust_v0.link_debug=true`).
+        "link_debug": provider_field(bool),
+        # The compiler driver that runs the system linker, with the flags that
+        # pick it: e.g. `["cc", "-fuse-ld=bfd"]`. `rlib-v0 link` wraps it.
+        "linker_driver": provider_field(list[str]),
+        # `-C panic=` for every crate; the std bundle must match.
+        "panic": provider_field(str),
+        # rustc to run, looked up on PATH by the tool (`rlib-v0 rustc --rustc`).
+        "rustc": provider_field(str),
+        # Flags given to every crate *and* the std bundle (opt-level,
+        # target-cpu, ...): crates and bundle must be built alike.
+        "rustc_flags": provider_field(list[str]),
+        # `--target` triple. Always explicit, so the identity never depends on
+        # which machine ran the compile.
+        "target": provider_field(str),
+        # `python3 -m rlib_v0` over the declared `py/` tree: an input of every
+        # action that runs it, so those actions are hermetic.
+        "tool": provider_field(RunInfo),
+    },
+)

@@ -1,0 +1,62 @@
+# `rust_v0_std_bundle`: one `rlib-v0 std-bundle` action, the standard library
+# as a static archive for the system linker.
+#
+# A bundle belongs to a configuration: it is built with the toolchain's target
+# and codegen flags, like every crate, and its own panic strategy. The target
+# `toolchains//:std_bundle` is a single bundle whose attributes are
+# `select()`ed, so each configuration gets its own archive (Buck2 keys outputs
+# by configuration) and each link sees exactly one.
+
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
+load(":link_providers.bzl", "archive_link_providers")
+load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
+
+def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
+    toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
+    archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
+    ctx.actions.run(
+        cmd_args(
+            toolchain.tool,
+            "std-bundle",
+            "--rustc",
+            toolchain.rustc,
+            "-o",
+            archive.as_output(),
+            "--panic",
+            ctx.attrs.panic,
+            "--target",
+            toolchain.target,
+            ["--no-std"] if ctx.attrs.no_std else [],
+            "--",
+            toolchain.rustc_flags,
+            ctx.attrs.rustc_flags,
+        ),
+        category = "rlib_v0_std_bundle",
+    )
+    return [
+        DefaultInfo(default_output = archive),
+        RustV0StdBundleInfo(archive = archive, no_std = ctx.attrs.no_std, panic = ctx.attrs.panic),
+    ] + archive_link_providers(
+        ctx,
+        ctx.attrs._cxx_toolchain[CxxToolchainInfo],
+        archive,
+        link_whole = False,
+        deps = [],
+    )
+
+rust_v0_std_bundle = rule(
+    impl = _rust_v0_std_bundle_impl,
+    attrs = {
+        "labels": attrs.list(attrs.string(), default = []),
+        # `core` (and `alloc`) only, for `#![no_std]` programs; needs panic = "abort".
+        "no_std": attrs.bool(default = False),
+        # Must match the `-C panic` of the crates it is linked with (the
+        # toolchain's `panic`); `rlib-v0 link` refuses a mismatch.
+        "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
+        # Flags beyond the toolchain's (which the bundle always gets).
+        "rustc_flags": attrs.list(attrs.string(), default = []),
+        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+    },
+    doc = "The standard library of one configuration, as one static archive.",
+)

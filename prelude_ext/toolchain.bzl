@@ -1,0 +1,41 @@
+# `rust_v0_toolchain`: one configuration's Rust settings, read by every
+# `rust_v0_*` rule through the `toolchains//:rust_v0` toolchain dependency.
+#
+# The rule only records values; the choices (which linker, which flags) are
+# `select()`s in `toolchains//BUCK`, so adding a configuration never touches
+# the rules.
+
+load(":providers.bzl", "RustV0ToolchainInfo")
+
+def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
+    return [
+        DefaultInfo(),
+        RustV0ToolchainInfo(
+            capture = ctx.attrs.capture[RunInfo],
+            link_debug = ctx.attrs.link_debug,
+            linker_driver = ctx.attrs.linker_driver,
+            panic = ctx.attrs.panic,
+            rustc = ctx.attrs.rustc,
+            rustc_flags = ctx.attrs.rustc_flags,
+            target = ctx.attrs.target,
+            tool = ctx.attrs.tool[RunInfo],
+        ),
+    ]
+
+rust_v0_toolchain = rule(
+    impl = _rust_v0_toolchain_impl,
+    attrs = {
+        # Exec deps: these run on the machine doing the build, whatever the
+        # target platform.
+        "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
+        "link_debug": attrs.bool(default = False),
+        "linker_driver": attrs.list(attrs.string()),
+        "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
+        "rustc": attrs.string(default = "rustc"),
+        "rustc_flags": attrs.list(attrs.string(), default = []),
+        "target": attrs.string(),
+        "tool": attrs.exec_dep(providers = [RunInfo], default = "root//:rlib_v0"),
+    },
+    is_toolchain_rule = True,
+    doc = "Rust settings of one configuration for the rust_v0_* rules.",
+)

@@ -1,0 +1,107 @@
+"""Helpers for the end-to-end Buck2 tests (tests/test_buck2_*.py).
+
+Each test module works on its own copy of the repository (so builds never
+touch the checkout and parallel runs never share a buck-out) and its own
+Buck2 isolation dir (so they never share a daemon), and kills its daemon at
+the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BUCK2_COMMIT = "13baa8a1d181428b17e1873fcb129793fa36d463"
+HOW_TO_GET_BUCK2 = (
+    f"buck2 not found (looked for $BUCK2, then buck2 on PATH): install buck2 from source, "
+    f"commit {BUCK2_COMMIT} (2026-08-22), as docs/buck2.md describes"
+)
+
+# What a copy of the repository leaves out: build outputs and VCS data.
+_IGNORE = shutil.ignore_patterns(".git", "buck-out", "__pycache__", "*.egg-info", ".venv", ".pytest_cache", "bench")
+
+
+def find_buck2() -> str | None:
+    explicit = os.environ.get("BUCK2")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    return shutil.which("buck2")
+
+
+def require_buck2() -> str:
+    exe = find_buck2()
+    if exe is None:
+        pytest.skip(HOW_TO_GET_BUCK2)
+    return exe
+
+
+def copy_repo(dest: Path) -> Path:
+    """A copy of the files Buck2 needs: .buckconfig, BUCK files, cells, py/."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in [".buckconfig", "BUCK", "prelude_ext", "toolchains", "examples", "py"]:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=_IGNORE)
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+@dataclass
+class Buck2:
+    """`buck2` in one repository with one isolation dir (hence one daemon)."""
+
+    exe: str
+    repo: Path
+    isolation: str = field(default_factory=lambda: "pytest-" + uuid.uuid4().hex[:12])
+
+    def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        cmd = [self.exe, "--isolation-dir", self.isolation, *args]
+        proc = subprocess.run(cmd, cwd=self.repo, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
+        return proc
+
+    def build(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run("build", "--console=simple", *args, check=check)
+
+    def outputs(self, *targets: str, extra: tuple[str, ...] = ()) -> dict[str, Path]:
+        """Build `targets`; their default outputs, by target as printed."""
+        proc = self.build(*extra, "--show-full-output", *targets)
+        out: dict[str, Path] = {}
+        for line in proc.stdout.splitlines():
+            target, _, path = line.partition(" ")
+            if path:
+                out[target] = Path(path)
+        return out
+
+    def run_target(self, target: str, *extra: str) -> str:
+        """`buck2 run`: the program's stdout."""
+        return self.run("run", "--console=none", *extra, target).stdout
+
+    def what_ran(self) -> list[str]:
+        """`buck2 log what-ran` for the last command: one line per action."""
+        return self.run("log", "what-ran").stdout.splitlines()
+
+    def kill(self) -> None:
+        self.run("kill", check=False, timeout=120)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under `root` (or of `root` itself), by relative path."""
+    if root.is_file():
+        return {root.name: sha256(root)}
+    return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}

@@ -1,0 +1,223 @@
+"""Checks of the Buck2 layer that need no buck2: they always run.
+
+- the command the rules use to run the tool from `py/` (prelude_ext/tool.bzl);
+- the debug-mode helper (prelude_ext/tools/capture.py);
+- the configuration files: every `select()` key names a declared constraint
+  value, selects cover every value, platform names are unique and documented;
+- the link that `rust_v0_binary` performs, done by hand with the same command
+  shapes (main object from `rustc --emit=obj`, `rlib-v0 link --whole-archive`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from buck2_util import ROOT
+
+TOOL_BZL = ROOT / "prelude_ext" / "tool.bzl"
+CAPTURE = ROOT / "prelude_ext" / "tools" / "capture.py"
+CONSTRAINTS = ROOT / "toolchains" / "constraints" / "BUCK"
+PLATFORMS_DEFS = ROOT / "toolchains" / "platforms" / "defs.bzl"
+PLATFORMS_BUCK = ROOT / "toolchains" / "platforms" / "BUCK"
+TOOLCHAINS_BUCK = ROOT / "toolchains" / "BUCK"
+DOCS = ROOT / "docs" / "buck2.md"
+
+
+def bootstrap_code() -> str:
+    m = re.search(r'^_BOOTSTRAP = "(.*)"$', TOOL_BZL.read_text(), re.M)
+    assert m, "prelude_ext/tool.bzl: _BOOTSTRAP not found"
+    return m.group(1)
+
+
+def import_root(dest: Path) -> Path:
+    """The tree `rlib_v0_tool` builds: root BUCK keys py/rlib_v0/**/*.py by
+    their path without `py/`; symlinks, like `ctx.actions.symlinked_dir`."""
+    for src in (ROOT / "py").glob("rlib_v0/**/*.py"):
+        rel = src.relative_to(ROOT / "py")
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).symlink_to(src)
+    return dest
+
+
+def run_tool(tree: Path, *args: str, **kw) -> subprocess.CompletedProcess[str]:
+    # The RunInfo: `<interpreter> -B -c <bootstrap> <tree> ARGS...`, from a
+    # directory that is not py/ (actions run from the repo root).
+    return subprocess.run([sys.executable, "-B", "-c", bootstrap_code(), str(tree), *args], capture_output=True, text=True, **kw)
+
+
+def test_tool_runs_from_declared_tree(tmp_path: Path) -> None:
+    tree = import_root(tmp_path / "import_root")
+    proc = run_tool(tree, "--help", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for verb in ("rustc", "std-bundle", "verify", "link"):
+        assert verb in proc.stdout
+    # `link` is dispatched before typer; it must parse its own options too.
+    proc = run_tool(tree, "link", "--no-such-option", "--", "true", cwd=tmp_path)
+    assert proc.returncode != 0 and "unknown option" in proc.stderr
+
+
+def test_tool_never_writes_bytecode_into_sources(tmp_path: Path) -> None:
+    tree = import_root(tmp_path / "import_root")
+    before = {p for p in (ROOT / "py").rglob("__pycache__")}
+    run_tool(tree, "--help", cwd=tmp_path, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+    assert {p for p in (ROOT / "py").rglob("__pycache__")} == before
+    assert not list(tree.rglob("__pycache__"))
+
+
+def capture(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(CAPTURE), *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_capture_keeps_log_of_failed_command(tmp_path: Path) -> None:
+    script = "import sys; sys.stderr.write('plan: crate a\\n'); sys.exit(3)"
+    proc = capture("run", "--stderr", "log.txt", "--status", "status", "--ensure", "out", "--", sys.executable, "-c", script, cwd=tmp_path)
+    # The run step succeeds so Buck2 keeps its outputs...
+    assert proc.returncode == 0
+    assert (tmp_path / "log.txt").read_text() == "plan: crate a\n"
+    assert (tmp_path / "status").read_text().strip() == "3"
+    assert (tmp_path / "out").exists()
+    # ...and the check step fails the build, showing the log.
+    proc = capture("check", "--status", "status", "--log", "log.txt", "--stamp", "ok", cwd=tmp_path)
+    assert proc.returncode == 3
+    assert "plan: crate a" in proc.stderr
+    assert not (tmp_path / "ok").exists()
+
+
+def test_capture_success_and_stdout(tmp_path: Path) -> None:
+    proc = capture("run", "--stdout", "o.json", "--stderr", "e.txt", "--", sys.executable, "-c", "print('{}')", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert (tmp_path / "o.json").read_text() == "{}\n"
+    proc = capture("run", "--stderr", "e.txt", "--status", "s", "--", sys.executable, "-c", "pass", cwd=tmp_path)
+    assert proc.returncode == 0
+    proc = capture("check", "--status", "s", "--log", "e.txt", "--stamp", "ok", cwd=tmp_path)
+    assert proc.returncode == 0 and (tmp_path / "ok").exists()
+    # Without --status, the command's own exit status is the action's.
+    proc = capture("run", "--stderr", "e.txt", "--", sys.executable, "-c", "raise SystemExit(5)", cwd=tmp_path)
+    assert proc.returncode == 5
+
+
+def declared_constraints() -> dict[str, list[str]]:
+    """toolchains/constraints/BUCK is plain `constraint(...)` calls: run it."""
+    found: dict[str, list[str]] = {}
+
+    def constraint(name: str, values: list[str], default: str, visibility: list[str] = ()) -> None:
+        assert default in values, f"constraint {name}: default {default} not among {values}"
+        found[name] = values
+
+    exec(compile(CONSTRAINTS.read_text(), str(CONSTRAINTS), "exec"), {"constraint": constraint})
+    return found
+
+
+def platform_defs() -> dict:
+    made: list[dict] = []
+
+    class native:  # noqa: N801 - mimics Buck2's `native` module
+        @staticmethod
+        def platform(**kw):
+            made.append(kw)
+
+    ns: dict = {"native": native}
+    exec(compile(PLATFORMS_DEFS.read_text(), str(PLATFORMS_DEFS), "exec"), ns)
+    ns["made"] = made
+    return ns
+
+
+def test_every_select_key_is_a_declared_value() -> None:
+    declared = declared_constraints()
+    text = TOOLCHAINS_BUCK.read_text() + PLATFORMS_DEFS.read_text()
+    refs = re.findall(r"(?:toolchains//constraints|_C \+ \"):([a-z_]+)\[([^\]{}]+)\]", text)
+    assert refs
+    for name, value in refs:
+        assert name in declared, f"unknown constraint {name}"
+        assert value in declared[name], f"{name}[{value}] is not declared in {CONSTRAINTS}"
+
+
+def test_selects_cover_every_value() -> None:
+    """A select without DEFAULT must handle every value of its constraint;
+    a new value (say a new linker) must not silently fall through."""
+    declared = declared_constraints()
+    text = TOOLCHAINS_BUCK.read_text()
+    for body in re.findall(r"select\(\{(.*?)\}\)", text, re.S):
+        keys = re.findall(r':([a-z_]+)\[([^\]]+)\]"', body)
+        names = {k for k, _ in keys}
+        assert len(names) == 1, f"one constraint per select: {body}"
+        (name,) = names
+        assert {v for _, v in keys} == set(declared[name]), f"select on {name} misses values"
+
+
+def test_platform_dimensions_match_constraints() -> None:
+    declared = declared_constraints()
+    ns = platform_defs()
+    for dim, values in ns["DIMENSIONS"].items():
+        assert values == declared[dim], dim
+    combos = ns["all_combinations"]()
+    names = [ns["combination_name"](c) for c in combos]
+    expected = 1
+    for values in ns["DIMENSIONS"].values():
+        expected *= len(values)
+    assert len(names) == len(set(names)) == expected
+    for c in combos:
+        ns["rust_v0_platform"](name=ns["combination_name"](c), **c)
+    for p in ns["made"]:
+        assert "prelude//os/constraints:os[linux]" in p["constraint_values"]
+
+
+def test_docs_list_every_short_platform() -> None:
+    short = re.findall(r'^rust_v0_platform\(\s*name = "([^"]+)"', PLATFORMS_BUCK.read_text(), re.M)
+    assert "default" in short and len(short) >= 7
+    docs = DOCS.read_text()
+    for name in short:
+        assert f"toolchains//platforms:{name}`" in docs, f"docs/buck2.md does not list platform {name}"
+    assert "LINKER-PANIC-MODE-CPU_LEVEL" in docs
+
+
+def test_example_sources_exist() -> None:
+    for buck in (ROOT / "examples").glob("*/BUCK"):
+        for lst in re.findall(r"srcs = \[([^\]]*)\]", buck.read_text()):
+            for src in re.findall(r'"([^"]+)"', lst):
+                assert (buck.parent / src).is_file(), f"{buck}: {src} missing"
+
+
+# --- the link rust_v0_binary performs, without Buck2 ---------------------------
+
+needs_rustc = pytest.mark.skipif(shutil.which("rustc") is None or shutil.which("c++") is None, reason="needs rustc and c++ on PATH")
+
+
+@needs_rustc
+@pytest.mark.parametrize("whole_archive", [True, False])
+def test_whole_archive_link_like_rust_v0_binary(tmp_path: Path, whole_archive: bool) -> None:
+    """examples/whole_archive by hand: the plugin's initializer survives only
+    with `rlib-v0 link --whole-archive plugin`."""
+    tree = import_root(tmp_path / "import_root")
+    ex = ROOT / "examples" / "whole_archive"
+    out = tmp_path / "out"
+    common = ["--edition=2021", "--target=x86_64-unknown-linux-gnu", "-Cpanic=unwind"]
+
+    def tool(*args: str) -> None:
+        proc = run_tool(tree, *args, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+
+    for d in ("registry", "plugin", "bundle"):
+        (out / d).mkdir(parents=True)
+    tool("std-bundle", "--rustc", "rustc", "-o", str(out / "bundle" / "libstd_bundle.a"), "--panic", "unwind", "--target", "x86_64-unknown-linux-gnu", "--")
+    tool("rustc", "--rustc", "rustc", "--", "--crate-name=registry", "--crate-type=rlib", *common, "-Cmetadata=registry", str(ex / "registry.rs"), "-o", str(out / "registry" / "libregistry.rlib"))
+    tool("rustc", "--rustc", "rustc", "--", "--crate-name=plugin", "--crate-type=rlib", *common, "-Cmetadata=plugin", f"--extern=registry={out}/registry/libregistry.rlib", f"-Ldependency={out}/registry", str(ex / "plugin.rs"), "-o", str(out / "plugin" / "libplugin.rlib"))
+    subprocess.run(
+        ["rustc", "--crate-name=main", "--crate-type=bin", *common, "-Cmetadata=main", f"--extern=registry={out}/registry/libregistry.rlib", f"--extern=plugin={out}/plugin/libplugin.rlib", f"-Ldependency={out}/registry", f"-Ldependency={out}/plugin", str(ex / "main.rs"), "--emit=obj", "-Ccodegen-units=1", "-o", str(out / "main.o")],
+        check=True,
+        cwd=tmp_path,
+    )
+    # Main object first, then the libraries in the prelude's topological order, in an @argsfile.
+    argsfile = out / "main.link_argsfile"
+    argsfile.write_text("\n".join([str(out / "main.o"), str(out / "plugin" / "libplugin.rlib"), str(out / "registry" / "libregistry.rlib"), str(out / "bundle" / "libstd_bundle.a"), "-o", str(out / "main")]) + "\n")
+    opts = ["--whole-archive", "plugin"] if whole_archive else []
+    tool("link", *opts, "--", "c++", "-fuse-ld=bfd", f"@{argsfile}")
+    got = subprocess.run([str(out / "main")], capture_output=True, text=True, check=True).stdout
+    assert got == ('whole_archive: registered ["plugin"]\n' if whole_archive else "whole_archive: registered []\n")
