@@ -454,7 +454,10 @@ def bench_overhead(b: Build, linkers: list[str], k: int) -> dict:
                 outputs = {v: run_output(o) for v, o in outs.items()}
                 if len(set(outputs.values())) != 1:
                     raise BenchError(f"wrapped and bare programs differ ({shape} N={n} {linker}): {outputs}")
-                res["real"].append({"shape": shape, "n": n, "linker": linker, "inputs": len(objs) + len(messy), "binary_bytes": os.path.getsize(outs["bare"]), "times": {v: stats(ts) for v, ts in t.items()}})
+                # Runs are interleaved, so run j of every variant saw the same
+                # machine: the median of the per-run ratios resists drift.
+                paired = {v: statistics.median(w / bb for w, bb in zip(t[v], t["bare"])) for v in t if v != "bare"}
+                res["real"].append({"shape": shape, "n": n, "linker": linker, "inputs": len(objs) + len(messy), "binary_bytes": os.path.getsize(outs["bare"]), "times": {v: stats(ts) for v, ts in t.items()}, "paired_median_ratio": paired})
     # Fixed cost and per-crate growth from the no-op links.
     py_s = min(e["times"]["python -S -c pass"]["min"] for e in res["noop"])
     py_site = min(e["times"]["python -c pass"]["min"] for e in res["noop"])
@@ -662,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke test: N=10, one linker, k=2, few C++ objects")
     ap.add_argument("--out", default=os.path.join(REPO, "docs"), help="where benchmarks.{md,json,png} go (default: docs/)")
     ap.add_argument("--cache", default=os.path.join(HERE, "out"), help="build cache (default: bench/out/)")
-    ap.add_argument("--k", type=int, help="runs per figure (default 5; 2 with --quick)")
+    ap.add_argument("--k", type=int, help="runs per figure (default 7; 2 with --quick)")
     ap.add_argument("--sizes", help="comma-separated N (default 10,50,200; 10 with --quick)")
     ap.add_argument("--linkers", help="comma-separated subset of bfd,lld,mold (default: all installed; bfd with --quick)")
     ap.add_argument("--parts", type=int, help="C++ objects in the C++ root (default 300; 20 with --quick)")
@@ -675,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(os.path.join(a.out, "benchmarks.json")) as f:
             log("wrote " + ", ".join(write_report(json.load(f), a.out)))
         return 0
-    k = a.k or (2 if a.quick else 5)
+    k = a.k or (2 if a.quick else 7)
     sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else ([10] if a.quick else [10, 50, 200])
     parts = a.parts if a.parts is not None else (20 if a.quick else 300)
     started = time.perf_counter()

@@ -14,6 +14,7 @@ import random
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -260,7 +261,10 @@ FAN_EXPECTED = " ".join(str(70 * i + 3 + 100 * i) for i in range(N_FAN)) + f" to
 @pytest.fixture(scope="module")
 def fan(build_crate):
     base = build_crate("base", BASE_RS)
-    return base, [build_crate(f"fan{i}", fan_src(i), deps=[base]) for i in range(N_FAN)]
+    # Independent crates: build them two at a time (build_crate is thread-safe).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        fans = list(pool.map(lambda i: build_crate(f"fan{i}", fan_src(i), deps=[base]), range(N_FAN)))
+    return base, fans
 
 
 @pytest.mark.parametrize("ld", LINKERS)

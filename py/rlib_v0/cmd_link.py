@@ -13,7 +13,7 @@ from stat import S_ISDIR, S_ISREG
 
 from . import archive, linker_cmd
 from .errors import UserError
-from .identity import read_marker
+from .identity import Identity, read_marker
 from .plan import Plan, RustInput, is_rust_staticlib, make_plan
 
 _ARCH_MAGIC = b"!<arch>\n"
@@ -23,8 +23,13 @@ _ARGV_LIMIT = 100_000
 
 def find_rust_inputs(cmd: linker_cmd.LinkCommand) -> list[RustInput]:
     found: list[RustInput] = []
+    # A path given again is the same file: read its marker once.
+    seen: dict[str, Identity] = {}
     for i in cmd.inputs:
         path = cmd.argv[i]
+        if path in seen:
+            found.append(RustInput(i, path, seen[path], i in cmd.whole_archive_inputs))
+            continue
         # A `.rlib` must be a v0 archive: anything else is an error here (an
         # empty file would even link, as an empty linker script).  Other
         # non-archives are the linker's business.
@@ -39,23 +44,26 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand) -> list[RustInput]:
             if rlib:
                 raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
             continue  # never open a FIFO or device here: it would block
+        # One open per input: the magic, the marker and the completeness check.
         try:
             with open(path, "rb") as f:
                 if f.read(8) != _ARCH_MAGIC and not rlib:
                     continue
+                ident, toc = read_marker(path, first_only=True, f=f)
+                if ident is not None:
+                    # Only the first header was read: make sure the archive is whole.
+                    archive.check_complete(toc, f)
         except PermissionError:
             raise UserError(f"{path}: cannot read (permission denied)") from None
-        ident, toc = read_marker(path, first_only=True)
-        if ident is not None:
-            # Only the first header was read: make sure the archive is whole.
-            with open(path, "rb") as f:
-                archive.check_complete(toc, f)
+        except OSError as e:
+            raise UserError(f"{path}: cannot read ({e.strerror})") from None
         if ident is None:
             if is_rust_staticlib(toc.long_names):
                 raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
             if path.endswith(".rlib"):
                 raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
             continue  # an ordinary C/C++ archive
+        seen[path] = ident
         found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
     return found
 

@@ -16,6 +16,10 @@ from . import archive
 from .errors import UserError
 from .records import asdict, dataclass, field  # not dataclasses: link-path start-up
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: no typing import on the link path
+    from typing import BinaryIO
+
 MARKER_MEMBER = "_rlib_v00.o"
 MARKER_PREFIX = "_rlib_v00"
 SCHEMA = 1
@@ -135,25 +139,19 @@ def content_hash(members: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def read_marker(path: str, first_only: bool = False) -> tuple[Identity | None, archive.Archive]:
+def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) -> tuple[Identity | None, archive.Archive]:
     """The identity stored in `path`, or None if it has no marker.
 
     Reads only the archive headers and the marker member; with `first_only`,
     only the first member's header (our writer always puts the marker first).
+    `f`: `path` already open (binary), so the link path opens each input once.
     """
-    from . import elf
-
+    if f is not None:
+        f.seek(0)
+        return _read_marker(path, first_only, f)
     try:
-        with open(path, "rb") as f:
-            toc = archive.scan(path, f, 1 if first_only else None)
-            for m in toc.members:
-                if m.name.startswith(MARKER_PREFIX):
-                    data = toc.read(m, f)
-                    payload = elf.section_data(data, elf.MARKER_SECTION) if elf.is_elf(data) else data
-                    if payload is None:
-                        raise UserError(f"{path}: _rlib_v00 marker has no {elf.MARKER_SECTION} section")
-                    return Identity.from_json(payload, path), toc
-            return None, toc
+        with open(path, "rb") as fh:
+            return _read_marker(path, first_only, fh)
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -162,3 +160,17 @@ def read_marker(path: str, first_only: bool = False) -> tuple[Identity | None, a
         raise UserError(f"{path}: cannot read (permission denied)") from None
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
+
+
+def _read_marker(path: str, first_only: bool, f: BinaryIO) -> tuple[Identity | None, archive.Archive]:
+    from . import elf
+
+    toc = archive.scan(path, f, 1 if first_only else None)
+    for m in toc.members:
+        if m.name.startswith(MARKER_PREFIX):
+            data = toc.read(m, f)
+            payload = elf.section_data(data, elf.MARKER_SECTION) if elf.is_elf(data) else data
+            if payload is None:
+                raise UserError(f"{path}: _rlib_v00 marker has no {elf.MARKER_SECTION} section")
+            return Identity.from_json(payload, path), toc
+    return None, toc

@@ -64,10 +64,21 @@ def _process(cls: type, frozen: bool) -> type:
         elif seen_default:
             raise TypeError(f"non-default argument {name!r} follows default argument")
     names = tuple(f[0] for f in fields)
+    name_set = frozenset(names)
     cls.__record_fields__ = tuple(fields)
     cls.__match_args__ = names
 
     def __init__(self, *args, **kwargs):
+        # Fast paths (the link path builds thousands of records): every field
+        # given, all positionally or all by keyword.  Writing __dict__
+        # directly is what dataclasses' frozen __init__ does too, in effect.
+        if not kwargs:
+            if len(args) == len(names):
+                self.__dict__.update(zip(names, args))
+                return
+        elif not args and len(kwargs) == len(names) and kwargs.keys() == name_set:
+            self.__dict__.update(kwargs)
+            return
         if len(args) > len(fields):
             raise TypeError(f"{cls.__name__}() takes {len(fields)} positional arguments but {len(args)} were given")
         for n, (name, default, factory) in enumerate(fields):
