@@ -231,7 +231,7 @@ def render(d: dict, has_png: bool) -> str:
         w("")
     w("**Which flags our toolchain passes by default.** `--gc-sections` decides the size: without it the binary keeps every function of every crate and of std. "
       "`--as-needed` only drops unused shared libraries. `-pie` and `-z relro,-z now` are hardening choices that distributions' compilers already default to (Debian's gcc links PIE by default). "
-      "So the rlib-v0 toolchain configurations pass `-Wl,--gc-sections` and `-Wl,--as-needed` by default, leave `-pie`/relro to the platform's compiler defaults, and let a configuration switch `--gc-sections` off for debugging.")
+      "Decision for the rlib-v0 toolchain configurations (the `link_flags` of `toolchains//:cxx`): pass `-Wl,--gc-sections` and `-Wl,--as-needed` by default, leave `-pie` and relro to the platform compiler's defaults, and let a configuration drop `--gc-sections` for debugging.")
     w("")
 
     # ---- 5
@@ -283,8 +283,8 @@ def analysis(d: dict, w) -> None:
     w("## Analysis")
     w("")
     w("**Where the wrapper's time goes.** A link through the wrapper costs one Python start-up, the imports of the link path, "
-      "one `open` + 8-byte read per input (to tell archives from objects), the first member header and the marker of each archive "
-      "(never the objects, never the symbol index), the plan, and one `posix_spawn` of the linker. "
+      "one `stat`, `open` and 8-byte read per input (to tell archives from objects), and for each archive (once per path) its first member header, its marker "
+      "and the member offsets of its symbol index (to check the archive is whole) — never an object — then the plan and one `posix_spawn` of the linker. "
       "The growth per crate above is that per-archive read and the plan; the rest is fixed.")
     w("")
     for shape, per in ov["wrapper_cost"].items():
@@ -301,11 +301,29 @@ def analysis(d: dict, w) -> None:
                   "Run the wrapper from an installed copy (pip byte-compiles on install) or from a tree byte-compiled once (`python -m compileall`).")
             else:
                 w(f"- `{ln}` ({shape}) misses the fixed-cost goal by {over - GOAL_FIXED_MS:.1f} ms (start-up, imports and planning above `python -S`; see the no-op table).")
-    misses = [(r, ln) for r in ov["real"] if r["n"] == nmax for ln in r["times"] if ln != "bare" and r["times"][ln]["min"] / r["times"]["bare"]["min"] > GOAL_RATIO]
-    for r, ln in misses:
-        extra = (r["times"][ln]["min"] - r["times"]["bare"]["min"]) * 1000
-        w(f"- Ratio at N = {nmax} with {r['linker']} ({r['shape']}), `{ln}`: {r['times'][ln]['min'] / r['times']['bare']['min']:.3f}, {extra:.0f} ms over a {ms(r['times']['bare']['min'])} ms link; "
-          "compare the wrapper's own cost in the no-op table: the rest is noise of this shared machine between interleaved runs.")
+    lean = next((ln for ln in ov["real"][0]["times"] if "-S" in ln), None)
+    py_s = py["python -S -c pass"]
+    for r in sorted(ov["real"], key=lambda r: (r["shape"], r["linker"])):
+        if r["n"] != nmax:
+            continue
+        missed = [ln for ln in r["times"] if ln != "bare" and r["times"][ln]["min"] / r["times"]["bare"]["min"] > GOAL_RATIO]
+        if not missed:
+            continue
+        bare = r["times"]["bare"]["min"]
+        if lean not in missed:
+            w(f"- {r['linker']}, {r['shape']}, N = {nmax}: `{missed[0]}` {r['times'][missed[0]]['min'] / bare:.3f} (own cost predicts {own_cost_ratio(ov, r, missed[0]):.3f}) — the console script's `site` start-up ({site * 1000:.1f} ms); `{lean}` meets the goal on the same link ({r['times'][lean]['min'] / bare:.3f}).")
+            continue
+        ln = lean
+        own_ratio = own_cost_ratio(ov, r, ln)
+        own = (own_ratio - 1) * bare
+        measured = ", ".join(f"`{x}` {r['times'][x]['min'] / bare:.3f}" for x in missed)
+        if own_ratio > GOAL_RATIO:
+            w(f"- {r['linker']}, {r['shape']}, N = {nmax} (measured {measured}): the bare link takes {ms(bare)} ms and the wrapper's own cost (`{ln}`, no-op table) is {ms(own)} ms, "
+              f"so even without noise the ratio is {own_ratio:.3f}. Python's start-up alone (`python -S -c pass`, {ms(py_s)} ms) is {py_s / bare * 100:.1f}% of this link, "
+              f"and the fixed-cost goal allows {ms(py_s)} + {GOAL_FIXED_MS:.0f} ms = {py_s / bare * 100 + GOAL_FIXED_MS / 1000 / bare * 100:.0f}%: "
+              f"on a link this short a ratio of {GOAL_RATIO} needs the whole wrapper, interpreter included, under {GOAL_RATIO * bare * 1000 - bare * 1000:.0f} ms, which a Python wrapper that reads {nmax} markers does not reach here.")
+        else:
+            w(f"- {r['linker']}, {r['shape']}, N = {nmax} (measured {measured}): the wrapper's own cost predicts {own_ratio:.3f}; the rest is the noise of this shared machine between interleaved ~{ms(bare)} ms links.")
     pl = d["plan"]
     for label, r in pl.items():
         if isinstance(r, dict) and r["min"] * 1000 >= GOAL_PLAN_MS:
@@ -323,6 +341,8 @@ CHANGES = """**What was changed to make the link path lean** (profiled with `pyt
 - the link path imports no `dataclasses` (which imports `inspect`, `ast`, `dis`, `enum`... and compiles code for every class): the records of `archive`, `identity`, `plan`, `linker_cmd` and `elf` use `rlib_v0.records`, a dependency-free equivalent;
 - no `json`/`re` on the link path: markers are parsed by CPython's C JSON scanner directly (falling back to `json` elsewhere and for error messages), and the Rust-staticlib member-name check is spelled out instead of a regex;
 - no `subprocess` (the linker is started with `os.posix_spawnp`, its stderr read from a pipe), no `tempfile` (the temporary output name comes from `os.urandom`), no `typing` and no `hashlib` at import time;
+- each input is opened once (magic, marker and completeness check on one file object), and a path given twice is read once;
+- `records` sets attributes in place (instances keep CPython's fast inline attributes) and has a fast path for all-positional or all-keyword construction;
 - the planner numbers crates by first appearance and orders them with a heap of integers (no tuples, no per-crate sets), and skips the `--whole-archive` bookkeeping when no crate is named.
 
 The wrapper never re-reads whole archives: it reads the first member header and the marker of each archive (`read_marker(first_only=True)`).

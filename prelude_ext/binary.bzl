@@ -86,11 +86,12 @@ def _link(
         line: cmd_args,
         dep_crates: RustV0CrateTSet,
         out: Artifact,
-        debug: bool) -> cmd_args:
+        debug: bool,
+        argsfile_name: str) -> cmd_args:
     # The link line goes in an @argsfile, as `cxx_binary` does: no length
     # limit, and the wrapper expands it.
     args = cmd_args(main_obj, line, "-o", out.as_output(), quote = "shell")
-    argsfile, _ = ctx.actions.write("{}.link_argsfile".format(out.short_path), args, allow_args = True)
+    argsfile, _ = ctx.actions.write(argsfile_name, args, allow_args = True)
     return cmd_args(
         toolchain.tool,
         "link",
@@ -127,7 +128,7 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
                 "--ensure",
                 exe.as_output(),
                 "--",
-                _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = True),
+                _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = True, argsfile_name = "link.argsfile"),
             ),
             category = "rlib_v0_link",
             identifier = "debug",
@@ -140,7 +141,7 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
         hidden.append(stamp)
     else:
         ctx.actions.run(
-            _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = False),
+            _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = False, argsfile_name = "link.argsfile"),
             category = "rlib_v0_link",
         )
         scratch = ctx.actions.declare_output("link-debug", ctx.label.name)
@@ -155,7 +156,7 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
                 "--ensure",
                 scratch.as_output(),
                 "--",
-                _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True),
+                _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True, argsfile_name = "link-debug/link.argsfile"),
             ),
             category = "rlib_v0_link",
             identifier = "debug",

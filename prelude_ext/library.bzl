@@ -65,16 +65,28 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         children = [dep_crates],
     )
 
-    # `[identity]`: the marker as `rlib-v0 verify --json` reads it back. Only
-    # built when asked for.
-    identity_json = ctx.actions.declare_output("identity.json")
+    # `[identity]`: what the rules decided (name, metadata, target, panic,
+    # direct Rust deps), written at analysis time, no action needed.
+    identity_json = ctx.actions.write_json("identity.json", {
+        "crate": identity.crate,
+        "deps": [{"crate": d.identity.crate, "metadata": d.identity.metadata} for d in deps],
+        "label": str(ctx.label.raw_target()),
+        "metadata": identity.metadata,
+        "panic": identity.panic,
+        "rlib": rlib,
+        "target": identity.target,
+    }, pretty = True)
+
+    # `[verify]`: `rlib-v0 verify --json` on the rlib, i.e. the marker as the
+    # tool reads it back and the v0 rules checked. Only run when asked for.
+    verify_json = ctx.actions.declare_output("verify.json")
     verify_log = ctx.actions.declare_output("verify.log")
     ctx.actions.run(
         cmd_args(
             toolchain.capture,
             "run",
             "--stdout",
-            identity_json.as_output(),
+            verify_json.as_output(),
             "--stderr",
             verify_log.as_output(),
             "--",
@@ -90,7 +102,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     return [
         DefaultInfo(
             default_output = rlib,
-            sub_targets = {"identity": [DefaultInfo(default_output = identity_json)]},
+            sub_targets = {
+                "identity": [DefaultInfo(default_output = identity_json)],
+                "verify": [DefaultInfo(default_output = verify_json)],
+            },
         ),
         RustV0LibraryInfo(crates = crates, identity = identity, rlib = rlib),
     ] + archive_link_providers(

@@ -26,6 +26,7 @@ RustV0Identity = record(
 
 # One crate in a `RustV0CrateTSet`.
 RustV0Crate = record(
+    # Who the crate is (name, metadata, ...), for `--extern` and messages.
     identity = field(RustV0Identity),
     # The v0 rlib: an ordinary rlib plus the `_rlib_v00.o` identity member.
     rlib = field(Artifact),

@@ -6,6 +6,7 @@ killed at the end. Skipped, with how to get buck2, where buck2 is missing.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -72,12 +73,17 @@ def test_link_debug_names_the_crates(buck2: Buck2) -> None:
     assert "std bundle" in log
 
 
-def test_identity_subtarget(buck2: Buck2) -> None:
-    outs = buck2.outputs("//examples/two_versions:greeting_v1[identity]", "//examples/two_versions:greeting_v2[identity]")
-    texts = [p.read_text() for p in outs.values()]
-    assert all('"greeting"' in t for t in texts)
-    assert "root//examples/two_versions:greeting_v1" in texts[0] + texts[1]
-    assert "root//examples/two_versions:greeting_v2" in texts[0] + texts[1]
+def test_identity_and_verify_subtargets(buck2: Buck2) -> None:
+    """Two versions of `greeting`: one crate name, two identities."""
+    v1, v2 = "//examples/two_versions:greeting_v1", "//examples/two_versions:greeting_v2"
+    outs = buck2.outputs(v1 + "[identity]", v2 + "[identity]", v1 + "[verify]", v2 + "[verify]")
+    ident = {t.split(":")[-1].split("[")[0]: json.loads(p.read_text()) for t, p in outs.items() if t.endswith("[identity]")}
+    assert ident["greeting_v1"]["crate"] == ident["greeting_v2"]["crate"] == "greeting"
+    assert ident["greeting_v1"]["metadata"] != ident["greeting_v2"]["metadata"]
+    for t, p in outs.items():
+        if t.endswith("[verify]"):
+            (report,) = json.loads(p.read_text())
+            assert report["ok"] and report["crate"] == "greeting" and report["kind"] == "rlib", report
 
 
 def test_no_absolute_paths_in_outputs(buck2: Buck2) -> None:

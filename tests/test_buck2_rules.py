@@ -107,7 +107,8 @@ def declared_constraints() -> dict[str, list[str]]:
     """toolchains/constraints/BUCK is plain `constraint(...)` calls: run it."""
     found: dict[str, list[str]] = {}
 
-    def constraint(name: str, values: list[str], default: str, visibility: list[str] = ()) -> None:
+    def constraint(name: str, values: list[str], default: str, visibility: list[str] = (), allow_trivial_constraint: bool = False) -> None:
+        assert len(values) >= 2 or allow_trivial_constraint, name
         assert default in values, f"constraint {name}: default {default} not among {values}"
         found[name] = values
 

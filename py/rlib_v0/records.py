@@ -31,6 +31,9 @@ def field(*, default: object = _MISSING, default_factory: object = _MISSING) -> 
     return _Field(default, default_factory)
 
 
+_set = object.__setattr__
+
+
 class FrozenInstanceError(AttributeError):
     pass
 
@@ -70,14 +73,18 @@ def _process(cls: type, frozen: bool) -> type:
 
     def __init__(self, *args, **kwargs):
         # Fast paths (the link path builds thousands of records): every field
-        # given, all positionally or all by keyword.  Writing __dict__
-        # directly is what dataclasses' frozen __init__ does too, in effect.
+        # given, all positionally or all by keyword.  Attributes are set one
+        # by one, in field order: updating __dict__ wholesale would be quicker
+        # here but makes every later attribute read slower (the instance
+        # loses CPython's inline attribute values).
         if not kwargs:
             if len(args) == len(names):
-                self.__dict__.update(zip(names, args))
+                for name, value in zip(names, args):
+                    _set(self, name, value)
                 return
         elif not args and len(kwargs) == len(names) and kwargs.keys() == name_set:
-            self.__dict__.update(kwargs)
+            for name in names:
+                _set(self, name, kwargs[name])
             return
         if len(args) > len(fields):
             raise TypeError(f"{cls.__name__}() takes {len(fields)} positional arguments but {len(args)} were given")
@@ -94,7 +101,7 @@ def _process(cls: type, frozen: bool) -> type:
                 value = factory()
             else:
                 raise TypeError(f"{cls.__name__}() missing required argument: {name!r}")
-            object.__setattr__(self, name, value)
+            _set(self, name, value)
         if kwargs:  # every field's keyword was taken above
             raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {next(iter(kwargs))!r}")
 
