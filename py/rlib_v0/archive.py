@@ -146,6 +146,20 @@ def _field_int(raw: bytes, path: str, what: str) -> int:
     return int(text, 10)
 
 
+def open_input(path: str) -> BinaryIO:
+    """`open(path, "rb")`, with the usual failures as one-line user errors."""
+    try:
+        return open(path, "rb")
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not an archive") from None
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except PermissionError:
+        raise UserError(f"{path}: cannot read (permission denied)") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+
+
 def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Archive:
     """Read the table of contents of `path` (headers only).
 
@@ -153,17 +167,8 @@ def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Arch
     so the link planner reads three headers per archive, not all of them.
     """
     if f is None:
-        try:
-            with open(path, "rb") as fh:
-                return scan(path, fh, limit)
-        except IsADirectoryError:
-            raise UserError(f"{path}: is a directory, not an archive") from None
-        except FileNotFoundError:
-            raise UserError(f"{path}: no such file") from None
-        except PermissionError:
-            raise UserError(f"{path}: cannot read (permission denied)") from None
-        except OSError as e:
-            raise UserError(f"{path}: cannot read ({e.strerror})") from None
+        with open_input(path) as fh:
+            return scan(path, fh, limit)
     magic = f.read(8)
     if magic == THIN_MAGIC:
         raise UserError(f"{path}: thin archives are not supported; build a regular archive")

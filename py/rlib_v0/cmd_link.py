@@ -126,7 +126,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # Only a unique name is wanted, not a file: a linker that reuses an
         # existing file would keep its mode.  (No tempfile: its import costs
         # more than the plan.)
-        tmp_out = os.path.join(out_dir, f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
+        # Relative when the output is: the --debug log shows no absolute paths.
+        tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
     final_argv = rewrite(cmd, plan, tmp_out)
     if debug:
         # Mangled names let the explanation attribute symbols to crates.
@@ -144,7 +145,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         else:
             exec_argv = final_argv
         if debug:
-            print("  linker command: " + " ".join(final_argv), file=sys.stderr)
+            shown = [output if a == tmp_out else a for a in final_argv]
+            print("  linker command: " + " ".join(shown), file=sys.stderr)
         try:
             returncode, err_bytes = _run_capturing_stderr(exec_argv)
         except FileNotFoundError:

@@ -149,17 +149,8 @@ def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) 
     if f is not None:
         f.seek(0)
         return _read_marker(path, first_only, f)
-    try:
-        with open(path, "rb") as fh:
-            return _read_marker(path, first_only, fh)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not an archive") from None
-    except PermissionError:
-        raise UserError(f"{path}: cannot read (permission denied)") from None
-    except OSError as e:
-        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    with archive.open_input(path) as fh:
+        return _read_marker(path, first_only, fh)
 
 
 def _read_marker(path: str, first_only: bool, f: BinaryIO) -> tuple[Identity | None, archive.Archive]:
