@@ -27,6 +27,7 @@ load(
 )
 load(
     ":compile.bzl",
+    "crate_attrs",
     "crate_name",
     "crate_root",
     "dep_crates_tset",
@@ -176,25 +177,6 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
 
 rust_v0_binary = rule(
     impl = _rust_v0_binary_impl,
-    attrs = {
-        # Crate name; defaults to the target name with `-` as `_`.
-        "crate": attrs.option(attrs.string(), default = None),
-        # Package-relative path of the crate root among `srcs`; defaults to
-        # the only source, or the one named `main.rs` or `<crate>.rs`.
-        "crate_root": attrs.option(attrs.string(), default = None),
-        # `rust_v0_library` targets (`--extern`) and C/C++ libraries.
-        "deps": attrs.list(attrs.dep(), default = []),
-        "edition": attrs.string(default = "2021"),
-        "features": attrs.list(attrs.string(), default = []),
-        "labels": attrs.list(attrs.string(), default = []),
-        "rustc_flags": attrs.list(attrs.string(), default = []),
-        "srcs": attrs.list(attrs.source(), default = []),
-        # Accepted for symmetry with rust_v0_library; a binary's own object is
-        # always linked whole.
-        "whole_archive": attrs.bool(default = False),
-        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
-        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
-        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
-    },
+    attrs = crate_attrs(),
     doc = "A Rust program linked by `rlib-v0 link` with the system linker.",
 )

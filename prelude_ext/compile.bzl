@@ -6,7 +6,37 @@
 # so every crate of a configuration, and its std bundle, agree by
 # construction; `rlib-v0 link` still checks it from the identity markers.
 
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ToolchainInfo")
+
+def crate_attrs() -> dict[str, Attr]:
+    """The attributes `rust_v0_library` and `rust_v0_binary` share."""
+    return {
+        # Crate name; defaults to the target name with `-` as `_`.
+        "crate": attrs.option(attrs.string(), default = None),
+        # Package-relative path of the crate root among `srcs`; defaults to
+        # the only source, or `lib.rs`/`main.rs`, or `<crate>.rs`.
+        "crate_root": attrs.option(attrs.string(), default = None),
+        # Other `rust_v0_library` targets (given to rustc as `--extern`) and
+        # C/C++ libraries (linked, not compiled against).
+        "deps": attrs.list(attrs.dep(), default = []),
+        "edition": attrs.string(default = "2021"),
+        # Each becomes `--cfg feature="NAME"`.
+        "features": attrs.list(attrs.string(), default = []),
+        "labels": attrs.list(attrs.string(), default = []),
+        # Extra rustc flags for this crate only. Flags that must agree across
+        # a link (panic, target-cpu, opt-level) belong to the toolchain.
+        "rustc_flags": attrs.list(attrs.string(), default = []),
+        "srcs": attrs.list(attrs.source(), default = []),
+        # Libraries: link the whole rlib (`--whole-archive`), for crates whose
+        # only purpose is a static initializer nothing references. Binaries
+        # accept it for symmetry; their own object is always linked whole.
+        "whole_archive": attrs.bool(default = False),
+        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+        # The configuration's std bundle: a `select()` in toolchains//BUCK.
+        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
+    }
 
 def crate_name(ctx: AnalysisContext) -> str:
     # Like Cargo and the prelude: a target named `foo-bar` is crate `foo_bar`.

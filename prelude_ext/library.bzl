@@ -12,6 +12,7 @@
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(
     ":compile.bzl",
+    "crate_attrs",
     "crate_metadata",
     "crate_name",
     "crate_root",
@@ -118,30 +119,6 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
 
 rust_v0_library = rule(
     impl = _rust_v0_library_impl,
-    attrs = {
-        # Crate name; defaults to the target name with `-` as `_`.
-        "crate": attrs.option(attrs.string(), default = None),
-        # Package-relative path of the crate root among `srcs`; defaults to
-        # the only source, or the one named `lib.rs` or `<crate>.rs`.
-        "crate_root": attrs.option(attrs.string(), default = None),
-        # Other `rust_v0_library` targets (given to rustc as `--extern`) and
-        # C/C++ libraries (linked, not compiled against).
-        "deps": attrs.list(attrs.dep(), default = []),
-        "edition": attrs.string(default = "2021"),
-        # Each becomes `--cfg feature="NAME"`.
-        "features": attrs.list(attrs.string(), default = []),
-        "labels": attrs.list(attrs.string(), default = []),
-        # Extra rustc flags for this crate only. Flags that must agree across
-        # a link (panic, target-cpu, opt-level) belong to the toolchain.
-        "rustc_flags": attrs.list(attrs.string(), default = []),
-        "srcs": attrs.list(attrs.source(), default = []),
-        # Link the whole rlib (`--whole-archive`): for crates whose only
-        # purpose is a static initializer nothing references.
-        "whole_archive": attrs.bool(default = False),
-        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
-        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
-        # The configuration's std bundle: a `select()` in toolchains//BUCK.
-        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
-    },
+    attrs = crate_attrs(),
     doc = "A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.",
 )
