@@ -638,7 +638,8 @@ def bench_buck2(tools: Tools) -> dict:
         missing.append("prelude_ext/defs.bzl (the rlib-v0 Buck2 rules) is not in this checkout")
     if missing:
         return {"skipped": "; ".join(missing)}
-    return {"skipped": "buck2 and prelude_ext/ are present, but this script does not drive them yet (the Buck2 comparison is left to the Buck2 layer's own benchmark)"}
+    return {"skipped": f"not measured yet: buck2 ({first_line([tools.buck2, '--version'])}) and prelude_ext/ are present, but this script does not drive them: "
+            "the comparison needs a generated Buck2 project per side (our rules with toolchains//:cxx linking through rlib-v0, and the stock prelude's rust_library + cxx_binary with a stock rust and C++ toolchain)"}
 
 
 # ---------------------------------------------------------------- compile overhead
