@@ -78,7 +78,11 @@ def _link_line(ctx: AnalysisContext, cxx_toolchain: CxxToolchainInfo) -> cmd_arg
         prefer_stripped = False,
         transformation_spec_context = None,
     )
-    return cmd_args(unpack_link_args(link_args, link_ordering = LinkOrdering("topological")))
+    # The configuration's linker flags first, as `cxx_binary` puts them.
+    return cmd_args(
+        cxx_toolchain.linker_info.linker_flags,
+        unpack_link_args(link_args, link_ordering = LinkOrdering("topological")),
+    )
 
 def _link(
         ctx: AnalysisContext,
@@ -94,8 +98,7 @@ def _link(
     args = cmd_args(main_obj, line, "-o", out.as_output(), quote = "shell")
     argsfile, _ = ctx.actions.write(argsfile_name, args, allow_args = True)
     return cmd_args(
-        toolchain.tool,
-        "link",
+        toolchain.link_tool,
         ["--debug"] if debug else [],
         dep_crates.project_as_args("whole_archive"),
         "--",

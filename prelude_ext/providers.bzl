@@ -120,5 +120,9 @@ RustV0ToolchainInfo = provider(
         # `python3 -m rlib_v0` over the declared `py/` tree: an input of every
         # action that runs it, so those actions are hermetic.
         "tool": provider_field(RunInfo),
+        # `rlib-v0 link` alone, started lean (`python -S link_lean.py`): it
+        # runs on every link, where `site` and the CLI's imports would cost
+        # more than the plan itself (docs/benchmarks.md).
+        "link_tool": provider_field(RunInfo),
     },
 )

@@ -17,8 +17,11 @@ _BOOTSTRAP = "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0
 def _rlib_v0_tool_impl(ctx: AnalysisContext) -> list[Provider]:
     tree = ctx.actions.symlinked_dir("import_root", ctx.attrs.srcs)
     interpreter = ctx.attrs._python_bootstrap_toolchain[PythonBootstrapToolchainInfo].interpreter
+    # `[link]`: the linker wrapper without `site` (link_lean.py finds the
+    # package beside itself and turns `site` back on only for --debug).
+    link = RunInfo(args = cmd_args(interpreter, "-S", "-B", cmd_args(tree, format = "{}/rlib_v0/link_lean.py")))
     return [
-        DefaultInfo(default_output = tree),
+        DefaultInfo(default_output = tree, sub_targets = {"link": [DefaultInfo(default_output = tree), link]}),
         RunInfo(args = cmd_args(interpreter, "-B", "-c", _BOOTSTRAP, tree)),
     ]
 

@@ -13,6 +13,7 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
         RustV0ToolchainInfo(
             capture = ctx.attrs.capture[RunInfo],
             link_debug = ctx.attrs.link_debug,
+            link_tool = ctx.attrs.link_tool[RunInfo],
             linker_driver = ctx.attrs.linker_driver,
             panic = ctx.attrs.panic,
             rustc = ctx.attrs.rustc,
@@ -29,6 +30,7 @@ rust_v0_toolchain = rule(
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
         "link_debug": attrs.bool(default = False),
+        "link_tool": attrs.exec_dep(providers = [RunInfo], default = "root//:rlib_v0[link]"),
         "linker_driver": attrs.list(attrs.string()),
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
         "rustc": attrs.string(default = "rustc"),

@@ -533,3 +533,17 @@ def test_no_mangle_from_c_and_cxx(lang, build_crate, std_bundle, compile_c, requ
     run = run_exe(exe)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == expected
+
+
+def test_crate_inlined_away_at_opt_level_3(build_crate, std_bundle, compile_c, link, run_exe, rlib_v0, tmp_path):
+    """A crate of only generic/#[inline] items defines no symbol at -O3; it is
+    still a valid v0 rlib (empty symbol index) and its users link."""
+    inl = build_crate("inl_only", "pub fn twice<T: Copy + core::ops::Add<Output = T>>(t: T) -> T { t + t }\n#[inline] pub fn inc(x: u32) -> u32 { x + 1 }\n", flags=["-Copt-level=3"])
+    verify = rlib_v0("verify", str(inl))
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    user = build_crate("inl_user", '#[no_mangle] pub extern "C" fn inl_user(x: u32) -> u32 { inl_only::twice(inl_only::inc(x)) }\n', deps={"inl_only": inl}, flags=["-Copt-level=3"])
+    main = compile_c('#include <stdio.h>\nunsigned inl_user(unsigned);\nint main(void){printf("%u\\n", inl_user(20));return 0;}\n', "inl_main")
+    exe = tmp_path / "app"
+    proc = link(["cc", main, user, inl, std_bundle(), "-o", exe])
+    assert proc.returncode == 0, proc.stderr
+    assert run_exe(exe).stdout.strip() == str((20 + 1) * 2)

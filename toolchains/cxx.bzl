@@ -41,8 +41,7 @@ def _rust_v0_cxx_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
     # The wrapper, then `--`, then the real link command (driver + `-fuse-ld=`);
     # the prelude appends `@argsfile` with the inputs and `-o`.
     linker = RunInfo(args = cmd_args(
-        rust.tool,
-        "link",
+        rust.link_tool,
         ["--debug"] if rust.link_debug else [],
         "--",
         rust.linker_driver,

@@ -239,11 +239,13 @@ def _header(name: bytes, size: int) -> bytes:
     return b"%-16s%-12s%-6s%-6s%-8s%-10s`\n" % (name, b"0", b"0", b"0", b"644", str(size).encode())
 
 
-def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int]]) -> bytes:
+def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int]], always_index: bool = False) -> bytes:
     """The bytes of a GNU archive.
 
     `symbols` pairs a symbol name with the index (in `members`) of the member
-    that defines it; the index is written in that order.
+    that defines it; the index is written in that order.  With `always_index`
+    an empty index is written too: a crate whose code was all inlined away
+    (opt-level 3) defines nothing, and is still a well-formed v0 rlib.
     """
     members = list(members)
     symbols = list(symbols)
@@ -269,8 +271,9 @@ def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int
     names_size = (60 + len(long_table)) if long_table else 0
     use64 = 8 + 60 + index_size(4) + names_size + body_size >= 2**32
     width = 8 if use64 else 4
-    sym_size = index_size(width) if symbols else 0
-    first = 8 + (60 + sym_size if symbols else 0) + names_size
+    with_index = bool(symbols) or always_index
+    sym_size = index_size(width) if with_index else 0
+    first = 8 + (60 + sym_size if with_index else 0) + names_size
 
     offsets: list[int] = []
     pos = first
@@ -279,7 +282,7 @@ def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int
         pos += 60 + len(data) + (len(data) & 1)
 
     out = bytearray(MAGIC)
-    if symbols:
+    if with_index:
         fmt = ">Q" if use64 else ">I"
         index = bytearray(struct.pack(fmt, len(symbols)))
         for _, idx in symbols:

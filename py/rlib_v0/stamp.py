@@ -38,4 +38,4 @@ def build_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ide
     marker = elf.marker_object(template_header(kept, where), ident.to_json())
     out_members = [(MARKER_MEMBER, marker)] + kept
     out_index = [(s, new_pos[p]) for s, p in index if p in new_pos]
-    return archive.build(out_members, out_index)
+    return archive.build(out_members, out_index, always_index=True)
