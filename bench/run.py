@@ -3,7 +3,8 @@
 
     pip install -e '.[bench]'      # once: the package, pyelftools, matplotlib
     python bench/run.py            # full run (~15 min on 2 cores, less when cached)
-    python bench/run.py --quick    # smoke test: N=10, one linker, k=2 (< 1 min)
+    python bench/run.py --quick    # smoke test: N=10, one linker, k=2 (< 1 min; no Buck2)
+    python bench/run.py --only buck2   # section 5 alone, the rest from docs/benchmarks.json
 
 Writes docs/benchmarks.md (tables), docs/benchmarks.json (raw timings) and
 docs/benchmarks.png (link time against N per linker, wrapper vs bare).
@@ -629,17 +630,11 @@ def bench_rustc(b: Build, sizes: list[int], k: int) -> list[dict]:
 # ---------------------------------------------------------------- 5. Buck2
 
 
-def bench_buck2(tools: Tools) -> dict:
-    defs = os.path.join(REPO, "prelude_ext", "defs.bzl")
-    missing = []
-    if not tools.buck2:
-        missing.append("`buck2` is not on PATH")
-    if not os.path.exists(defs):
-        missing.append("prelude_ext/defs.bzl (the rlib-v0 Buck2 rules) is not in this checkout")
-    if missing:
-        return {"skipped": "; ".join(missing)}
-    return {"skipped": f"not measured yet: buck2 ({first_line([tools.buck2, '--version'])}) and prelude_ext/ are present, but this script does not drive them: "
-            "the comparison needs a generated Buck2 project per side (our rules with toolchains//:cxx linking through rlib-v0, and the stock prelude's rust_library + cxx_binary with a stock rust and C++ toolchain)"}
+def bench_buck2(tools: Tools, sizes: list[int], k: int, cache: str, shapes: list[str] | None = None) -> dict:
+    """Our rules vs the stock prelude's, in generated Buck2 projects (bench/buck2_bench.py)."""
+    import buck2_bench
+
+    return buck2_bench.bench_buck2(tools.buck2, sizes, k, cache, shapes or list(gen.SHAPES), dict(os.environ))
 
 
 # ---------------------------------------------------------------- compile overhead
@@ -672,12 +667,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", type=int, help="C++ objects in the C++ root (default 300; 20 with --quick)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="parallel build processes")
     ap.add_argument("--report-only", action="store_true", help="only rewrite benchmarks.md/.png from the benchmarks.json in --out")
+    ap.add_argument("--only", choices=["buck2"], help="run only this section; the others are taken from the benchmarks.json in --out")
+    ap.add_argument("--buck2-sizes", default="10,50", help="comma-separated N of the Buck2 section (default 10,50)")
+    ap.add_argument("--buck2-k", type=int, default=3, help="builds per figure in the Buck2 section (default 3)")
+    ap.add_argument("--buck2-shapes", help="comma-separated graphs of the Buck2 section (default: all); with --only buck2, rows of other graphs and N already in the JSON are kept")
     a = ap.parse_args(argv)
     if a.report_only:
         from report import write_report
 
         with open(os.path.join(a.out, "benchmarks.json")) as f:
             log("wrote " + ", ".join(write_report(json.load(f), a.out)))
+        return 0
+    buck2_sizes = [int(x) for x in a.buck2_sizes.split(",") if x]
+    if a.only == "buck2":
+        from report import write_report
+
+        try:
+            with open(os.path.join(a.out, "benchmarks.json")) as f:
+                data = json.load(f)
+            tools = Tools()
+            data["versions"]["buck2"] = tools.versions["buck2"]
+            old = data.get("buck2") or {}
+            shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
+            new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes)
+            # Keep earlier rows that this run did not redo (same buck2, same k).
+            if "skipped" not in new and "skipped" not in old and old.get("version") == new["version"] and old.get("k") == new["k"]:
+                done = {(r["shape"], r["n"]) for r in new["rows"]}
+                new["rows"] = sorted([r for r in old.get("rows", []) if (r["shape"], r["n"]) not in done] + new["rows"], key=lambda r: (r["shape"] != "lattice", r["shape"], r["n"]))
+            data["buck2"] = new
+        except (BenchError, OSError, ValueError) as e:
+            print(f"bench: error: {e}", file=sys.stderr)
+            return 1
+        log("wrote " + ", ".join(write_report(data, a.out)))
         return 0
     k = a.k or (2 if a.quick else 7)
     sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else ([10] if a.quick else [10, 50, 200])
@@ -705,7 +726,8 @@ def main(argv: list[str] | None = None) -> int:
         rustc_sizes = sizes if a.quick else [n for n in sizes if n >= 50] or sizes
         data["rustc"] = bench_rustc(b, rustc_sizes, k)
         data["compile"] = bench_compile(b, k)
-        data["buck2"] = bench_buck2(tools)
+        buck2_shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
+        data["buck2"] = {"skipped": "not run with --quick"} if a.quick else bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, buck2_shapes)
         data["machine"]["load_average_at_end"] = os.getloadavg()
         data["seconds"] = time.perf_counter() - started
         os.makedirs(a.out, exist_ok=True)

@@ -62,7 +62,7 @@ class Plan:
 
 
 def is_rust_staticlib(long_names: bytes) -> bool:
-    """A member name `std-<16 hex>.std.*` (std's objects, as a staticlib holds them).
+    r"""A member name `std-<16 hex>.std.*` (std's objects, as a staticlib holds them).
 
     The regex `(?:^|\n)std-[0-9a-f]{16}\.std\.` spelled out: importing `re`
     costs every link a few ms, and any C/C++ archive on the line gets here."""
