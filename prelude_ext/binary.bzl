@@ -108,6 +108,27 @@ def _link(
         hidden = args,
     )
 
+def _captured_debug_link(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, link: cmd_args, exe: Artifact, log: Artifact, status: Artifact):
+    """Run a `--debug` link that always succeeds as an action, keeping the
+    wrapper's stderr in `log` and the exit status in `status`: the plan and
+    explanations stay available as `[link-debug]` when the link fails."""
+    ctx.actions.run(
+        cmd_args(
+            toolchain.capture,
+            "run",
+            "--stderr",
+            log.as_output(),
+            "--status",
+            status.as_output(),
+            "--ensure",
+            exe.as_output(),
+            "--",
+            link,
+        ),
+        category = "rlib_v0_link",
+        identifier = "debug",
+    )
+
 def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     cxx_toolchain = ctx.attrs._cxx_toolchain[CxxToolchainInfo]
@@ -121,22 +142,7 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
     hidden = []
     if toolchain.link_debug:
         status = ctx.actions.declare_output("link.status")
-        ctx.actions.run(
-            cmd_args(
-                toolchain.capture,
-                "run",
-                "--stderr",
-                debug_log.as_output(),
-                "--status",
-                status.as_output(),
-                "--ensure",
-                exe.as_output(),
-                "--",
-                _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = True, argsfile_name = "link.argsfile"),
-            ),
-            category = "rlib_v0_link",
-            identifier = "debug",
-        )
+        _captured_debug_link(ctx, toolchain, _link(ctx, toolchain, main_obj, line, dep_crates, exe, debug = True, argsfile_name = "link.argsfile"), exe, debug_log, status)
         stamp = ctx.actions.declare_output("link.ok")
         ctx.actions.run(
             cmd_args(toolchain.capture, "check", "--status", status, "--log", debug_log, "--stamp", stamp.as_output()),
@@ -149,22 +155,8 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
             category = "rlib_v0_link",
         )
         scratch = ctx.actions.declare_output("link-debug", ctx.label.name)
-        ctx.actions.run(
-            cmd_args(
-                toolchain.capture,
-                "run",
-                "--stderr",
-                debug_log.as_output(),
-                "--status",
-                ctx.actions.declare_output("link-debug.status").as_output(),
-                "--ensure",
-                scratch.as_output(),
-                "--",
-                _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True, argsfile_name = "link-debug/link.argsfile"),
-            ),
-            category = "rlib_v0_link",
-            identifier = "debug",
-        )
+        link = _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True, argsfile_name = "link-debug/link.argsfile")
+        _captured_debug_link(ctx, toolchain, link, scratch, debug_log, ctx.actions.declare_output("link-debug.status"))
 
     return [
         DefaultInfo(
