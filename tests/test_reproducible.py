@@ -108,7 +108,7 @@ def test_cargo_style_out_dir(tmp_path):
         args = ["rustc", "--", "--edition=2021", "--crate-type=lib", "--crate-name=a", "src/a/lib.rs", "--emit=dep-info,metadata,link", "-Cmetadata=0123abcd", "-Cextra-filename=-0123abcd", "--out-dir", "out"]
         _cli(args, proj, root / "tmp")
         outs.append(proj / "out")
-        assert sorted(os.listdir(proj / "out")) == ["a-0123abcd.d", "liba-0123abcd.rlib", "liba-0123abcd.rmeta"]
+        assert sorted(os.listdir(proj / "out")) == ["a-0123abcd.d", "liba-0123abcd.rlib", "liba-0123abcd.rmeta", "liba-0123abcd.v0-identity.json"]
     assert_identical(outs[0] / "liba-0123abcd.rlib", outs[1] / "liba-0123abcd.rlib")
     assert (outs[0] / "liba-0123abcd.rmeta").read_bytes() == (outs[1] / "liba-0123abcd.rmeta").read_bytes()
 

@@ -173,7 +173,8 @@ def test_rewrite_for_temp_out_dir_names_like_rustc():
     new = rewrite_for_temp(r, output_path(r), "/t/liba-h1.rlib", "/w")
     emit = [a for a in new if a.startswith("--emit=")]
     assert emit == ["--emit=link=/t/liba-h1.rlib,dep-info=deps/a-h1.d,metadata=deps/liba-h1.rmeta"]
-    assert "--out-dir" not in new and "deps" not in new
+    # rustc's intermediate files go to the temporary directory, not deps/.
+    assert new[new.index("--out-dir") + 1] == "/t" and "deps" not in new
     assert "--crate-type=rlib" in new  # none was given
 
 
@@ -186,7 +187,7 @@ def test_rewrite_keeps_an_existing_cwd_remap():
 def test_rewrite_removes_attached_forms():
     r = parse(["a.rs", "-oliba.rlib", "--out-dir=x", "--emit=link"])
     new = rewrite_for_temp(r, "liba.rlib", "/t/liba.rlib", "/w")
-    assert not any(a.startswith(("-oliba", "--out-dir", "--emit=link,")) for a in new)
+    assert not any(a.startswith(("-oliba", "--out-dir=", "--emit=link,")) for a in new) and "x" not in new
     assert [a for a in new if a.startswith("--emit")] == ["--emit=link=/t/liba.rlib"]
 
 
@@ -223,6 +224,9 @@ def test_output_names_match_rustc(tmp_path, extra):
         # With several --emit kinds, rustc ignores -o's name for the rlib
         # (writes o/libm.rlib); the wrapper honours -o, which is what was asked.
         want = {("o/renamed.rlib" if f == "o/libm.rlib" else f) for f in want}
+    if any("metadata" in e for e in extra):
+        # Pipelining: the crate's identity beside its .rmeta (rlib_v0.sidecar).
+        want |= {f[: -len(".rmeta")] + ".v0-identity.json" for f in want if f.endswith(".rmeta")}
     assert _files(wrapped) == want
     assert output_path(parse(args)) in {f"./{f}" for f in want} | want
 
@@ -232,3 +236,69 @@ def test_parse_calls_share_no_state():
     a = parse(["--extern", "x=a.rlib", "-Cfoo=1", "m.rs"])
     b = parse(["m.rs"])
     assert b.externs == [] and b.codegen == {} and a.externs == [Extern("x", "a.rlib")]
+
+
+# ---- native libraries, search paths, driver options ----
+
+
+@pytest.mark.parametrize(
+    "flag,kind,mods,name,bundles",
+    [
+        (["-l", "static=ring_core"], "static", [], "ring_core", True),
+        (["-lstatic=z"], "static", [], "z", True),
+        (["-l", "static:+whole-archive=z"], "static", ["+whole-archive"], "z", True),
+        (["-l", "static:-bundle=z"], "static", ["-bundle"], "z", False),
+        (["-l", "static:+bundle,+verbatim=libz.a"], "static", ["+bundle", "+verbatim"], "libz.a", True),
+        (["-l", "dylib=ssl"], "dylib", [], "ssl", False),
+        (["-l", "m"], "", [], "m", False),
+        (["-l", "static=old:new"], "static", [], "new", True),
+    ],
+)
+def test_native_lib_parsed(flag, kind, mods, name, bundles):
+    lib = parse(["m.rs", *flag]).libs[0]
+    assert (lib.kind, lib.modifiers, lib.name, lib.bundles) == (kind, mods, name, bundles)
+
+
+@pytest.mark.parametrize(
+    "flag,want",
+    [
+        (["-l", "static=z"], ["-l", "static:-bundle=z"]),
+        (["-lstatic=z"], ["-lstatic:-bundle=z"]),
+        (["-l", "static:+whole-archive=z"], ["-l", "static:+whole-archive,-bundle=z"]),
+        (["-l", "static:+bundle=z"], ["-l", "static:-bundle=z"]),
+        (["-l", "static:-bundle=z"], ["-l", "static:-bundle=z"]),
+        (["-l", "dylib=z"], ["-l", "dylib=z"]),
+    ],
+)
+def test_rewrite_unbundles_static_libs(flag, want):
+    new = rewrite_for_temp(parse(["m.rs", *flag]), "libm.rlib", "/t/libm.rlib", "/w")
+    i = new.index(want[0])
+    assert new[i : i + len(want)] == want
+
+
+def test_search_paths():
+    r = parse(["m.rs", "-L", "native=/o", "-Ldependency=/d", "-L", "/plain", "-L", "crate=/c"])
+    assert r.search == [("native", "/o"), ("dependency", "/d"), ("all", "/plain"), ("crate", "/c")]
+
+
+def test_cargo_invocation_parsed():
+    """The options cargo passes for a registry crate with a build script."""
+    args = ["--crate-name", "ring", "--edition=2021", "src/lib.rs", "--error-format=json", "--json=diagnostic-rendered-ansi,artifacts,future-incompat", "--crate-type", "lib", "--emit=dep-info,metadata,link", "-C", "embed-bitcode=no", "-C", "debuginfo=2", "--cfg", 'feature="alloc"', "--check-cfg", "cfg(docsrs,test)", "-C", "metadata=b4fb", "-C", "extra-filename=-71e5", "--out-dir", "/t/deps", "-L", "dependency=/t/deps", "--extern", "cfg_if=/t/deps/libcfg_if-d995.rmeta", "--cap-lints", "allow", "-L", "native=/t/out", "-l", "static=ring_core_0_17_14_"]
+    r = parse(args)
+    assert r.crate_name == "ring" and r.source == "src/lib.rs" and r.crate_types == ["lib"]
+    assert r.error_format == "json" and r.metadata == "b4fb"
+    assert output_path(r) == "/t/deps/libring-71e5.rlib"
+    assert r.externs == [Extern("cfg_if", "/t/deps/libcfg_if-d995.rmeta")]
+    assert [x.name for x in r.libs if x.bundles] == ["ring_core_0_17_14_"]
+    assert r.identity_codegen() == {"debuginfo": "2", "embed-bitcode": "no"}
+
+
+def test_metadata_path_and_emits_link():
+    from rlib_v0.rustc_args import emits_link, metadata_path
+
+    r = parse(["a.rs", "--out-dir", "deps", "-C", "extra-filename=-h1", "--emit=dep-info,metadata,link"])
+    assert metadata_path(r, output_path(r)) == "deps/liba-h1.rmeta" and emits_link(r)
+    r = parse(["a.rs", "-o", "o/x.rlib", "--emit=metadata,link"])
+    assert metadata_path(r, output_path(r)) == "o/x.rmeta"
+    r = parse(["a.rs", "--emit=metadata"])
+    assert not emits_link(r) and emits_link(parse(["a.rs"]))

@@ -13,6 +13,14 @@ def main(argv: list[str] | None = None) -> int:
         from .link_entry import main_link
 
         return main_link(argv[1:])
+    if argv and argv[0] == "rustc" and "--help" not in argv[1:2]:
+        from .rustc_entry import main_rustc
+
+        return main_rustc(argv[1:])
+    if argv and argv[0] == "rustc-wrapper" and "--help" not in argv[1:2]:
+        from .rustc_entry import main_wrapper
+
+        return main_wrapper(argv[1:])
     from .cli import app
 
     try:

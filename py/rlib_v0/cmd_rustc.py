@@ -1,94 +1,223 @@
 """`rlib-v0 rustc`: compile a crate to a v0 rlib (what `-C rlib-version=v0` would do).
 
-rustc writes to a private temporary directory beside the output; we stamp the
-marker, check the result as `verify` does and only then rename it into place,
-so a failed compile or check leaves nothing behind.
+Takes any rustc command line that produces an rlib, as cargo, Buck2's
+prelude and hand-written build systems write them, and changes only this:
+- the rlib is written into a private temporary directory beside its final
+  place (rustc's intermediate objects go there too); once rustc succeeded,
+  the marker is stamped, the result checked as `verify` does, and only then
+  renamed into place, so a failed compile or check leaves no rlib behind;
+- every other output (`.rmeta`, `.d`, ...) goes exactly where rustc would
+  put it; the `.rmeta` appears as early as rustc writes it (pipelining),
+  next to a sidecar with the crate's identity written before rustc starts
+  (see `sidecar`);
+- `-l static=NAME` (which rustc would bundle into the rlib) becomes
+  `-l static:-bundle=NAME`; the marker records the library and where it was
+  found, and `rlib-v0 link` puts it after the crate;
+- rustc's stderr is passed through line by line as it comes (cargo reads
+  the JSON diagnostics and artifact notifications from it); notifications
+  name the final paths, and the rlib's is released only once it is in place.
+rustc inherits every other file descriptor (the jobserver that cargo and
+make hand down) and the environment.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
+from stat import S_ISREG
 
-from . import rustc_args, stamp, toolchain
+from . import rustc_args
 from .errors import UserError
-from .identity import KIND_RLIB, Dep, Identity, crate_id, read_marker
+from .identity import KIND_RLIB, Dep, Identity, StaticLib, crate_id
 
 
 def dep_identities(r: rustc_args.RustcArgs) -> list[Dep]:
+    from .sidecar import dep_identity
+
     deps: list[Dep] = []
     for ext in r.externs:
         if ext.path is None:
             continue  # a sysroot crate (`--extern proc_macro`): part of the bundle
         if ext.path.endswith((".so", ".dylib", ".dll")):
             continue  # a proc-macro: runs in the compiler, never linked
-        ident, _ = read_marker(ext.path)
-        if ident is None:
-            raise UserError(f"--extern {ext.name}={ext.path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
-        deps.append(Dep(ext.name, ident.crate, ident.crate_id))
+        deps.append(dep_identity(ext.name, ext.path))
     return deps
 
 
-def _defines_allocator(index: list[tuple[str, int]]) -> bool:
-    return any(s == "__rust_alloc" or (s.startswith("_R") and s.endswith("12___rust_alloc")) for s, _ in index)
+def static_libs(r: rustc_args.RustcArgs) -> list[StaticLib]:
+    """The crate's `-l static=` libraries, found the way rustc finds them."""
+    dirs = [d for kind, d in r.search if kind in ("native", "all")]
+    out: list[StaticLib] = []
+    for lib in r.libs:
+        if lib.kind != "static":
+            continue
+        verbatim = bool(lib.modifier("verbatim"))
+        rec = StaticLib(lib.name, None, bool(lib.modifier("whole-archive")), verbatim)
+        found = next((os.path.join(d, rec.file_name) for d in dirs if os.path.isfile(os.path.join(d, rec.file_name))), None)
+        if found is None and lib.bundles:
+            # rustc itself refuses a bundled library it cannot find.
+            where = ", ".join(dirs) or "no -L native= directory given"
+            raise UserError(f"crate {r.crate_name}: could not find native static library `{lib.name}` ({rec.file_name}) in {where}")
+        out.append(StaticLib(rec.name, found, rec.whole_archive, verbatim))
+    return out
 
 
-def run(rustc: str | None, args: list[str]) -> int:
+def dylib_args(r: rustc_args.RustcArgs) -> list[str]:
+    """Linker arguments for the crate's other `-l` libraries (dylibs, frameworks)."""
+    libs = [arg for lib, arg in zip(r.libs, r.native_libs) if lib.kind != "static"]
+    if not libs:
+        return []
+    dirs = [f"-L{d}" for kind, d in r.search if kind in ("native", "all")]
+    return list(dict.fromkeys(dirs)) + libs
+
+
+def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
+    """`rlib-v0 rustc`; `wrapper`: started by cargo as RUSTC_WRAPPER (no path remapping added)."""
     r = rustc_args.parse(args)
-    if r.crate_types and r.crate_types != ["rlib"] and r.crate_types != ["lib"]:
-        raise UserError(f"rlib-v0 rustc builds rlibs only, not --crate-type={','.join(r.crate_types)}")
+    types = r.crate_types or ["rlib"]
+    if "rlib" not in types and "lib" not in types:
+        raise UserError(f"rlib-v0 rustc builds rlibs, not --crate-type={','.join(types)}")
     if not r.crate_name:
         raise UserError("no crate given: pass the crate root file or --crate-name")
+    from . import toolchain
+
     exe = toolchain.find_rustc(rustc)
-    info = toolchain.rustc_info(exe)
-    deps = dep_identities(r)
+    probe = toolchain.start_probe(exe)
+    deps = dep_identities(r) if rustc_args.emits_link(r) else []
+    libs = static_libs(r)
     final = rustc_args.output_path(r)
     out_dir = os.path.dirname(os.path.abspath(final))
     if not os.path.isdir(out_dir):
         raise UserError(f"{final}: output directory {out_dir} does not exist")
-    cwd = os.getcwd()
-    tmp = tempfile.mkdtemp(prefix=".rlib-v0-rustc-", dir=out_dir)
+    if len(types) > 1 and r.output:
+        raise UserError(f"-o {r.output} with several crate types ({','.join(types)}) is ambiguous; use --out-dir")
+    rmeta = rustc_args.metadata_path(r, final)
+    for p in [final] + [path for _, path in r.emit if path] + ([rmeta] if rmeta else []):
+        _refuse_non_regular(p)
+    info = probe.result()
+    target = r.target or info.host
+    ident = Identity(
+        kind=KIND_RLIB,
+        crate=r.crate_name,
+        metadata=r.metadata,
+        crate_id=crate_id(r.crate_name, r.metadata, target),
+        rustc_version=info.version_text,
+        rustc_release=info.release,
+        rustc_commit=info.commit,
+        target=target,
+        panic=r.panic,
+        codegen=r.identity_codegen(),
+        deps=deps,
+        native_libs=dylib_args(r),
+        static_libs=libs,
+    )
+    if rmeta:
+        from . import sidecar
+
+        sidecar.write(rmeta, ident)
+    if not rustc_args.emits_link(r):
+        # Metadata only (a check build, or the metadata half of a pipelined
+        # build system): no rlib to stamp.
+        from .proc import run_passthrough
+
+        return run_passthrough([exe] + r.args)
+    return _compile(exe, r, ident, final, out_dir, types, wrapper)
+
+
+def _refuse_non_regular(path: str) -> None:
     try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if not S_ISREG(st.st_mode):
+        # rustc would replace a device or FIFO with a regular file.
+        raise UserError(f"{path}: exists and is not a regular file; refusing to write over it")
+
+
+def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool) -> int:
+    from .proc import TempDir, run_filtering_stderr
+
+    with TempDir(out_dir, ".rlib-v0-rustc-") as tmp:
+        # The temporary directory is named relative to the output as given,
+        # so rustc's messages show paths of the same form.
+        tmp_given = os.path.join(os.path.dirname(final), os.path.basename(tmp))
         # Same basename as the final file: rustc derives member names from it.
-        tmp_rlib = os.path.join(tmp, os.path.basename(final))
-        cmd = [exe] + rustc_args.rewrite_for_temp(r, final, tmp_rlib, cwd)
-        code = subprocess.run(cmd).returncode
+        tmp_rlib = os.path.join(tmp_given, os.path.basename(final))
+        cmd = [exe] + rustc_args.rewrite_for_temp(r, final, tmp_rlib, os.getcwd(), remap=not wrapper)
+        if len(types) > 1:
+            # Several crate types: rustc names each output itself, in the
+            # temporary directory; all of them move into place at the end.
+            cmd = [a for a in cmd if not a.startswith("--emit=")] + ["--emit=" + _emit_without_link_path(cmd)]
+        final_dir = os.path.dirname(final)
+        held: list[bytes] = []
+        code = run_filtering_stderr(cmd, tmp_given, final_dir, held)
         if code != 0:
             return code  # rustc's diagnostics already went to stderr
-        if not os.path.exists(tmp_rlib):
-            raise UserError(f"rustc produced no rlib for crate {r.crate_name} (is --emit missing link?)")
-        members, index = stamp.load_members(tmp_rlib)
-        target = r.target or info.host
-        ident = Identity(
-            kind=KIND_RLIB,
-            crate=r.crate_name,
-            metadata=r.metadata,
-            crate_id=crate_id(r.crate_name, r.metadata, target),
-            rustc_version=info.version_text,
-            rustc_release=info.release,
-            rustc_commit=info.commit,
-            target=target,
-            panic=r.panic,
-            codegen=r.identity_codegen(),
-            deps=deps,
-            native_libs=r.native_libs,
-            defines_allocator=_defines_allocator(index),
-        )
-        stamped = stamp.build_v0(members, index, ident, final)
-        checked = os.path.join(tmp, "checked.rlib")
-        with open(checked, "wb") as f:
-            f.write(stamped)
-        from .verify import render, verify_file
+        produced = os.path.join(tmp, os.path.basename(final))
+        if not os.path.isfile(produced):
+            raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
+        _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"))
+        if len(types) > 1:
+            for name in sorted(os.listdir(tmp)):
+                src = os.path.join(tmp, name)
+                if name != ".stamped" and name != os.path.basename(final) and os.path.isfile(src):
+                    os.replace(src, os.path.join(out_dir, name))
+        os.replace(os.path.join(tmp, ".stamped"), final)
+    _fix_dep_info(r, final, tmp_given)
+    if held:
+        out = sys.stderr.buffer
+        for line in held:
+            out.write(line + b"\n")
+        out.flush()
+    return 0
 
-        rep = verify_file(checked)
-        if not rep.ok:
-            print(render(rep).replace(checked, final), file=sys.stderr)
-            raise UserError(f"{final}: crate {r.crate_name} does not satisfy the v0 rules")
-        os.chmod(checked, 0o644)
-        os.replace(checked, final)
-        return 0
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+def _emit_without_link_path(cmd: list[str]) -> str:
+    emit = next(a for a in cmd if a.startswith("--emit="))[len("--emit=") :]
+    return ",".join("link" if part.startswith("link=") else part for part in emit.split(","))
+
+
+def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -> None:
+    from . import stamp
+    from .check import check_members, is_allocator_symbol
+    from .elf import machine_for_target
+
+    members, index = stamp.load_members(produced)
+    names = {s.encode() for s, _ in index}
+    ident.defines_allocator = any(is_allocator_symbol(s) for s, _ in index)
+    found = check_members(members, names, ident, machine_for_target(ident.target), ident.target)
+    if found.problems:
+        for p in found.problems:
+            print(f"rlib-v0: {final}: {p}", file=sys.stderr)
+        raise UserError(f"{final}: crate {ident.crate} does not satisfy the v0 rules")
+    data = stamp.build_v0(members, index, ident, final)
+    with open(out_tmp, "wb") as f:
+        f.write(data)
+    os.chmod(out_tmp, 0o644)
+
+
+def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:
+    """The `.d` file names the rlib rustc wrote: the temporary one.  Name the final one."""
+    base = os.path.splitext(final)[0]
+    meta_base = base
+    if not r.output:
+        stem = f"{r.crate_name}{r.codegen.get('extra-filename', '')}"
+        base = os.path.join(r.out_dir or ".", stem)
+        meta_base = os.path.join(r.out_dir or ".", "lib" + stem)
+    for kind, path in r.emit:
+        if kind != "dep-info":
+            continue
+        dep = path or rustc_args.default_emit_path(kind, base, meta_base)
+        try:
+            with open(dep, "rb") as f:
+                text = f.read()
+        except OSError:
+            continue
+        old = (tmp_given + "/").encode()
+        if old not in text:
+            continue
+        new = (os.path.dirname(final) + "/").encode() if os.path.dirname(final) else b""
+        tmp = f"{dep}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(text.replace(old, new))
+        os.replace(tmp, dep)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # annotations only: no typing import on the link path
 
 MARKER_MEMBER = "_rlib_v00.o"
 MARKER_PREFIX = "_rlib_v00"
-SCHEMA = 1
+SCHEMA = 2  # 2: `static_libs`; schema 1 markers (no such field) still read
+_READABLE_SCHEMAS = (1, 2)
 
 KIND_RLIB = "rlib"
 KIND_STD_BUNDLE = "std-bundle"
@@ -33,6 +34,18 @@ class Dep:
     name: str  # the name the crate uses for it (`--extern NAME=...`)
     crate: str  # the dependency's own crate name
     crate_id: str  # the dependency's `Identity.crate_id`
+
+
+@dataclass(frozen=True)
+class StaticLib:
+    name: str  # the `-l static=NAME` name (a file name with `verbatim`)
+    path: str | None  # the archive rustc would have bundled, as found via the crate's `-L` (None: not found then)
+    whole_archive: bool = False  # `+whole-archive`
+    verbatim: bool = False  # `+verbatim`: `name` is the file name
+
+    @property
+    def file_name(self) -> str:
+        return self.name if self.verbatim else f"lib{self.name}.a"
 
 
 @dataclass
@@ -52,6 +65,7 @@ class Identity:
     native_libs: list[str] = field(default_factory=list)  # linker args the crate/bundle needs (bundles: std's)
     defines_allocator: bool = False  # the crate declares `#[global_allocator]`
     no_std: bool = False  # bundles: core only
+    static_libs: list[StaticLib] = field(default_factory=list)  # native static libraries the crate links, kept out of the rlib
 
     @property
     def compat_key(self) -> tuple[str, str, str]:
@@ -75,9 +89,10 @@ class Identity:
             d = _json_loads(raw)
             if not isinstance(d, dict):
                 raise ValueError("not a JSON object")
-            if d.pop("schema", None) != SCHEMA:
+            if d.pop("schema", None) not in _READABLE_SCHEMAS:
                 raise ValueError("unknown marker schema")
             d["deps"] = [Dep(**x) for x in d.get("deps", [])]
+            d["static_libs"] = [StaticLib(**x) for x in d.get("static_libs", [])]
             return cls(**d)
         except (ValueError, TypeError, KeyError) as e:
             raise UserError(f"{where}: unreadable _rlib_v00 marker ({e})") from None

@@ -25,6 +25,29 @@ class Extern:
 
 
 @dataclass
+class NativeLib:
+    """One `-l [KIND[:MODIFIERS]=]NAME[:RENAME]` (what rustc links for the crate)."""
+
+    kind: str  # "static", "dylib", "framework", "link-arg"; "" when not given (rustc: dylib)
+    modifiers: list[str]  # e.g. ["+whole-archive", "-bundle"], as given
+    name: str  # the library name (after `:RENAME`, the name linked)
+    arg_index: int  # position of the `-l` (or `-lNAME`) argument in `args`
+    value_index: int  # position of its value (== arg_index for `-lNAME`)
+
+    def modifier(self, name: str) -> bool | None:
+        """True for `+name`, False for `-name`, None when not given."""
+        for m in self.modifiers:
+            if m[1:] == name:
+                return m[0] == "+"
+        return None
+
+    @property
+    def bundles(self) -> bool:
+        """rustc would copy this library's objects into the rlib."""
+        return self.kind == "static" and self.modifier("bundle") is not False
+
+
+@dataclass
 class RustcArgs:
     args: list[str]  # the arguments, @files expanded
     crate_name: str | None = None
@@ -37,6 +60,11 @@ class RustcArgs:
     target: str | None = None
     source: str | None = None
     native_libs: list[str] = field(default_factory=list)  # `-l` flags as linker args
+    libs: list[NativeLib] = field(default_factory=list)  # the same `-l` flags, parsed
+    search: list[tuple[str, str]] = field(default_factory=list)  # `-L [KIND=]DIR` as (kind, dir); kind "all" when not given
+    error_format: str | None = None  # `--error-format`
+    prints: list[str] = field(default_factory=list)  # `--print` requests (no compile output then)
+    test: bool = False  # `--test`: a test harness binary, not a library
     remaps: list[str] = field(default_factory=list)  # `--remap-path-prefix` values
 
     @property
@@ -77,6 +105,7 @@ def parse(raw: list[str]) -> RustcArgs:
     i = 0
     while i < len(args):
         a = args[i]
+        start = i
         opt, val = a, None
         if a.startswith("--") and "=" in a:
             opt, val = a.split("=", 1)
@@ -114,8 +143,18 @@ def parse(raw: list[str]) -> RustcArgs:
             r.target = val
         elif opt == "-l":
             r.native_libs.append(_native_lib_arg(val))
+            r.libs.append(_native_lib(val, start, i - 1))
+        elif opt == "-L":
+            kind, eq, d = val.partition("=")
+            r.search.append((kind, d) if eq and kind in ("native", "crate", "dependency", "framework", "all") else ("all", val))
+        elif opt == "--error-format":
+            r.error_format = val
+        elif opt == "--print":
+            r.prints.append(val)
         elif opt == "--remap-path-prefix":
             r.remaps.append(val)
+        elif opt == "--test":
+            r.test = True
         elif opt in _WITH_VALUE:
             pass
         elif not a.startswith("-") and r.source is None:
@@ -134,6 +173,23 @@ def _native_lib_arg(spec: str) -> str:
     return f"-l{name}"
 
 
+def _native_lib(spec: str, arg_index: int, value_index: int) -> NativeLib:
+    head, eq, name = spec.partition("=")
+    if not eq:
+        head, name = "", spec
+    kind, _, mods = head.partition(":")
+    name = name.split(":")[-1]
+    return NativeLib(kind, [m for m in mods.split(",") if m], name, arg_index, value_index)
+
+
+def unbundled_lib_value(lib: NativeLib) -> str:
+    """The `-l` value that links `lib` without bundling it: `static:-bundle,...=NAME`.
+
+    `NAME:RENAME` forms keep working because only the kind part changes."""
+    mods = [m for m in lib.modifiers if m[1:] != "bundle"] + ["-bundle"]
+    return f"static:{','.join(mods)}={lib.name}"
+
+
 def output_path(r: RustcArgs) -> str:
     """Where rustc itself would put the rlib."""
     for kind, path in r.emit:
@@ -145,14 +201,19 @@ def output_path(r: RustcArgs) -> str:
     return os.path.join(r.out_dir or ".", f"lib{r.crate_name}{extra}.rlib")
 
 
-def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str) -> list[str]:
+def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: bool = True) -> list[str]:
     """Arguments that make rustc write the rlib to `tmp_rlib` instead of `final`.
 
-    Other `--emit` kinds keep rustc's default places next to `final`, given
-    explicitly because `-o` no longer names them.
+    Everything else keeps its final place: other `--emit` kinds are given
+    explicitly (rustc's default names next to `final`, since `-o` no longer
+    names them), and `--out-dir` becomes the temporary directory so that
+    rustc's own intermediate files (objects, `-C save-temps`) stay inside
+    it.  A bundling `-l static=NAME` becomes `-l static:-bundle=NAME`: v0
+    rlibs keep native libraries separate (the marker records them).
     """
     out: list[str] = []
     args = r.args
+    lib_values = {lib.value_index: lib for lib in r.libs if lib.bundles}
     i = 0
     while i < len(args):
         a = args[i]
@@ -160,6 +221,12 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str) -> list[
             i += 2
             continue
         if a.startswith(("--emit=", "--out-dir=")) or (a.startswith("-o") and not a.startswith("--") and len(a) > 2):
+            i += 1
+            continue
+        lib = lib_values.get(i)
+        if lib is not None:
+            new = unbundled_lib_value(lib)
+            out.append(new if lib.value_index != lib.arg_index else "-l" + new)
             i += 1
             continue
         out.append(a)
@@ -173,15 +240,42 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str) -> list[
         base = os.path.join(r.out_dir or ".", stem)
         meta_base = os.path.join(r.out_dir or ".", "lib" + stem)
     emits = [f"link={tmp_rlib}"]
-    defaults = {"metadata": meta_base + ".rmeta", "dep-info": base + ".d", "llvm-ir": base + ".ll", "asm": base + ".s", "obj": base + ".o", "llvm-bc": base + ".bc", "mir": base + ".mir"}
     for kind, path in r.emit:
         if kind == "link":
             continue
-        emits.append(f"{kind}={path or defaults.get(kind, base + '.' + kind)}")
+        emits.append(f"{kind}={path or default_emit_path(kind, base, meta_base)}")
     out.append("--emit=" + ",".join(emits))
-    if not any(x.split("=", 1)[0] in (cwd, cwd.rstrip("/")) for x in r.remaps):
+    out += ["--out-dir", os.path.dirname(tmp_rlib) or "."]
+    if remap and not any(x.split("=", 1)[0] in (cwd, cwd.rstrip("/")) for x in r.remaps):
         # rustc embeds the absolute working directory in lib.rmeta.
         out.append(f"--remap-path-prefix={cwd}=.")
     if not r.crate_types:
         out.append("--crate-type=rlib")
     return out
+
+
+_EMIT_EXT = {"dep-info": ".d", "llvm-ir": ".ll", "asm": ".s", "obj": ".o", "llvm-bc": ".bc", "mir": ".mir"}
+
+
+def default_emit_path(kind: str, base: str, meta_base: str) -> str:
+    if kind == "metadata":
+        return meta_base + ".rmeta"
+    return base + _EMIT_EXT.get(kind, "." + kind)
+
+
+def metadata_path(r: RustcArgs, final: str) -> str | None:
+    """Where the `.rmeta` goes when `--emit` asks for metadata, else None."""
+    for kind, path in r.emit:
+        if kind == "metadata":
+            if path:
+                return path
+            if r.output:
+                return os.path.splitext(final)[0] + ".rmeta"
+            stem = f"lib{r.crate_name}{r.codegen.get('extra-filename', '')}"
+            return os.path.join(r.out_dir or ".", stem + ".rmeta")
+    return None
+
+
+def emits_link(r: RustcArgs) -> bool:
+    """rustc's default `--emit` is `link`."""
+    return not r.emit or any(k == "link" for k, _ in r.emit)

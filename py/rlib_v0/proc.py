@@ -1,0 +1,209 @@
+"""Running rustc: spawning, stderr filtering, temporary directories.
+
+`os.posix_spawn` rather than `subprocess`: it costs nothing to import, and
+the child inherits every inheritable file descriptor, which is what the
+jobserver protocol needs (cargo and make pass the jobserver as inherited
+fds named in `CARGO_MAKEFLAGS`/`MAKEFLAGS`; `subprocess` closes them by
+default, and rustc then warns "failed to connect to jobserver" and runs its
+own threads beside cargo's `-j`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _spawn(argv: list[str], stderr_fd: int | None = None, stdout_fd: int | None = None) -> int:
+    actions = []
+    if stdout_fd is not None:
+        actions.append((os.POSIX_SPAWN_DUP2, stdout_fd, 1))
+    if stderr_fd is not None:
+        actions.append((os.POSIX_SPAWN_DUP2, stderr_fd, 2))
+    try:
+        return os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
+    except FileNotFoundError:
+        from .errors import UserError
+
+        raise UserError(f"{argv[0]}: no such program") from None
+    except PermissionError:
+        from .errors import UserError
+
+        raise UserError(f"{argv[0]}: not executable") from None
+
+
+def _wait(pid: int) -> int:
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status)
+        except InterruptedError:
+            continue
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+
+
+def run_passthrough(argv: list[str]) -> int:
+    """Run `argv` with our stdin, stdout and stderr; its exit status."""
+    pid = _spawn(argv)
+    try:
+        return _wait(pid)
+    except BaseException:
+        _kill(pid)
+        raise
+
+
+def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: list[bytes]) -> int:
+    """Run rustc, passing its stderr through line by line as it comes.
+
+    Paths inside `tmp_dir` are shown inside `final_dir`.  rustc's JSON
+    artifact notifications for files in `tmp_dir` are not passed on but
+    appended to `held` (rewritten), to be released once the file is in
+    place: a driver that reads them (cargo) must not look before."""
+    import json
+
+    variants = []
+    for raw in (tmp_dir, json.dumps(tmp_dir, ensure_ascii=False)[1:-1]):
+        old = (raw + "/").encode()
+        new = (final_dir + "/").encode() if final_dir else b""
+        if old not in (v[0] for v in variants):
+            variants.append((old, new))
+    out = sys.stderr.buffer
+
+    def emit(line: bytes, end: bytes) -> None:
+        moved = False
+        for old, new in variants:
+            if old in line:
+                line = line.replace(old, new)
+                moved = True
+        if moved and line.startswith(b'{"artifact":'):
+            held.append(line)
+            return
+        out.write(line + end)
+        out.flush()
+
+    r, w = os.pipe()
+    try:
+        pid = _spawn(argv, stderr_fd=w)
+    except BaseException:
+        os.close(r)
+        os.close(w)
+        raise
+    os.close(w)
+    buf = b""
+    try:
+        while True:
+            chunk = os.read(r, 65536)
+            if not chunk:
+                break
+            buf += chunk
+            if b"\n" in chunk:
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    emit(line, b"\n")
+        if buf:
+            emit(buf, b"")
+    except BaseException:
+        _kill(pid)
+        raise
+    finally:
+        os.close(r)
+    return _wait(pid)
+
+
+def capture_stdout(argv: list[str]) -> tuple[int, int]:
+    """Start `argv` with stdout into a pipe: (pid, read end).  Small outputs only
+    (they must fit the pipe until `finish_capture`)."""
+    r, w = os.pipe()
+    try:
+        pid = _spawn(argv, stdout_fd=w)
+    except BaseException:
+        os.close(r)
+        os.close(w)
+        raise
+    os.close(w)
+    return pid, r
+
+
+def finish_capture(pid: int, fd: int) -> tuple[int, bytes]:
+    chunks = []
+    try:
+        while True:
+            c = os.read(fd, 65536)
+            if not c:
+                break
+            chunks.append(c)
+    finally:
+        os.close(fd)
+    return _wait(pid), b"".join(chunks)
+
+
+class TempDir:
+    """A private directory inside `parent` (same file system as the outputs,
+    so results move into place by rename), removed on exit whatever happens;
+    SIGTERM and SIGHUP clean up too (they raise SystemExit here)."""
+
+    def __init__(self, parent: str, prefix: str) -> None:
+        self.parent = parent
+        self.prefix = prefix
+        self.path = ""
+
+    def __enter__(self) -> str:
+        for _ in range(100):
+            path = os.path.join(self.parent, f"{self.prefix}{os.getpid()}-{os.urandom(4).hex()}")
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                continue
+            except OSError as e:
+                from .errors import UserError
+
+                raise UserError(f"{self.parent}: cannot create a temporary directory ({e.strerror})") from None
+            self.path = path
+            _terminate_as_exit()
+            return path
+        raise RuntimeError("no unique temporary directory name")
+
+    def __exit__(self, *exc: object) -> None:
+        _rmtree(self.path)
+
+
+def _terminate_as_exit() -> None:
+    import signal
+
+    def handler(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, handler)
+
+
+def _rmtree(path: str) -> None:
+    if not path:
+        return
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        os.unlink(path)
+        return
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            _rmtree(e.path)
+        else:
+            try:
+                os.unlink(e.path)
+            except FileNotFoundError:
+                pass
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,111 @@
+"""`rlib-v0 rustc` and `rlib-v0 rustc-wrapper` without typer (start-up cost).
+
+Both run once per crate of a build, so they import only what they use.
+
+`rustc-wrapper` is cargo's `RUSTC_WRAPPER` (also installed as the
+`rlib-v0-rustc-wrapper` command, since cargo takes a program, not a command
+line): cargo runs it as `WRAPPER RUSTC ARGS...`.  Library compiles that
+produce an rlib become v0 rlibs; everything else — build scripts, proc
+macros, binaries, tests, `--print` probes, `-vV`, check builds — is handed
+to rustc unchanged (exec: nothing of ours stays in between).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .errors import UserError
+
+USAGE = "usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS..."
+WRAPPER_USAGE = "usage: rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS... (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)"
+
+
+def _report(fn, *args) -> int:
+    try:
+        return fn(*args)
+    except UserError as e:
+        print(f"rlib-v0: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
+        if os.environ.get("RLIB_V0_TRACEBACK"):
+            raise
+        print(f"rlib-v0: internal error: {type(e).__name__}: {e} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
+        return 70
+
+
+def parse_rustc_options(argv: list[str]) -> tuple[str | None, list[str]]:
+    rustc = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return rustc, argv[i + 1 :]
+        if a == "--rustc":
+            if i + 1 >= len(argv):
+                raise UserError(f"--rustc needs a value; {USAGE}")
+            rustc = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("--rustc="):
+            rustc = a.split("=", 1)[1]
+        elif a.startswith("-"):
+            raise UserError(f"unknown option {a!r}; {USAGE}")
+        else:
+            # No `--`: the rest is rustc's (a crate root or rustc options after it).
+            return rustc, argv[i:]
+        i += 1
+    return rustc, []
+
+
+def main_rustc(argv: list[str]) -> int:
+    def go() -> int:
+        rustc, args = parse_rustc_options(argv)
+        if not args:
+            raise UserError(f"no rustc arguments; {USAGE}")
+        from .cmd_rustc import run
+
+        return run(rustc, args)
+
+    return _report(go)
+
+
+def wants_v0(args: list[str]) -> bool:
+    """Does this rustc command line (as cargo writes it) build an rlib?"""
+    from . import rustc_args
+
+    try:
+        r = rustc_args.parse(args)
+    except UserError:
+        return False  # rustc will say what is wrong, in its own words
+    if r.prints or r.test or r.source is None or r.source == "-":
+        return False
+    types = r.crate_types
+    return bool(types) and ("lib" in types or "rlib" in types) and rustc_args.emits_link(r)
+
+
+def main_wrapper(argv: list[str]) -> int:
+    if not argv:
+        print(f"rlib-v0: error: no rustc given; {WRAPPER_USAGE}", file=sys.stderr)
+        return 2
+    rustc, args = argv[0], argv[1:]
+    if not wants_v0(args):
+        try:
+            os.execv(rustc, [rustc] + args) if os.sep in rustc else os.execvp(rustc, [rustc] + args)
+        except OSError as e:
+            print(f"rlib-v0: error: {rustc}: cannot run ({e.strerror})", file=sys.stderr)
+            return 2
+
+    def go() -> int:
+        from .cmd_rustc import run
+
+        return run(rustc, args, wrapper=True)
+
+    return _report(go)
+
+
+def wrapper_script() -> None:
+    """The `rlib-v0-rustc-wrapper` console script."""
+    sys.exit(main_wrapper(sys.argv[1:]))

@@ -1,0 +1,84 @@
+"""A crate's identity beside its `.rmeta`, for pipelined builds.
+
+Pipelining compiles a crate's dependents against its `.rmeta` while the
+crate's own codegen is still running (cargo always does; Buck2's prelude
+too), so a dependent's marker cannot be filled from the dependency's rlib:
+it may not exist yet, and the `.rmeta` is rustc's unstable format, which we
+never read.  Everything the dependent records of a dependency — its crate
+name and `crate_id` (name + `-C metadata` + target) — is known *before*
+the dependency's rustc starts, so `rlib-v0 rustc` writes it next to the
+`.rmeta` first (atomically), and then runs rustc.  The dependency's rlib
+marker later carries the same `crate_id`, which keeps `rlib-v0 link`'s
+missing-dependency check exact.
+
+`libfoo-HASH.rmeta` -> `libfoo-HASH.v0-identity.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .errors import UserError
+from .identity import Dep, Identity, read_marker
+
+SUFFIX = ".v0-identity.json"
+KIND = "rlib-v0-identity"
+SCHEMA = 1
+
+
+def path_for(rmeta: str) -> str:
+    stem = rmeta[: -len(".rmeta")] if rmeta.endswith(".rmeta") else rmeta
+    return stem + SUFFIX
+
+
+def write(rmeta: str, ident: Identity) -> str:
+    """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself)."""
+    path = path_for(rmeta)
+    body = json.dumps({"schema": SCHEMA, "kind": KIND, "crate": ident.crate, "metadata": ident.metadata, "crate_id": ident.crate_id, "target": ident.target, "panic": ident.panic, "rustc_commit": ident.rustc_commit}, sort_keys=True).encode() + b"\n"
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(body)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UserError(f"{path}: cannot write the crate's v0 identity ({e.strerror})") from None
+    return path
+
+
+def dep_identity(name: str, path: str) -> Dep:
+    """The identity of `--extern name=path`: an rlib's marker, or an rmeta's sidecar."""
+    if path.endswith(".rmeta"):
+        side = path_for(path)
+        try:
+            with open(side, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            rlib = path[: -len(".rmeta")] + ".rlib"
+            if os.path.isfile(rlib):
+                return dep_identity(name, rlib)
+            raise UserError(f"--extern {name}={path}: no v0 identity beside it ({os.path.basename(side)} missing); build crate {name} with `rlib-v0 rustc`") from None
+        except OSError as e:
+            raise UserError(f"{side}: cannot read ({e.strerror})") from None
+        try:
+            d = json.loads(raw)
+            if not isinstance(d, dict) or d.get("kind") != KIND:
+                raise ValueError("not an rlib-v0 identity file")
+            if not isinstance(d.get("schema"), int) or d["schema"] > SCHEMA:
+                raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {d.get('schema')}); use that version")
+            crate, cid = d["crate"], d["crate_id"]
+            if not isinstance(crate, str) or not isinstance(cid, str):
+                raise ValueError("crate and crate_id must be strings")
+        except UserError:
+            raise
+        except (ValueError, KeyError, TypeError) as e:
+            raise UserError(f"{side}: unreadable v0 identity ({e})") from None
+        return Dep(name, crate, cid)
+    ident, _ = read_marker(path)
+    if ident is None:
+        raise UserError(f"--extern {name}={path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
+    return Dep(name, ident.crate, ident.crate_id)
