@@ -88,6 +88,8 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None) -> list
             block.append(c.path)
     if plan.bundle:
         block.append(plan.bundle.path)
+    for sym in plan.undefined:
+        block += cmd.linker_flag("-u", sym)
     for lib in plan.native_libs:
         block += lib.split(" ")
     if inside:

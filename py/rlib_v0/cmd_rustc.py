@@ -15,7 +15,7 @@ import tempfile
 
 from . import rustc_args, stamp, toolchain
 from .errors import UserError
-from .identity import KIND_RLIB, Dep, Identity, crate_id, read_marker
+from .identity import KIND_RLIB, Dep, Identity, allocator_symbols, crate_id, panic_handler_symbols, read_marker
 
 
 def dep_identities(r: rustc_args.RustcArgs) -> list[Dep]:
@@ -76,6 +76,9 @@ def run(rustc: str | None, args: list[str]) -> int:
             deps=deps,
             native_libs=r.native_libs,
             defines_allocator=_defines_allocator(index),
+            allocator_symbols=allocator_symbols(index),
+            defines_panic_handler=bool(panic_handler_symbols(index)),
+            panic_handler_symbols=panic_handler_symbols(index),
         )
         stamped = stamp.build_v0(members, index, ident, final)
         checked = os.path.join(tmp, "checked.rlib")
