@@ -179,3 +179,121 @@ def test_two_panic_handlers_refused(handler_world, link, tmp_path):
     assert_user_error(proc, "#[panic_handler]", "crate handler_only ", str(w["handler"]), "crate handler_only2", str(w["handler2"]))
     assert len(proc.stderr.splitlines()) == 1, proc.stderr
     assert not exe.exists()
+
+
+# --------------------------------------------------------------------------
+# 3. Devices as outputs: written into as the linker would, never replaced
+
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="creating a character device (mknod) needs root")
+
+HELLO_RS = '#[no_mangle]\npub extern "C" fn hello_val() -> u32 { 42 }\n'
+HELLO_MAIN_C = '#include <stdio.h>\nunsigned hello_val(void);\nint main(void) { printf("%u\\n", hello_val()); return 0; }\n'
+
+
+@pytest.fixture(scope="module")
+def hello(build_crate, std_bundle, compile_c):
+    return build_crate("hello", HELLO_RS), std_bundle(), compile_c(HELLO_MAIN_C, "hello_main")
+
+
+def _null_device(d: Path) -> Path:
+    """A character device 1,3 (what /dev/null is) inside the test's own directory."""
+    dev = d / "null"
+    os.mknod(dev, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    return dev
+
+
+def _assert_still_device(dev: Path) -> None:
+    st = os.lstat(dev)
+    assert stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3), f"{dev} is no longer the character device: {stat.filemode(st.st_mode)}"
+
+
+@needs_root
+@pytest.mark.parametrize("ld", LINKERS)
+def test_link_into_char_device(ld, hello, fuse_ld, link, tmp_path):
+    crate, bundle, main = hello
+    dev = _null_device(tmp_path)
+    proc = link(["cc", *fuse_ld(ld), main, crate, bundle, "-o", dev])
+    assert proc.returncode == 0, proc.stderr
+    _assert_still_device(dev)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]  # no temporary left
+
+
+@needs_root
+def test_failed_link_into_char_device_keeps_it(hello, link, tmp_path):
+    crate, bundle, main = hello
+    dev = _null_device(tmp_path)
+    proc = link(["cc", main, crate, bundle, "-lno_such_library_anywhere", "-o", dev])
+    assert proc.returncode != 0
+    _assert_still_device(dev)
+
+
+@needs_root
+def test_link_into_symlink_to_char_device(hello, link, tmp_path):
+    crate, bundle, main = hello
+    dev = _null_device(tmp_path)
+    (tmp_path / "out").symlink_to(dev)
+    proc = link(["cc", main, crate, bundle, "-o", tmp_path / "out"])
+    assert proc.returncode == 0, proc.stderr
+    assert os.path.islink(tmp_path / "out")
+    _assert_still_device(dev)
+
+
+@needs_root
+def test_std_bundle_into_char_device(rlib_v0, tmp_path):
+    dev = _null_device(tmp_path)
+    proc = rlib_v0("std-bundle", "-o", dev)
+    assert proc.returncode == 0, proc.stderr
+    _assert_still_device(dev)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+@needs_root
+@pytest.mark.parametrize("how", ["-o", "--out-dir"])
+def test_rustc_into_char_device(how, rlib_v0, tmp_path):
+    # `rlib-v0 rustc -o DEVICE` writes into it (or refuses), never replaces it;
+    # `--out-dir DEVICE` is refused (rustc: not a directory).
+    src = tmp_path / "hello.rs"
+    src.write_text(HELLO_RS)
+    dev = _null_device(tmp_path)
+    args = ["-o", str(dev)] if how == "-o" else ["--out-dir", str(dev)]
+    proc = rlib_v0("rustc", "--", "--edition=2021", "--crate-type=rlib", "--crate-name=hello", str(src), *args, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    _assert_still_device(dev)
+    if proc.returncode != 0:
+        assert_user_error(proc, str(dev))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hello.rs", "null"]
+
+
+def test_link_refuses_fifo_output(hello, link, tmp_path):
+    crate, bundle, main = hello
+    fifo = tmp_path / "app"
+    os.mkfifo(fifo)
+    proc = subprocess.run([*TOOL, "link", "--", "cc", str(main), str(crate), str(bundle), "-o", str(fifo)], capture_output=True, text=True, timeout=60)
+    assert_user_error(proc, str(fifo), "FIFO")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_link_refuses_directory_output(hello, link, tmp_path):
+    crate, bundle, main = hello
+    (tmp_path / "app").mkdir()
+    proc = link(["cc", main, crate, bundle, "-o", tmp_path / "app"])
+    assert_user_error(proc, str(tmp_path / "app"), "directory")
+    assert (tmp_path / "app").is_dir()
+
+
+def test_std_bundle_refuses_fifo_output(rlib_v0, tmp_path):
+    fifo = tmp_path / "b.a"
+    os.mkfifo(fifo)
+    proc = rlib_v0("std-bundle", "-o", fifo)
+    assert_user_error(proc, str(fifo), "FIFO")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_demo_does_not_write_to_dev_null():
+    # `rlib-v0 demo` asked rustc for its native libraries with `-o /dev/null`
+    # (and fell back to a hard-coded list): it now reads them from a file.
+    import rlib_v0.demo as demo
+
+    text = Path(demo.__file__).read_text()
+    assert "devnull" not in text and "/dev/null" not in text
+    assert "--print=native-static-libs=" in text and "-lgcc_s" not in text
