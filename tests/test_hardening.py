@@ -297,3 +297,55 @@ def test_demo_does_not_write_to_dev_null():
     text = Path(demo.__file__).read_text()
     assert "devnull" not in text and "/dev/null" not in text
     assert "--print=native-static-libs=" in text and "-lgcc_s" not in text
+
+
+# --------------------------------------------------------------------------
+# 7. Usage errors: one line; --version
+
+
+def _cli(*args: str, env=None) -> subprocess.CompletedProcess:
+    e = dict(os.environ, COLUMNS="200")
+    e.update(env or {})
+    return subprocess.run([*TOOL, *args], capture_output=True, text=True, timeout=120, env=e)
+
+
+@pytest.mark.parametrize(
+    "args, mention",
+    [
+        (("verify",), "files"),
+        (("verify", "--bogus", "x.rlib"), "--bogus"),
+        (("--bogus",), "--bogus"),
+        (("no-such-verb",), "no-such-verb"),
+        (("std-bundle",), "--output"),
+        (("std-bundle", "-o"), "-o"),
+        (("std-bundle", "-o", "b.a", "--panic"), "--panic"),
+        (("verify", "--target"), "--target"),
+        (("demo", "--keep"), "--keep"),
+        (("link", "--bogus", "--", "cc"), "--bogus"),
+        (("link",), "--"),
+        (("rustc",), "rustc"),
+    ],
+)
+def test_usage_error_is_one_line(args, mention):
+    p = _cli(*args)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("rlib-v0: error: "), p.stderr
+    assert mention in p.stderr and "╭" not in p.stderr and "Usage:" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_version_names_tool_and_rustc():
+    from rlib_v0 import __version__
+
+    p = _cli("--version")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith(f"rlib-v0 {__version__}")
+    release = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout.split("release: ")[1].split()[0]
+    assert lines[1].startswith("rustc: ") and f"release {release}" in lines[1]
+
+
+def test_version_without_rustc(tmp_path):
+    p = _cli("--version", env={"RUSTC": str(tmp_path / "no-rustc")})
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[1].startswith("rustc: none usable") and "no-rustc" in p.stdout
