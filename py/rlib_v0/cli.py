@@ -22,6 +22,33 @@ app = typer.Typer(
 _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
+def version_text() -> str:
+    """`rlib-v0 --version`: the tool, and the rustc it would use (if any)."""
+    from . import __version__, toolchain
+
+    lines = [f"rlib-v0 {__version__} ({os.path.dirname(os.path.abspath(__file__))}, python {sys.version.split()[0]})"]
+    try:
+        exe = toolchain.find_rustc(None)
+        info = toolchain.rustc_info(exe)
+        lines.append(f"rustc: {exe}: release {info.release or '?'}" + (f" (commit {info.commit[:12]}, host {info.host})" if info.commit else f" (host {info.host})"))
+    except UserError as e:
+        lines.append(f"rustc: none usable ({e})")
+    return "\n".join(lines)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version, help="print rlib-v0's version and the rustc it would use, then exit"),
+) -> None:
+    """Version-0 rlibs, standard-library bundles and a deduplicating linker wrapper, on stable rustc."""
+
+
 def _user_errors(fn: Callable[..., int]) -> Callable[..., None]:
     """Bad input: one line on stderr and exit 2; a bug: one line, exit 70."""
 

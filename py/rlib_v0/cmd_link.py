@@ -14,6 +14,7 @@ from stat import S_ISDIR, S_ISREG
 from . import archive, linker_cmd
 from .errors import UserError
 from .identity import Identity, read_marker
+from .outputs import DEVICE, output_kind
 from .plan import Plan, RustInput, is_rust_staticlib, make_plan
 
 _ARCH_MAGIC = b"!<arch>\n"
@@ -88,6 +89,8 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None) -> list
             block.append(c.path)
     if plan.bundle:
         block.append(plan.bundle.path)
+    for sym in plan.undefined:
+        block += cmd.linker_flag("-u", sym)
     for lib in plan.native_libs:
         block += lib.split(" ")
     if inside:
@@ -119,10 +122,10 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         write_reproducer(reproduce, cmd, plan, whole_archive)
     output = linker_cmd.output_path(cmd)
     tmp_out = None
-    if output:
-        out_dir = os.path.dirname(os.path.abspath(output))
-        if not os.path.isdir(out_dir):
-            raise UserError(f"{output}: output directory {out_dir} does not exist")
+    # A character device (`-o /dev/null`) is linked into directly, as the
+    # linker would: never deleted, renamed over or unlinked after a failure.
+    device = bool(output) and output_kind(output) == DEVICE
+    if output and not device:
         # Only a unique name is wanted, not a file: a linker that reuses an
         # existing file would keep its mode.  (No tempfile: its import costs
         # more than the plan.)
@@ -164,14 +167,25 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
         sys.stderr.flush()
         if returncode == 0 and tmp_out:
-            os.replace(tmp_out, output)
+            try:
+                os.replace(tmp_out, output)
+            except OSError as e:
+                raise UserError(f"{output}: cannot write the linked output ({e.strerror})") from None
             tmp_out = None
-        elif returncode != 0 and output and os.path.exists(output):
-            os.unlink(output)  # a stale output from an earlier link must not look fresh
+        elif returncode != 0 and output and not device:
+            try:
+                os.unlink(output)  # a stale output from an earlier link must not look fresh
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                sys.stderr.write(f"rlib-v0: warning: {output}: cannot remove the previous output ({e.strerror})\n")
         return returncode
     finally:
-        if tmp_out and os.path.exists(tmp_out):
-            os.unlink(tmp_out)
+        if tmp_out:
+            try:
+                os.unlink(tmp_out)
+            except OSError:
+                pass
         if rsp_dir:
             import shutil
 

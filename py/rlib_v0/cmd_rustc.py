@@ -28,7 +28,7 @@ from stat import S_ISREG
 
 from . import rustc_args
 from .errors import UserError
-from .identity import KIND_RLIB, Dep, Identity, StaticLib, crate_id
+from .identity import KIND_RLIB, Dep, Identity, StaticLib, allocator_symbols, crate_id, panic_handler_symbols
 
 
 def dep_identities(r: rustc_args.RustcArgs) -> list[Dep]:
@@ -185,6 +185,11 @@ def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -
     members, index = stamp.load_members(produced)
     names = {s.encode() for s, _ in index}
     ident.defines_allocator = any(is_allocator_symbol(s) for s, _ in index)
+    # Named with `-u` by `rlib-v0 link`, so the crate's allocator or panic
+    # handler is linked whatever the input order.
+    ident.allocator_symbols = allocator_symbols(index)
+    ident.panic_handler_symbols = panic_handler_symbols(index)
+    ident.defines_panic_handler = bool(ident.panic_handler_symbols)
     found = check_members(members, names, ident, machine_for_target(ident.target), ident.target)
     if found.problems:
         for p in found.problems:

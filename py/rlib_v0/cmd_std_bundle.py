@@ -22,6 +22,7 @@ import tempfile
 from . import elf, stamp, toolchain
 from .errors import UserError
 from .fsutil import write_atomic
+from .outputs import output_kind
 from .identity import KIND_STD_BUNDLE, Identity, crate_id
 
 STD_SOURCE = "// rlib-v0 standard-library bundle: intentionally empty.\n"
@@ -65,9 +66,7 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         raise UserError("a --no-std bundle needs --panic abort (core has no unwinder)")
     exe = toolchain.find_rustc(rustc)
     info = toolchain.rustc_info(exe)
-    out_dir = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(out_dir):
-        raise UserError(f"{output}: output directory {out_dir} does not exist")
+    output_kind(output)  # refuse a bad output path before the minute of building
     tmp = tempfile.mkdtemp(prefix=".rlib-v0-bundle-")
     try:
         src = os.path.join(tmp, "std_bundle.rs")

@@ -85,7 +85,8 @@ def _demo(work: str) -> int:
     os.makedirs(s)
     steps = [
         [rustc, "--edition=2021", "--crate-type=rlib", "--crate-name=a", "-Cmetadata=demo-a", "../a.rs", "-o", "liba.rlib"],
-        [rustc, "--edition=2021", "--crate-type=staticlib", "--crate-name=b", "../b.rs", "--extern", "a=liba.rlib", "-o", "libb.a"],
+        # rustc says which system libraries a staticlib needs; into a file of ours.
+        [rustc, "--edition=2021", "--crate-type=staticlib", "--crate-name=b", "../b.rs", "--extern", "a=liba.rlib", "--print=native-static-libs=native-static-libs.txt", "-o", "libb.a"],
         [rustc, "--edition=2021", "--crate-type=staticlib", "--crate-name=c", "../c.rs", "--extern", "a=liba.rlib", "-o", "libc.a"],
     ]
     for cmd in steps:
@@ -93,8 +94,12 @@ def _demo(work: str) -> int:
         if p.returncode:
             _say(f"   rustc failed: {' '.join(cmd)}\n{p.stderr}")
             return 1
-    libs = _run([rustc, "--print=native-static-libs", "--crate-type=staticlib", "-", "-o", os.devnull], s)
-    native = (re.search(r"native-static-libs: (.*)", libs.stderr) or re.search("(.*)", "-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc")).group(1).split()
+    try:
+        with open(os.path.join(s, "native-static-libs.txt")) as f:
+            native = f.read().split()
+    except OSError as e:
+        _say(f"   rustc did not write native-static-libs.txt ({e.strerror}); is it older than 1.74?")
+        return 1
     size_static = _size([os.path.join(s, "libb.a"), os.path.join(s, "libc.a")])
     _say(f"   libb.a + libc.a = {size_static / 1e6:.1f} MB (each holds A, std and std's dependencies)")
     lazy = _run(["c++", "../d.o", "libb.a", "libc.a", *native, "-o", "d_lazy"], s)

@@ -66,6 +66,12 @@ class Identity:
     defines_allocator: bool = False  # the crate declares `#[global_allocator]`
     no_std: bool = False  # bundles: core only
     static_libs: list[StaticLib] = field(default_factory=list)  # native static libraries the crate links, kept out of the rlib
+    # The allocator functions the crate defines (from its symbol index): the
+    # link wrapper names them with `-u` so the crate's allocator is linked
+    # whatever the input order.  Empty in markers written before the field.
+    allocator_symbols: list[str] = field(default_factory=list)
+    defines_panic_handler: bool = False  # the crate declares `#[panic_handler]` (no_std)
+    panic_handler_symbols: list[str] = field(default_factory=list)  # as allocator_symbols
 
     @property
     def compat_key(self) -> tuple[str, str, str]:
@@ -85,17 +91,102 @@ class Identity:
 
     @classmethod
     def from_json(cls, raw: bytes, where: str) -> Identity:
+        """The identity in a marker's JSON; a one-line UserError naming
+        `where` for anything that is not a marker this version understands
+        (a newer schema or an unknown field is refused, never guessed at)."""
         try:
             d = _json_loads(raw)
-            if not isinstance(d, dict):
-                raise ValueError("not a JSON object")
-            if d.pop("schema", None) not in _READABLE_SCHEMAS:
-                raise ValueError("unknown marker schema")
-            d["deps"] = [Dep(**x) for x in d.get("deps", [])]
-            d["static_libs"] = [StaticLib(**x) for x in d.get("static_libs", [])]
-            return cls(**d)
-        except (ValueError, TypeError, KeyError) as e:
-            raise UserError(f"{where}: unreadable _rlib_v00 marker ({e})") from None
+        except (ValueError, RecursionError) as e:  # RecursionError: [[[[... nested 100 000 deep
+            raise UserError(f"{where}: unreadable _rlib_v00 marker (not JSON: {_first_line(e)})") from None
+        if not isinstance(d, dict):
+            raise UserError(f"{where}: unreadable _rlib_v00 marker (not a JSON object)")
+        schema = d.pop("schema", None)
+        if type(schema) is int and schema > SCHEMA:
+            raise UserError(f"{where}: built by a newer rlib-v0 (marker schema {schema}, this rlib-v0 {_version()} reads schema {SCHEMA}); upgrade rlib-v0")
+        if schema not in _READABLE_SCHEMAS:
+            raise UserError(f"{where}: unreadable _rlib_v00 marker (unknown marker schema {_short(schema)})")
+        unknown = sorted(k for k in d if k not in _FIELDS)
+        if unknown:
+            raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
+        missing = [k for k in _REQUIRED if k not in d]
+        if missing:
+            raise UserError(f"{where}: unreadable _rlib_v00 marker (no {missing[0]!r})")
+        for k, v in d.items():
+            want = _FIELDS[k]
+            if type(v) is not want:
+                raise UserError(f"{where}: unreadable _rlib_v00 marker ({k!r} is {type(v).__name__}, not {want.__name__})")
+            if want is list and not all(type(x) is (dict if k in ("deps", "static_libs") else str) for x in v):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+            if want is dict and not all(type(x) is str for x in v.values()):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+        deps = []
+        for x in d.get("deps", ()):
+            if x.keys() != _DEP_FIELDS or not all(type(y) is str for y in x.values()):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'deps')")
+            deps.append(Dep(**x))
+        d["deps"] = deps
+        return cls(**d)
+
+
+# Every marker field and the JSON type it must have (checked, so a corrupt
+# marker is one line here, not an AttributeError deep in the planner).
+_FIELDS = {
+    "kind": str, "crate": str, "metadata": str, "crate_id": str, "rustc_version": str, "rustc_release": str,
+    "rustc_commit": str, "target": str, "panic": str, "codegen": dict, "deps": list, "content_hash": str,
+    "native_libs": list, "defines_allocator": bool, "no_std": bool, "allocator_symbols": list,
+    "defines_panic_handler": bool, "panic_handler_symbols": list, "static_libs": list,
+}  # fmt: skip
+_STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
+_REQUIRED = ("kind", "crate", "metadata", "crate_id", "rustc_version", "rustc_release", "rustc_commit", "target", "panic")
+_DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _short(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).split("\n", 1)[0][:200]
+
+
+def newer_marker_member(name: str) -> bool:
+    """`_rlib_v01.o`, `_rlib_v02...`: a marker of a later format version."""
+    rest = name[len(MARKER_PREFIX) - 1 :] if name.startswith(MARKER_PREFIX[:-1]) else ""
+    digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+    return bool(digits) and int(digits) > 0
+
+
+def allocator_symbols(index: list[tuple[str, int]]) -> list[str]:
+    """The global-allocator functions among an archive's index symbols:
+    `__rust_alloc` & co., plain or v0-mangled in rustc's `__rustc` crate."""
+    return _defined(index, _ALLOCATOR_FNS)
+
+
+def panic_handler_symbols(index: list[tuple[str, int]]) -> list[str]:
+    """The `#[panic_handler]` symbol (`rust_begin_unwind`), plain or v0-mangled."""
+    return _defined(index, ("rust_begin_unwind",))
+
+
+_ALLOCATOR_FNS = ("__rust_alloc", "__rust_dealloc", "__rust_realloc", "__rust_alloc_zeroed")
+
+
+def _defined(index: list[tuple[str, int]], names: tuple[str, ...]) -> list[str]:
+    # v0: `_RNvCs<hash>_7___rustc12___rust_alloc`: identifiers are length-
+    # prefixed, with a `_` separator when they start with `_` or a digit.
+    v0 = [f"7___rustc{len(n)}{'_' if n[0] == '_' else ''}{n}" for n in names]
+    out: list[str] = []
+    for s, _ in index:
+        for n, tail in zip(names, v0):
+            if (s == n or (s.startswith("_R") and s.endswith(tail))) and s not in out:
+                out.append(s)
+    return out
 
 
 class _ScanContext:
@@ -173,6 +264,8 @@ def _read_marker(path: str, first_only: bool, f: BinaryIO) -> tuple[Identity | N
 
     toc = archive.scan(path, f, 1 if first_only else None)
     for m in toc.members:
+        if newer_marker_member(m.name):
+            raise UserError(f"{path}: built by a newer rlib-v0 (marker member {m.name}, this rlib-v0 {_version()} reads {MARKER_MEMBER}); upgrade rlib-v0")
         if m.name.startswith(MARKER_PREFIX):
             data = toc.read(m, f)
             payload = elf.section_data(data, elf.MARKER_SECTION) if elf.is_elf(data) else data

@@ -43,6 +43,12 @@ class Plan:
     dropped: list[Dropped] = field(default_factory=list)  # duplicates left out
     rust_arg_indexes: list[int] = field(default_factory=list)  # argv positions of every Rust input
     native_libs: list[str] = field(default_factory=list)  # appended after the Rust block
+    # Symbols the linker is told are undefined (`-u`) so the crate declaring
+    # `#[global_allocator]` / `#[panic_handler]` is linked whatever the input
+    # order: a one-pass linker would otherwise skip a crate nothing refers to
+    # yet and take the bundle's weak default instead.
+    undefined: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)  # for describe(): who provides the allocator/handler, how
 
     def describe(self) -> str:
         lines = ["rlib-v0 link plan:"]
@@ -56,6 +62,7 @@ class Plan:
             lines.append(f"  std bundle: {self.bundle.path} ({b.crate}, panic={b.panic}, target={b.target}, rustc {b.rustc_release})")
         for d in self.dropped:
             lines.append(f"  dropped {d.path}: {d.reason} (keeping {d.kept})")
+        lines += ["  " + p for p in self.providers]
         if self.native_libs:
             lines.append("  native libraries appended: " + " ".join(self.native_libs))
         return "\n".join(lines)
@@ -113,6 +120,7 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
         unknown = set(whole_archive_crates) - {r.ident.crate for r in by_id.values()}
         if unknown:
             raise UserError(f"--whole-archive names crate {sorted(unknown)[0]}, which is not on the link line")
+    _keep_providers(plan, list(by_id.values()))
     plan.crates = order(list(by_id.values()))
     libs: list[str] = []
     for r in plan.crates:
@@ -135,6 +143,31 @@ def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
             raise UserError(f"{r.path} (crate {i.crate}) is built for {i.target}, but the std bundle {bundle.path} for {b.target}")
         if i.panic != b.panic:
             raise UserError(f"{r.path} (crate {i.crate}) is built with -C panic={i.panic}, but the std bundle {bundle.path} with panic={b.panic}; use a bundle built with --panic {i.panic} or rebuild the crate")
+
+
+def _keep_providers(plan: Plan, rlibs: list[RustInput]) -> None:
+    """At most one crate declaring `#[global_allocator]` (and one
+    `#[panic_handler]`); make sure the linker keeps it."""
+    for what, flag, syms in (("#[global_allocator]", "defines_allocator", "allocator_symbols"), ("#[panic_handler]", "defines_panic_handler", "panic_handler_symbols")):
+        found = [r for r in rlibs if getattr(r.ident, flag)]
+        if len(found) > 1:
+            a, b = found[:2]
+            more = f" (and {len(found) - 2} more)" if len(found) > 2 else ""
+            raise UserError(f"two crates declare {what}: crate {a.ident.crate} ({a.path}) and crate {b.ident.crate} ({b.path}){more}; a program has one, keep one of them")
+        if not found:
+            if what == "#[global_allocator]" and plan.bundle and not plan.bundle.ident.no_std:
+                plan.providers.append("global allocator: the std bundle's default (no crate declares #[global_allocator])")
+            continue
+        r = found[0]
+        names = getattr(r.ident, syms)
+        if names:
+            plan.undefined += [n for n in names if n not in plan.undefined]
+            how = f"kept in the link by -u {names[0]}" + (f" (+{len(names) - 1} more)" if len(names) > 1 else "")
+        else:
+            r.whole_archive = True  # a marker from before the symbols were recorded
+            how = "linked whole (its marker does not list the symbols to ask for)"
+        label = "global allocator" if flag == "defines_allocator" else "panic handler"
+        plan.providers.append(f"{label}: crate {r.ident.crate} ({r.path}), {how}")
 
 
 def _check_deps(by_id: dict[str, RustInput]) -> None:
