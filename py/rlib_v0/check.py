@@ -46,7 +46,9 @@ def is_allocator_symbol(name: str) -> bool:
     """`__rust_alloc` & co., plain (`#[no_mangle]`) or v0-mangled under `__rustc`."""
     if name in ALLOCATOR_NAMES:
         return True
-    return name.startswith("_R") and "___rustc" in name and any(name.endswith(f"{len(n)}{n}") for n in ALLOCATOR_NAMES)
+    # v0 identifiers are length-prefixed, with a `_` separator before one
+    # that starts with `_`: `_RNvCs<hash>_7___rustc12___rust_alloc`.
+    return name.startswith("_R") and "7___rustc" in name and any(name.endswith(f"{len(n)}_{n}") for n in ALLOCATOR_NAMES)
 
 
 def check_members(members: list[tuple[str, bytes]], index: set[bytes] | None, ident: Identity | None, want_machine: int | None, target: str | None) -> Findings:
