@@ -22,71 +22,124 @@ _ARCH_MAGIC = b"!<arch>\n"
 _ARGV_LIMIT = 100_000
 
 
-def find_rust_inputs(cmd: linker_cmd.LinkCommand) -> list[RustInput]:
+def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None) -> list[RustInput]:
+    """The Rust archives of the command: positional inputs, and `-l` options
+    that resolve to one (`resolved`, if given, gets a line per `-l`)."""
     found: list[RustInput] = []
     # A path given again is the same file: read its marker once.
-    seen: dict[str, Identity] = {}
+    seen: dict[str, Identity | None] = {}
     for i in cmd.inputs:
         path = cmd.argv[i]
-        if path in seen:
-            found.append(RustInput(i, path, seen[path], i in cmd.whole_archive_inputs))
-            continue
-        # A `.rlib` must be a v0 archive: anything else is an error here (an
-        # empty file would even link, as an empty linker script).  Other
-        # non-archives are the linker's business.
-        rlib = path.endswith(".rlib")
-        try:
-            st = os.stat(path)
-        except OSError:
-            if rlib:
-                raise UserError(f"{path}: no such file") from None
-            continue  # not a file: the linker will say so in its own words
-        if not S_ISREG(st.st_mode):
-            if rlib:
-                raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
-            continue  # never open a FIFO or device here: it would block
-        # One open per input: the magic, the marker and the completeness check.
-        try:
-            with open(path, "rb") as f:
-                if f.read(8) != _ARCH_MAGIC and not rlib:
-                    continue
-                ident, toc = read_marker(path, first_only=True, f=f)
-                if ident is not None:
-                    # Only the first header was read: make sure the archive is whole.
-                    archive.check_complete(toc, f)
-        except PermissionError:
-            raise UserError(f"{path}: cannot read (permission denied)") from None
-        except OSError as e:
-            raise UserError(f"{path}: cannot read ({e.strerror})") from None
-        if ident is None:
-            if is_rust_staticlib(toc.long_names):
-                raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
-            if path.endswith(".rlib"):
-                raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
-            continue  # an ordinary C/C++ archive
+        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"))
         seen[path] = ident
-        found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
+        if ident is not None:
+            found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
+    if cmd.libs:
+        from .libsearch import Resolver
+
+        res = Resolver(cmd)
+        for lib in cmd.libs:
+            path = res.resolve(lib)
+            ident = None
+            if path is not None and not path.endswith(".so"):
+                ident = seen[path] if path in seen else _examine(path, False)
+                seen[path] = ident
+            if resolved is not None:
+                what = "not found (left to the linker)" if path is None else (f"{path} ({ident.display})" if ident is not None else f"{path} (not Rust)")
+                resolved.append(f"-l{lib.spec} -> {what}")
+            if ident is not None:
+                found.append(RustInput(lib.index, path, ident, lib.whole_archive))
+        found.sort(key=lambda r: r.arg_index)
     return found
 
 
-def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None) -> list[str]:
+def _examine(path: str, rlib: bool) -> Identity | None:
+    """The marker of `path` if it is a Rust archive; None for anything else.
+
+    A `.rlib` must be a v0 archive: anything else is an error here (an empty
+    file would even link, as an empty linker script).  Other non-archives
+    are the linker's business."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        if rlib:
+            raise UserError(f"{path}: no such file") from None
+        return None  # not a file: the linker will say so in its own words
+    if not S_ISREG(st.st_mode):
+        if rlib:
+            raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
+        return None  # never open a FIFO or device here: it would block
+    # One open per input: the magic, the marker and the completeness check.
+    try:
+        with open(path, "rb") as f:
+            if f.read(8) != _ARCH_MAGIC and not rlib:
+                return None
+            ident, toc = read_marker(path, first_only=True, f=f)
+            if ident is not None:
+                # Only the first header was read: make sure the archive is whole.
+                archive.check_complete(toc, f)
+    except PermissionError:
+        raise UserError(f"{path}: cannot read (permission denied)") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    if ident is None:
+        if is_rust_staticlib(toc.long_names):
+            raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
+        if rlib:
+            raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
+    return ident
+
+
+def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, list[tuple[str, bool]]]:
+    """Crate position in `plan.crates` -> the native static archives to put
+    right after it: each library after the last crate that needs it (a
+    one-pass linker then has every reference when it reaches the archive).
+
+    Found where `rlib-v0 rustc` found it, else in the link's `-L` directories."""
+    from .libsearch import find_in
+
+    last: dict[str, int] = {}
+    whole: dict[str, bool] = {}
+    order: list[str] = []
+    for n, c in enumerate(plan.crates):
+        for lib in c.ident.static_libs:
+            path = lib.path if lib.path and os.path.isfile(lib.path) else find_in(cmd.search_dirs, (lib.file_name,))
+            if path is None:
+                where = f"not at {lib.path}, " if lib.path else ""
+                raise UserError(f"crate {c.ident.crate} ({c.path}) needs native static library `{lib.name}` ({lib.file_name}): {where}not in the link's -L directories; add -L for its directory")
+            if path not in last:
+                order.append(path)
+            last[path] = n
+            whole[path] = whole.get(path, False) or lib.whole_archive
+    after: dict[int, list[tuple[str, bool]]] = {}
+    for path in order:
+        after.setdefault(last[path], []).append((path, whole[path]))
+    return after
+
+
+def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None) -> list[str]:
     """The linker argv: Rust block at the first Rust input's place."""
     argv = linker_cmd.with_output(cmd, output) if output else list(cmd.argv)
     if not plan.rust_arg_indexes:
         return argv
     first = plan.rust_arg_indexes[0]
     skip = set(plan.rust_arg_indexes)
+    # `-l NAME` that resolved to a Rust archive: its value goes too.
+    skip.update(lib.value_index for lib in cmd.libs if lib.index in skip)
+    natives = natives or {}
     block: list[str] = []
     # The block manages --whole-archive itself; if it lands inside a user's
     # region, close the region around it and reopen it after.
     inside = first in cmd.whole_archive_inputs
     if inside:
         block += cmd.linker_flag("--no-whole-archive")
-    for c in plan.crates:
+    for n, c in enumerate(plan.crates):
         if c.whole_archive:
             block += cmd.linker_flag("--whole-archive") + [c.path] + cmd.linker_flag("--no-whole-archive")
         else:
             block.append(c.path)
+        for path, whole in natives.get(n, ()):
+            block += cmd.linker_flag("--whole-archive") + [path] + cmd.linker_flag("--no-whole-archive") if whole else [path]
     if plan.bundle:
         block.append(plan.bundle.path)
     for sym in plan.undefined:
@@ -112,10 +165,17 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None) -> list
 def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
     cmd = linker_cmd.parse(linker_argv)
-    inputs = find_rust_inputs(cmd)
+    resolved: list[str] | None = [] if debug else None
+    inputs = find_rust_inputs(cmd, resolved)
     plan = make_plan(inputs, set(whole_archive))
+    natives = native_static_libs(cmd, plan)
     if debug:
         print(plan.describe(), file=sys.stderr)
+        for line in resolved or ():
+            print(f"  {line}", file=sys.stderr)
+        for n, libs in sorted(natives.items()):
+            for path, _ in libs:
+                print(f"  native static library {path} after crate {plan.crates[n].ident.crate}", file=sys.stderr)
     if reproduce:
         from .reproduce import write_reproducer
 
@@ -131,7 +191,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # more than the plan.)
         # Relative when the output is: the --debug log shows no absolute paths.
         tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
-    final_argv = rewrite(cmd, plan, tmp_out)
+    final_argv = rewrite(cmd, plan, tmp_out, natives)
     if debug:
         # Mangled names let the explanation attribute symbols to crates.
         final_argv[1:1] = cmd.linker_flag("--no-demangle")

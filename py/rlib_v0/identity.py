@@ -125,6 +125,13 @@ class Identity:
                 raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'deps')")
             deps.append(Dep(**x))
         d["deps"] = deps
+        libs = []
+        for x in d.get("static_libs", ()):
+            ok = x.keys() <= _STATIC_LIB_FIELDS and {"name", "path"} <= x.keys() and type(x["name"]) is str and (x["path"] is None or type(x["path"]) is str)
+            if not ok or not all(type(x.get(k, False)) is bool for k in ("whole_archive", "verbatim")):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'static_libs')")
+            libs.append(StaticLib(**x))
+        d["static_libs"] = libs
         return cls(**d)
 
 

@@ -51,3 +51,10 @@ def main_link(argv: list[str]) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
+        import os
+
+        if os.environ.get("RLIB_V0_TRACEBACK"):
+            raise
+        print(f"rlib-v0: internal error: {type(e).__name__}: {e} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
+        return 70

@@ -86,6 +86,17 @@ def expand_response_files(argv: list[str], depth: int = 0) -> tuple[list[str], l
 
 
 @dataclass
+class LibArg:
+    """One `-lNAME` / `-l NAME` / `-l:FILE` (or `--library`) of a link command."""
+
+    index: int  # position of the option in argv
+    value_index: int  # position of its value (== index when attached: `-lNAME`)
+    spec: str  # NAME, or `:FILE`
+    static: bool  # `-Bstatic` / `-static` in effect there: only archives are searched
+    whole_archive: bool  # inside a --whole-archive region
+
+
+@dataclass
 class LinkCommand:
     argv: list[str]  # the whole command, response files expanded
     direct: bool  # the linker itself, not a compiler driver
@@ -93,6 +104,9 @@ class LinkCommand:
     output_index: int | None = None  # index in argv of the output path value
     inputs: list[int] = field(default_factory=list)  # indexes of positional file arguments
     whole_archive_inputs: set[int] = field(default_factory=set)  # inputs inside --whole-archive regions
+    libs: list[LibArg] = field(default_factory=list)  # `-l` options, in order
+    search_dirs: list[str] = field(default_factory=list)  # `-L` directories, in order (GNU ld applies all to every -l)
+    no_default_dirs: bool = False  # `-nostdlib` (driver) / `-nostdlib` (ld): no built-in search path
 
     @property
     def output(self) -> str | None:
@@ -114,17 +128,47 @@ def parse(argv: list[str]) -> LinkCommand:
     value_opts = _LD_VALUE_OPTS if direct else _DRIVER_VALUE_OPTS
     cmd = LinkCommand(args, direct, bool(files))
     whole = False
+    static = False
     i = 1
     while i < len(args):
         a = args[i]
         flags = _linker_flags_in(a, direct)
         if a == "-Xlinker" and not direct and i + 1 < len(args):
             flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
+        pending_l = False
         for fl in flags:
             if fl in ("--whole-archive", "-whole-archive"):
                 whole = True
             elif fl in ("--no-whole-archive", "-no-whole-archive"):
                 whole = False
+            elif fl in _STATIC_FLAGS:
+                static = True
+            elif fl in _DYNAMIC_FLAGS:
+                static = False
+            elif not direct and pending_l:
+                cmd.search_dirs.append(fl)  # `-Wl,-L,DIR`
+            elif not direct and fl.startswith("-L") and len(fl) > 2:
+                cmd.search_dirs.append(fl[2:])
+            elif not direct and fl.startswith("--library-path="):
+                cmd.search_dirs.append(fl.split("=", 1)[1])
+            pending_l = not direct and fl in ("-L", "--library-path")
+        if not direct and a == "-static":
+            static = True
+        if a in ("-nostdlib", "-nodefaultlibs") or (direct and a == "-nostdlib"):
+            cmd.no_default_dirs = cmd.no_default_dirs or a == "-nostdlib"
+        # Libraries and their search path, as the linker will see them.
+        if a in ("-l", "--library") and i + 1 < len(args):
+            cmd.libs.append(LibArg(i, i + 1, args[i + 1], static, whole))
+        elif a.startswith("-l") and len(a) > 2:
+            cmd.libs.append(LibArg(i, i, a[2:], static, whole))
+        elif a.startswith("--library="):
+            cmd.libs.append(LibArg(i, i, a.split("=", 1)[1], static, whole))
+        elif a in ("-L", "--library-path") and i + 1 < len(args):
+            cmd.search_dirs.append(args[i + 1])
+        elif a.startswith("-L") and len(a) > 2:
+            cmd.search_dirs.append(a[2:])
+        elif a.startswith("--library-path="):
+            cmd.search_dirs.append(a.split("=", 1)[1])
         if a in ("-o", "--output"):
             if i + 1 < len(args):
                 cmd.output_index = i + 1
@@ -141,6 +185,10 @@ def parse(argv: list[str]) -> LinkCommand:
                 cmd.whole_archive_inputs.add(i)
         i += 1
     return cmd
+
+
+_STATIC_FLAGS = frozenset(("-Bstatic", "-dn", "-non_shared", "-static", "--static"))
+_DYNAMIC_FLAGS = frozenset(("-Bdynamic", "-dy", "-call_shared"))
 
 
 def _linker_flags_in(arg: str, direct: bool) -> list[str]:
