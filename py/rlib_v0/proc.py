@@ -82,7 +82,9 @@ def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: li
             if old in line:
                 line = line.replace(old, new)
                 moved = True
-        if moved and line.startswith(b'{"artifact":'):
+        # `{"$message_type":"artifact","artifact":PATH,"emit":KIND}` (older
+        # rustc: without `$message_type`).
+        if moved and (line.startswith(b'{"$message_type":"artifact"') or line.startswith(b'{"artifact":')):
             held.append(line)
             return
         out.write(line + end)
