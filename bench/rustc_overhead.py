@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""`rlib-v0 rustc` against plain rustc on real crates, as cargo invokes them.
+
+    python bench/rustc_overhead.py             # dev and release, k=5
+    python bench/rustc_overhead.py --k 3 --profiles dev
+
+1. cargo builds tests/cargo_corpus (real crates.io crates, pinned by its
+   Cargo.lock) through `rlib-v0-rustc-wrapper`, recording each library
+   compile exactly as cargo issued it: arguments, working directory and
+   environment (cargo's CARGO_* variables, OUT_DIR, its jobserver is not
+   replayed);
+2. each recorded compile of the chosen crates is replayed k times with plain
+   rustc and k times through `rlib-v0 rustc-wrapper` (the path cargo runs),
+   interleaved, each run into a fresh `--out-dir` (dependencies stay those
+   of step 1), incremental off so every run does the same work;
+3. writes docs/rustc-overhead.md and .json: min and median per crate, the
+   ratio of medians, and the median of the ratios over the crates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+CORPUS = os.path.join(REPO, "tests", "cargo_corpus")
+CRATES = ["regex_syntax", "regex_automata", "serde_json", "serde_core", "syn", "ring", "libc", "memchr", "aho_corasick", "smallvec", "anyhow", "capi_text"]
+
+RECORDER = """#!{python}
+import json, os, sys
+sys.path.insert(0, {py!r})
+from rlib_v0.rustc_entry import main_wrapper, wants_v0
+if wants_v0(sys.argv[2:]):
+    rec = {{"cwd": os.getcwd(), "rustc": sys.argv[1], "args": sys.argv[2:],
+           "env": {{k: v for k, v in os.environ.items() if k.startswith(("CARGO", "OUT_DIR", "RUST", "DEP_")) and k not in ("CARGO_MAKEFLAGS",)}}}}
+    with open(os.path.join({rec!r}, str(os.getpid()) + ".json"), "w") as f:
+        json.dump(rec, f)
+sys.exit(main_wrapper(sys.argv[1:]))
+"""
+
+
+def record(work: str, profile: str) -> list[dict]:
+    recdir = os.path.join(work, f"rec-{profile}")
+    os.makedirs(recdir)
+    rec = os.path.join(work, f"recorder-{profile}")
+    with open(rec, "w") as f:
+        f.write(RECORDER.format(python=sys.executable, py=os.path.join(REPO, "py"), rec=recdir))
+    os.chmod(rec, 0o755)
+    project = os.path.join(work, f"src-{profile}")
+    shutil.copytree(CORPUS, project)
+    env = dict(os.environ, RUSTC_WRAPPER=rec, CARGO_TARGET_DIR=os.path.join(work, f"target-{profile}"))
+    cmd = ["cargo", "build", "--locked"] + (["--release"] if profile == "release" else [])
+    subprocess.run(cmd, cwd=project, env=env, check=True, capture_output=True)
+    out = []
+    for name in os.listdir(recdir):
+        with open(os.path.join(recdir, name)) as f:
+            out.append(json.load(f))
+    return out
+
+
+def crate_of(rec: dict) -> str:
+    a = rec["args"]
+    return a[a.index("--crate-name") + 1]
+
+
+def replay_args(rec: dict, out_dir: str) -> list[str]:
+    args, out, i = rec["args"], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--out-dir":
+            out += ["--out-dir", out_dir]
+            i += 2
+            continue
+        if a == "-C" and args[i + 1].startswith("incremental="):
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def run_once(rec: dict, ours: bool, scratch: str) -> float:
+    out_dir = tempfile.mkdtemp(dir=scratch)
+    args = replay_args(rec, out_dir)
+    if ours:
+        cmd = [sys.executable, "-m", "rlib_v0", "rustc-wrapper", rec["rustc"], *args]
+    else:
+        cmd = [rec["rustc"], *args]
+    env = dict(os.environ, **rec["env"], PYTHONPATH=os.path.join(REPO, "py"))
+    t = time.perf_counter()
+    p = subprocess.run(cmd, cwd=rec["cwd"], env=env, capture_output=True)
+    dt = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"{crate_of(rec)}: replay failed ({'ours' if ours else 'rustc'}):\n{p.stderr.decode()[-2000:]}")
+    shutil.rmtree(out_dir)
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--profiles", default="dev,release")
+    ap.add_argument("--crates", default=",".join(CRATES))
+    ap.add_argument("--out", default=os.path.join(REPO, "docs"))
+    opts = ap.parse_args()
+    want = opts.crates.split(",")
+    work = tempfile.mkdtemp(prefix="rlib-v0-rustc-bench-")
+    rows = []
+    try:
+        for profile in opts.profiles.split(","):
+            recs = {crate_of(r): r for r in record(work, profile)}
+            scratch = os.path.join(work, f"scratch-{profile}")
+            os.makedirs(scratch)
+            for crate in want:
+                if crate not in recs:
+                    continue
+                times = {"rustc": [], "ours": []}
+                for _ in range(opts.k):
+                    times["rustc"].append(run_once(recs[crate], False, scratch))
+                    times["ours"].append(run_once(recs[crate], True, scratch))
+                row = {"profile": profile, "crate": crate, **{f"{k}_{s}": round(f(v), 4) for k, v in times.items() for s, f in (("min", min), ("median", statistics.median))}}
+                row["ratio"] = round(row["ours_median"] / row["rustc_median"], 3)
+                row["extra_ms"] = round((row["ours_median"] - row["rustc_median"]) * 1000, 1)
+                rows.append(row)
+                print(f"{profile:8} {crate:16} rustc {row['rustc_median']:.3f}s  ours {row['ours_median']:.3f}s  x{row['ratio']:.3f}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_report(rows, opts)
+
+
+def write_report(rows: list[dict], opts) -> None:
+    rustc = subprocess.run(["rustc", "-V"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        "# `rlib-v0 rustc` against plain rustc",
+        "",
+        f"Generated by `python bench/rustc_overhead.py --k {opts.k}` ({rustc}, {os.cpu_count()} cores).",
+        "Each row replays one library compile exactly as cargo issued it for tests/cargo_corpus,",
+        "k times with plain rustc and k times through `rlib-v0 rustc-wrapper` (interleaved, incremental off).",
+        "The goal is a median ratio of at most 1.05.",
+        "",
+        "| profile | crate | rustc min / median (s) | rlib-v0 min / median (s) | ratio of medians | extra (ms) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['profile']} | {r['crate']} | {r['rustc_min']:.3f} / {r['rustc_median']:.3f} | {r['ours_min']:.3f} / {r['ours_median']:.3f} | {r['ratio']:.3f} | {r['extra_ms']:.0f} |")
+    lines.append("")
+    for profile in sorted({r["profile"] for r in rows}):
+        ratios = [r["ratio"] for r in rows if r["profile"] == profile]
+        extra = [r["extra_ms"] for r in rows if r["profile"] == profile]
+        lines.append(f"- **{profile}**: median ratio over {len(ratios)} crates **{statistics.median(ratios):.3f}** (median extra {statistics.median(extra):.0f} ms per compile).")
+    lines += [
+        "",
+        "What the extra time is: Python start-up and `rustc -vV` (about 20 ms before rustc starts when",
+        "`--target` is not given, since the crate's identity names the target), then reading the rlib once,",
+        "scanning its objects' symbol tables with a plain `struct` reader (`elf.scan_object`, ~6 ms for",
+        "regex-syntax's 14 MB; pyelftools took ~960 ms and LIEF ~80 ms on the same objects), hashing and",
+        "writing it once.  On small crates the fixed part dominates the ratio; on large ones the ratio tends to 1.",
+        "",
+    ]
+    os.makedirs(opts.out, exist_ok=True)
+    with open(os.path.join(opts.out, "rustc-overhead.md"), "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(opts.out, "rustc-overhead.json"), "w") as f:
+        json.dump({"rustc": rustc, "k": opts.k, "rows": rows}, f, indent=1)
+    print("\n".join(lines[-12:]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The v0 content rules (rlib_v0.check) on archives real rustc writes.
+
+The rules judge by symbols and producers, never by member names: rustc's
+naming (`-C extra-filename`, `-C incremental`, codegen units) must not
+change a verdict, and renaming members must not hide a foreign object.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rlib_v0 import archive, elf
+from rlib_v0.check import check_members, is_allocator_symbol
+from rlib_v0.identity import KIND_RLIB, Identity, crate_id
+
+if shutil.which("rustc") is None:
+    pytest.skip("needs rustc: https://rustup.rs", allow_module_level=True)
+
+SRC = "pub fn f(x: u32) -> u32 { x + 1 }\npub fn g<T: Clone>(t: &T) -> T { t.clone() }\npub fn h() -> String { g(&String::from(\"x\")) }\n"
+
+
+def _ident(crate: str, allocator: bool = False) -> Identity:
+    return Identity(KIND_RLIB, crate, "", crate_id(crate, "", "x86_64-unknown-linux-gnu"), "", "", "", "x86_64-unknown-linux-gnu", "unwind", defines_allocator=allocator)
+
+
+def _members(path: Path):
+    toc = archive.scan(str(path))
+    with open(path, "rb") as f:
+        members = [(m.name, toc.read(m, f)) for m in toc.members]
+        index = {s.encode() for s, _ in toc.read_symbol_index(f)}
+    return members, index
+
+
+def _rustc(tmp: Path, *args: str) -> None:
+    subprocess.run(["rustc", "--edition=2021", *args], cwd=tmp, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],
+        ["-C", "extra-filename=-49b462d488e72123", "-C", "metadata=m"],
+        ["-C", "incremental=incr", "-C", "extra-filename=-aa"],
+        ["-C", "codegen-units=16", "-C", "opt-level=1"],
+    ],
+)
+def test_rustc_naming_does_not_change_the_verdict(tmp_path, flags):
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "--out-dir", ".", *flags)
+    (rlib,) = tmp_path.glob("libown*.rlib")
+    members, index = _members(rlib)
+    found = check_members(members, index, _ident("own"), elf.MACHINES["x86_64"], "x86_64-unknown-linux-gnu")
+    assert found.problems == [] and found.own_definitions > 0
+
+
+def test_staticlib_is_refused_naming_std(tmp_path):
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=staticlib", "own.rs", "-o", "libown.a")
+    members, index = _members(tmp_path / "libown.a")
+    found = check_members(members, index, _ident("own"), None, None)
+    text = "\n".join(found.problems)
+    assert "std" in found.foreign_crates and "staticlib" in text
+    assert "panic-runtime" in text or "allocator" in text
+
+
+def test_renamed_members_do_not_hide_foreign_objects(tmp_path):
+    """A staticlib's members renamed to look like the crate's own: still refused."""
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=staticlib", "own.rs", "-o", "libown.a")
+    members, index = _members(tmp_path / "libown.a")
+    disguised = [(f"own-0000.own.{i:04x}-cgu.0.rcgu.o", d) for i, (_, d) in enumerate(members)]
+    found = check_members(disguised, index, _ident("own"), None, None)
+    assert "std" in found.foreign_crates
+
+
+def test_c_object_is_a_native_member(tmp_path):
+    (tmp_path / "c.c").write_text("int from_c(int x) { return x * 3; }\n")
+    subprocess.run(["cc", "-c", "c.c", "-o", "c.o"], cwd=tmp_path, check=True)
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib")
+    members, index = _members(tmp_path / "libown.rlib")
+    # Named like one of rustc's own objects: the producer gives it away.
+    members.append(("own.own.1234abcd-cgu.9.rcgu.o", (tmp_path / "c.o").read_bytes()))
+    found = check_members(members, index | {b"from_c"}, _ident("own"), None, None)
+    assert found.native_members == ["own.own.1234abcd-cgu.9.rcgu.o"]
+    assert any("native objects" in p for p in found.problems)
+
+
+def test_index_must_list_definitions(tmp_path):
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib")
+    members, _ = _members(tmp_path / "libown.rlib")
+    found = check_members(members, set(), _ident("own"), None, None)
+    assert any("symbol index lacks" in p for p in found.problems)
+
+
+def test_allocator_symbol_names():
+    # As rustc 1.95 mangles them (v0, pseudo-crate `__rustc`), and plain.
+    assert is_allocator_symbol("_RNvCsfLfy6EI15iL_7___rustc12___rust_alloc")
+    assert is_allocator_symbol("_RNvCsfLfy6EI15iL_7___rustc19___rust_alloc_zeroed")
+    assert is_allocator_symbol("__rust_dealloc")
+    assert not is_allocator_symbol("_RNvCsfLfy6EI15iL_7___rustc17rust_begin_unwind")
+    assert not is_allocator_symbol("_ZN3own12__rust_alloc17h0123456789abcdefE")
+
+
+def test_scan_object_matches_pyelftools(tmp_path):
+    """The lean reader sees the same global definitions as pyelftools."""
+    (tmp_path / "own.rs").write_text(SRC)
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib", "-C", "codegen-units=4")
+    members, _ = _members(tmp_path / "libown.rlib")
+    objs = [(n, d) for n, d in members if elf.is_elf(d)]
+    assert objs
+    for name, data in objs:
+        lean = sorted(s.decode() for s in elf.scan_object(data, name).definitions)
+        ref = sorted(s.name for s in elf.symbols(data, name) if s.defined and s.name and s.bind in (elf.STB_GLOBAL, elf.STB_GNU_UNIQUE))
+        assert lean == ref, name
