@@ -118,3 +118,22 @@ def test_scan_object_matches_pyelftools(tmp_path):
         lean = sorted(s.decode() for s in elf.scan_object(data, name).definitions)
         ref = sorted(s.name for s in elf.symbols(data, name) if s.defined and s.name and s.bind in (elf.STB_GLOBAL, elf.STB_GNU_UNIQUE))
         assert lean == ref, name
+
+
+def test_legacy_fast_path_agrees_with_the_demangler(tmp_path):
+    """check's shortcut for legacy names gives the demangler's path crate."""
+    from rlib_v0.check import _legacy_path_crate
+    from rlib_v0.demangle import symbol_crates
+
+    (tmp_path / "own.rs").write_text(SRC + "pub struct S;\nimpl Drop for S { fn drop(&mut self) {} }\nimpl std::fmt::Debug for S { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { f.write_str(\"S\") } }\n")
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib")
+    members, index = _members(tmp_path / "libown.rlib")
+    checked = 0
+    for name in index:
+        crate = _legacy_path_crate(name)
+        if crate is not None:
+            assert crate == symbol_crates(name.decode()).path_crate, name
+            checked += 1
+    assert checked >= 3
+    assert _legacy_path_crate(b"_ZN3foo3barEv") is None  # C++, not Rust
+    assert _legacy_path_crate(b"_RNvCs123_3own1f") is None

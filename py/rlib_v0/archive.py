@@ -247,6 +247,12 @@ def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int
     an empty index is written too: a crate whose code was all inlined away
     (opt-level 3) defines nothing, and is still a well-formed v0 rlib.
     """
+    return b"".join(pieces(members, symbols, always_index))
+
+
+def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int]], always_index: bool = False) -> list[bytes]:
+    """`build`'s output as a list of byte strings, members' data not copied:
+    `f.writelines(pieces(...))` writes a 14 MB rlib without building it in memory."""
     members = list(members)
     symbols = list(symbols)
     long_table = bytearray()
@@ -281,20 +287,19 @@ def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int
         offsets.append(pos)
         pos += 60 + len(data) + (len(data) & 1)
 
-    out = bytearray(MAGIC)
+    out: list[bytes] = [MAGIC]
     if with_index:
         fmt = ">Q" if use64 else ">I"
         index = bytearray(struct.pack(fmt, len(symbols)))
-        for _, idx in symbols:
-            index += struct.pack(fmt, offsets[idx])
+        index += struct.pack(f">{len(symbols)}{'Q' if use64 else 'I'}", *(offsets[idx] for _, idx in symbols))
         index += sym_names
         if len(index) & 1:
             index += b"\0"
-        out += _header(b"/SYM64/" if use64 else b"/", len(index)) + index
+        out += [_header(b"/SYM64/" if use64 else b"/", len(index)), bytes(index)]
     if long_table:
-        out += _header(b"//", len(long_table)) + long_table
+        out += [_header(b"//", len(long_table)), bytes(long_table)]
     for enc, (_, data) in zip(encoded_names, members):
-        out += _header(enc, len(data)) + data
+        out += [_header(enc, len(data)), data]
         if len(data) & 1:
-            out += b"\n"
-    return bytes(out)
+            out.append(b"\n")
+    return out

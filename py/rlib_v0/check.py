@@ -88,6 +88,15 @@ def check_members(members: list[tuple[str, bytes]], index: set[bytes] | None, id
             if own_prefix is not None and raw.startswith(own_prefix) and raw[len(own_prefix) : len(own_prefix) + 1].isdigit():
                 f.own_definitions += 1  # the common case, decided without demangling
                 continue
+            crate = _legacy_path_crate(raw)
+            if crate == own:
+                f.own_definitions += 1
+                continue
+            if crate is not None:
+                # Legacy names carry no instantiating crate: another crate's
+                # path here is a shared generic instance (see `_classify`).
+                f.shared_generics[crate] = f.shared_generics.get(crate, 0) + 1
+                continue
             _classify(f, own, raw.decode("utf-8", "replace"))
     if f.native_members:
         shown = ", ".join(f.native_members[:3]) + (f" and {len(f.native_members) - 3} more" if len(f.native_members) > 3 else "")
@@ -100,6 +109,34 @@ def check_members(members: list[tuple[str, bytes]], index: set[bytes] | None, id
         else:
             f.problems.append("the marker says the crate declares #[global_allocator], but it defines no allocator entry points")
     return f
+
+
+def _legacy_path_crate(raw: bytes) -> str | None:
+    """The first path segment of a plain legacy symbol `_ZN<n>crate...17h<16 hex>E`,
+    without demangling it (most of a crate's definitions); None for anything
+    that needs the full demangler (`<X as Y>` paths, v0, `#[no_mangle]`)."""
+    if raw[:3] != b"_ZN" or not raw.endswith(b"E") or raw[-20:-17] != b"17h":
+        return None
+    i = 3
+    while i < len(raw) and 48 <= raw[i] <= 57:
+        i += 1
+    if i == 3 or i - 3 > 4:
+        return None
+    n = int(raw[3:i])
+    seg = raw[i : i + n]
+    if len(seg) != n or not seg:
+        return None
+    if seg.startswith((b"_$LT$", b"$LT$")):
+        # `<a::B as c::D>::m`: the crate of the first path (what the
+        # demangler reports); anything fancier (`<&T as ...>`) is left to it.
+        seg = seg[5:] if seg[0] == 95 else seg[4:]
+        end = seg.find(b"..")
+        if end <= 0:
+            return None
+        seg = seg[:end]
+    if b"$" in seg or not (seg[:1].isalpha() or seg[:1] == b"_") or not seg.replace(b"_", b"").isalnum():
+        return None
+    return seg.decode("ascii")
 
 
 def _classify(f: Findings, own: str | None, sym: str) -> None:

@@ -195,9 +195,8 @@ def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -
         for p in found.problems:
             print(f"rlib-v0: {final}: {p}", file=sys.stderr)
         raise UserError(f"{final}: crate {ident.crate} does not satisfy the v0 rules")
-    data = stamp.build_v0(members, index, ident, final)
     with open(out_tmp, "wb") as f:
-        f.write(data)
+        f.writelines(stamp.pieces_v0(members, index, ident, final))
     os.chmod(out_tmp, 0o644)
 
 
