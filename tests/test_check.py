@@ -46,6 +46,7 @@ def _rustc(tmp: Path, *args: str) -> None:
         ["-C", "extra-filename=-49b462d488e72123", "-C", "metadata=m"],
         ["-C", "incremental=incr", "-C", "extra-filename=-aa"],
         ["-C", "codegen-units=16", "-C", "opt-level=1"],
+        ["-C", "symbol-mangling-version=v0"],
     ],
 )
 def test_rustc_naming_does_not_change_the_verdict(tmp_path, flags):

@@ -89,7 +89,7 @@ def check_members(members: list[tuple[str, bytes]], index: set[bytes] | None, id
                 f.own_definitions += 1  # the common case, decided without demangling
                 continue
             crate = _legacy_path_crate(raw)
-            if crate == own:
+            if crate is not None and crate == own:
                 f.own_definitions += 1
                 continue
             if crate is not None:
@@ -170,6 +170,11 @@ def _classify(f: Findings, own: str | None, sym: str) -> None:
     if sc.instantiating_crate is not None and sc.instantiating_crate != own:
         # v0 says who instantiated it: another crate's code, inside this archive.
         f.foreign_crates.add(sc.instantiating_crate)
+        return
+    if sc.instantiating_crate is None and sym.startswith("_R"):
+        # v0 names a generic instance's instantiating crate; without one this
+        # is a plain item of crate `path_crate`: its code, not ours.
+        f.foreign_crates.add(sc.path_crate)
         return
     # Legacy mangling cannot tell a generic instance from a plain item; a
     # plain upstream item would come with its crate's own objects, and a
