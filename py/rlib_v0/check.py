@@ -18,7 +18,6 @@ latter on the members it already holds in memory (no second read).
 from __future__ import annotations
 
 from . import elf
-from .demangle import demangle, symbol_crates
 from .identity import KIND_STD_BUNDLE, MARKER_PREFIX, Identity
 
 ALLOCATOR_NAMES = ("__rust_alloc", "__rust_dealloc", "__rust_realloc", "__rust_alloc_zeroed", "__rust_alloc_error_handler", "__rust_no_alloc_shim_is_unstable", "__rust_no_alloc_shim_is_unstable_v2")
@@ -140,6 +139,8 @@ def _legacy_path_crate(raw: bytes) -> str | None:
 
 
 def _classify(f: Findings, own: str | None, sym: str) -> None:
+    from .demangle import demangle, symbol_crates  # the rare names the fast paths leave
+
     sc = symbol_crates(sym)
     if sc.path_crate is None:
         # `#[no_mangle]` names belong to the crate that defines them.

@@ -8,8 +8,7 @@ decide whether two crates were "built in a compatible manner".
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass, field
+from .records import dataclass, field  # not dataclasses: start-up of every compile
 
 from .errors import UserError
 
@@ -132,10 +131,7 @@ def parse(raw: list[str]) -> RustcArgs:
         elif opt == "--extern":
             spec = val
             # `priv:`, `noprelude:`, `force:` options come before the name.
-            m = re.match(r"^(?:[a-z-]+(?:,[a-z-]+)*:)?([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$", spec)
-            if not m:
-                raise UserError(f"cannot parse --extern {spec}")
-            r.externs.append(Extern(m.group(1), m.group(2)))
+            r.externs.append(_extern(spec))
         elif opt in ("-C", "--codegen"):
             k, _, v = val.partition("=")
             r.codegen[k] = v if k != "metadata" or k not in r.codegen else r.codegen[k] + "," + v
@@ -160,7 +156,8 @@ def parse(raw: list[str]) -> RustcArgs:
         elif not a.startswith("-") and r.source is None:
             r.source = a
     if r.crate_name is None and r.source:
-        r.crate_name = re.sub(r"[^A-Za-z0-9_]", "_", os.path.splitext(os.path.basename(r.source))[0])
+        stem = os.path.splitext(os.path.basename(r.source))[0]
+        r.crate_name = "".join(c if (c.isascii() and c.isalnum()) or c == "_" else "_" for c in stem)
     return r
 
 
@@ -171,6 +168,27 @@ def _native_lib_arg(spec: str) -> str:
     if kind == "framework":
         return f"-framework {name}"
     return f"-l{name}"
+
+
+_OPT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz-")
+
+
+def _is_ident(name: str) -> bool:
+    return bool(name) and name.isascii() and (name[0].isalpha() or name[0] == "_") and name.replace("_", "a").isalnum()
+
+
+def _extern(spec: str) -> Extern:
+    r"""`[OPTS:]NAME[=PATH]`, OPTS being `priv`, `noprelude`, `force`, ... comma-separated.
+
+    (What the regex `^(?:[a-z-]+(?:,[a-z-]+)*:)?([A-Za-z_]\w*)(?:=(.*))?$`
+    says, without importing `re` on every compile.)"""
+    head, eq, path = spec.partition("=")
+    opts, colon, name = head.rpartition(":")
+    if colon and not all(o and set(o) <= _OPT_CHARS for o in opts.split(",")):
+        raise UserError(f"cannot parse --extern {spec}")
+    if not _is_ident(name):
+        raise UserError(f"cannot parse --extern {spec}")
+    return Extern(name, path if eq else None)
 
 
 def _native_lib(spec: str, arg_index: int, value_index: int) -> NativeLib:
