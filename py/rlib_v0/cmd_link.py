@@ -142,8 +142,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
 
             rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
             rsp = os.path.join(rsp_dir, "link.rsp")
-            with open(rsp, "w", encoding="utf-8") as f:
-                f.write("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n")
+            with open(rsp, "wb") as f:  # fsencode: not-UTF-8 paths as they came
+                f.write(os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
             exec_argv = [final_argv[0], "@" + rsp]
         else:
             exec_argv = final_argv

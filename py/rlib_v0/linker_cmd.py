@@ -65,19 +65,35 @@ def quote_response_arg(arg: str) -> str:
     return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
 
 
-def expand_response_files(argv: list[str], depth: int = 0) -> tuple[list[str], list[str]]:
+# libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
+# a response file naming itself twice would otherwise expand exponentially.
+_MAX_RESPONSE_FILES = 2000
+
+
+def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ...] = (), _count: list[int] | None = None) -> tuple[list[str], list[str]]:
     """(arguments with every `@file` expanded, the response files read)."""
     out: list[str] = []
     files: list[str] = []
+    count = [0] if _count is None else _count
     for a in argv:
         if a.startswith("@") and len(a) > 1 and os.path.isfile(a[1:]) and depth < 10:
+            name = a[1:]
+            key = os.path.realpath(name)
+            if key in _stack:
+                raise UserError(f"{name}: response file includes itself")
+            count[0] += 1
+            if count[0] > _MAX_RESPONSE_FILES:
+                raise UserError(f"{name}: too many @-files encountered (over {_MAX_RESPONSE_FILES})")
             try:
-                with open(a[1:], encoding="utf-8") as f:
-                    inner = parse_response_file(f.read())
+                # Bytes, as the linker reads them: not-UTF-8 paths survive
+                # (surrogateescape, as Python decodes argv) and are written
+                # back unchanged.
+                with open(name, "rb") as f:
+                    inner = parse_response_file(os.fsdecode(f.read()))
             except OSError as e:
-                raise UserError(f"{a[1:]}: cannot read response file ({e.strerror})") from None
-            files.append(a[1:])
-            sub, subfiles = expand_response_files(inner, depth + 1)
+                raise UserError(f"{name}: cannot read response file ({e.strerror})") from None
+            files.append(name)
+            sub, subfiles = expand_response_files(inner, depth + 1, _stack + (key,), count)
             out += sub
             files += subfiles
         else:
@@ -160,7 +176,8 @@ def with_output(cmd: LinkCommand, new_output: str) -> list[str]:
 
 def _output_prefix(cmd: LinkCommand) -> str:
     """"" when the output is its own argument, else `--output=` or `-o`."""
-    if cmd.output_index is None or cmd.argv[cmd.output_index - 1] in ("-o", "--output"):
+    # (argv[0] is the linker, never an option: `-o` there names a program.)
+    if cmd.output_index is None or (cmd.output_index > 1 and cmd.argv[cmd.output_index - 1] in ("-o", "--output")):
         return ""
     out = cmd.argv[cmd.output_index]
     return "--output=" if out.startswith("--output=") else "-o"
