@@ -649,7 +649,7 @@ def test_marker_of_a_newer_rlib_v0(how, hello, link, tmp_path):
         if how == "schema":
             new = raw.replace(b'"schema":1', b'"schema":2')
         else:
-            new = raw.replace(b'"schema":1', b'"schema":1,"wants":[]')[: len(raw)] if False else raw.replace(b'"schema":1', b'"zz":[],"schema":1')
+            new = raw.replace(b'"schema":1', b'"requires_feature_x":true,"schema":1')  # a field we do not know
         assert new != raw
         import json as _json
 
@@ -712,3 +712,14 @@ def test_same_output_linked_at_once(ld, hello, fuse_ld, run_exe, tmp_path):
         if exe.exists():
             run = run_exe(exe)
             assert run.returncode == 0 and run.stdout.strip() == "42"
+
+
+def test_user_error_is_always_one_line():
+    # Found by the fuzzer: a marker whose dependency's crate name is "\r"
+    # gave a two-line message (only "\n" was folded).
+    from rlib_v0.errors import UserError
+
+    for text in ("a\nb", "a\rb", "a\u2028b", "a\x85b", "a\x1b[2Jb", "a\x00b"):
+        msg = str(UserError(f"crate {text}: bad"))
+        assert len(msg.splitlines()) == 1 and "\x1b" not in msg and "\x00" not in msg, repr(msg)
+    assert str(UserError("plain: message")) == "plain: message"

@@ -63,7 +63,7 @@ def _check_user_error(e: UserError, names: tuple[str, ...] = ()) -> None:
     msg = str(e)
     if not msg.strip():
         raise Finding("UserError with an empty message")
-    if "\n" in msg or "\r" in msg:
+    if len(msg.splitlines()) != 1 or "\x1b" in msg:
         raise Finding(f"UserError message is not one line: {msg!r}")
     if names and not any(n in msg for n in names):
         raise Finding(f"UserError does not name the file {names[0]!r}: {msg!r}")
