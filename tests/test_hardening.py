@@ -723,3 +723,18 @@ def test_user_error_is_always_one_line():
         msg = str(UserError(f"crate {text}: bad"))
         assert len(msg.splitlines()) == 1 and "\x1b" not in msg and "\x00" not in msg, repr(msg)
     assert str(UserError("plain: message")) == "plain: message"
+
+
+def test_verify_fifo_does_not_hang(tmp_path):
+    fifo = tmp_path / "liba.rlib"
+    os.mkfifo(fifo)
+    p = subprocess.run([*TOOL, "verify", str(fifo)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and f"{fifo}: FAILED" in p.stdout and "not a regular file" in p.stdout, p.stdout + p.stderr
+
+
+def test_rustc_extern_fifo_does_not_hang(rlib_v0, tmp_path):
+    fifo = tmp_path / "liba.rlib"
+    os.mkfifo(fifo)
+    (tmp_path / "b.rs").write_text("pub fn b() -> u32 { 1 }\n")
+    p = subprocess.run([*TOOL, "rustc", "--", "--edition=2021", "--crate-type=rlib", str(tmp_path / "b.rs"), "--extern", f"a={fifo}", "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert_user_error(p, str(fifo), "not a regular file")
