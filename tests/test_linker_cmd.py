@@ -258,3 +258,11 @@ def test_argv0_is_never_the_output_option():
     cmd = parse(["-o", "--output=x"])
     assert linker_cmd.output_path(cmd) == "x"
     assert linker_cmd.with_output(cmd, "new") == ["-o", "--output=new"]
+
+
+def test_output_after_an_option_value_that_looks_like_o():
+    # Found by the fuzzer: `-o -o --output=x` (the first -o's value is "-o");
+    # the inline `--output=` was taken for the value of an `-o` option.
+    cmd = parse(["cc", "-o", "-o", "--output=x"])
+    assert linker_cmd.output_path(cmd) == "x"
+    assert linker_cmd.with_output(cmd, "new")[-1] == "--output=new"

@@ -107,6 +107,7 @@ class LinkCommand:
     direct: bool  # the linker itself, not a compiler driver
     used_response_files: bool  # the original command had @files
     output_index: int | None = None  # index in argv of the output path value
+    output_prefix: str = ""  # what precedes the path in that argument: "", "-o" or "--output="
     inputs: list[int] = field(default_factory=list)  # indexes of positional file arguments
     whole_archive_inputs: set[int] = field(default_factory=set)  # inputs inside --whole-archive regions
 
@@ -143,11 +144,12 @@ def parse(argv: list[str]) -> LinkCommand:
                 whole = False
         if a in ("-o", "--output"):
             if i + 1 < len(args):
-                cmd.output_index = i + 1
+                cmd.output_index, cmd.output_prefix = i + 1, ""
             i += 2
             continue
         if a.startswith("--output=") or (a.startswith("-o") and len(a) > 2 and not a.startswith("--")):
-            cmd.output_index = i  # `--output=FILE` or `-oFILE`: value inside; handled by output rewrite
+            # `--output=FILE` or `-oFILE`: the value is inside the argument.
+            cmd.output_index, cmd.output_prefix = i, "--output=" if a.startswith("--output=") else "-o"
         if a in value_opts:
             i += 2
             continue
@@ -175,12 +177,9 @@ def with_output(cmd: LinkCommand, new_output: str) -> list[str]:
 
 
 def _output_prefix(cmd: LinkCommand) -> str:
-    """"" when the output is its own argument, else `--output=` or `-o`."""
-    # (argv[0] is the linker, never an option: `-o` there names a program.)
-    if cmd.output_index is None or (cmd.output_index > 1 and cmd.argv[cmd.output_index - 1] in ("-o", "--output")):
-        return ""
-    out = cmd.argv[cmd.output_index]
-    return "--output=" if out.startswith("--output=") else "-o"
+    """"" when the output is its own argument, else `--output=` or `-o`
+    (recorded by `parse`: the argument before it may itself be a value)."""
+    return cmd.output_prefix if cmd.output_index is not None else ""
 
 
 def output_path(cmd: LinkCommand) -> str | None:
