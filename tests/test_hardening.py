@@ -349,3 +349,392 @@ def test_version_without_rustc(tmp_path):
     p = _cli("--version", env={"RUSTC": str(tmp_path / "no-rustc")})
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[1].startswith("rustc: none usable") and "no-rustc" in p.stdout
+
+
+# --------------------------------------------------------------------------
+# 5. Faults: SIGKILL, full disk, read-only output directory, symlinks,
+#    non-UTF-8 paths, huge response files, markers of a newer rlib-v0
+
+import hashlib  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+
+def _digests(paths) -> dict[str, str]:
+    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
+
+def _tool_env(tmpdir: Path) -> dict[str, str]:
+    env = dict(os.environ, TMPDIR=str(tmpdir), LC_ALL="C")
+    env.pop("RLIB_V0_LINK_DEBUG", None)
+    return env
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def _strays(d: Path) -> list[str]:
+    """What a SIGKILLed run may leave: its hidden temporary, never the output."""
+    return sorted(p.name for p in d.iterdir() if p.name.startswith(".rlib-v0-"))
+
+
+def _assert_nothing_partial(exe: Path, run_exe) -> None:
+    if exe.exists():  # killed after the rename: the complete program
+        run = run_exe(exe)
+        assert run.returncode == 0 and run.stdout.strip() == "42", (run.returncode, run.stdout, run.stderr)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.03, 0.08, 0.15, 0.3])
+def test_sigkill_link_wrapper(delay, hello, run_exe, tmp_path):
+    crate, bundle, main = hello
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "tmp").mkdir()
+    exe = out / "app"
+    before = _digests([crate, bundle, main])
+    p = subprocess.Popen([*TOOL, "link", "--", "cc", str(main), str(crate), str(bundle), "-o", str(exe)], env=_tool_env(tmp_path / "tmp"), stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    time.sleep(0.5)  # an orphaned linker may still be finishing its temporary
+    _assert_nothing_partial(exe, run_exe)
+    assert set(os.listdir(out)) - {"app"} == set(_strays(out))
+    assert _digests([crate, bundle, main]) == before
+
+
+@pytest.mark.parametrize("after", [0.0, 0.01, 0.03])
+def test_sigkill_child_linker(after, hello, direct_ld, run_exe, tmp_path):
+    crate, bundle, main = hello
+    exe = tmp_path / "app"
+    (tmp_path / "old").write_text("x")
+    exe.write_bytes(b"stale output of an earlier link")
+    before = _digests([crate, bundle, main])
+    argv = direct_ld("ld.bfd", [main, crate, bundle], exe)
+    p = subprocess.Popen([*TOOL, "link", "--", *argv], env=_tool_env(tmp_path), stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    killed = False
+    while time.monotonic() < deadline and p.poll() is None:
+        kids = _children(p.pid)
+        if kids:
+            time.sleep(after)
+            try:
+                os.kill(kids[0], signal.SIGKILL)
+                killed = True
+            except ProcessLookupError:
+                pass
+            break
+    _, err = p.communicate(timeout=60)
+    if not killed or p.returncode == 0:
+        pytest.skip(f"the linker finished before it could be killed (after {after} s)")
+    assert p.returncode == 128 + signal.SIGKILL, (p.returncode, err)
+    assert "killed by signal 9" in err and err.count("rlib-v0: error:") == 1, err
+    assert not exe.exists(), "a killed link must not leave (or keep a stale) output"
+    assert sorted(os.listdir(tmp_path)) == ["old"]
+    assert _digests([crate, bundle, main]) == before
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.6, 1.0])
+def test_sigkill_std_bundle(delay, rlib_v0, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "tmp").mkdir()
+    bundle = out / "libstd_bundle.a"
+    p = subprocess.Popen([*TOOL, "std-bundle", "-o", str(bundle)], env=_tool_env(tmp_path / "tmp"), stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=120)
+    if bundle.exists():  # killed after the rename: a whole bundle
+        assert rlib_v0("verify", bundle).returncode == 0
+    assert set(os.listdir(out)) - {"libstd_bundle.a"} == set(_strays(out))
+
+
+def test_sigkill_std_bundle_child_rustc(tmp_path):
+    bundle = tmp_path / "libstd_bundle.a"
+    p = subprocess.Popen([*TOOL, "std-bundle", "-o", str(bundle)], env=_tool_env(tmp_path), stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    kid = None
+    while kid is None and time.monotonic() < deadline and p.poll() is None:
+        for k in _children(p.pid):  # not `rustc -vV`: the build itself
+            try:
+                if b"--crate-type=staticlib" in Path(f"/proc/{k}/cmdline").read_bytes():
+                    kid = k
+            except OSError:
+                pass
+        time.sleep(0.005)
+    assert kid, "std-bundle ran no rustc?"
+    try:
+        os.kill(kid, signal.SIGKILL)
+    except ProcessLookupError:
+        p.kill()
+        p.wait()
+        pytest.skip("rustc finished before it could be killed")
+    _, err = p.communicate(timeout=120)
+    assert p.returncode != 0
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rlib-v0: error: ") and str(bundle) in lines[0] and "signal 9" in lines[0], err
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A 2 MB tmpfs (root only)."""
+    d = tmp_path / "small"
+    d.mkdir()
+    if not IS_ROOT:
+        pytest.skip("mounting a small tmpfs needs root")
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(d)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {p.stderr.strip()}")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], check=False)
+
+
+BIG_C = "static char big[3000000] = {1};\nchar *get_big(void) { return big; }\n"
+BIG_MAIN_C = "#include <stdio.h>\nchar *get_big(void); unsigned hello_val(void);\nint main(void) { printf(\"%u\\n\", hello_val() + get_big()[0] - 1); return 0; }\n"
+
+
+@pytest.mark.parametrize("ld", LINKERS)
+def test_link_full_disk(ld, hello, compile_c, fuse_ld, link, small_fs):
+    crate, bundle, _ = hello
+    main, big = compile_c(BIG_MAIN_C, "big_main"), compile_c(BIG_C, "big")
+    before = _digests([crate, bundle, main, big])
+    proc = link(["cc", *fuse_ld(ld), main, big, crate, bundle, "-o", small_fs / "app"])
+    assert proc.returncode != 0
+    errs = [ln for ln in proc.stderr.splitlines() if ln.startswith("rlib-v0: error: ")]
+    assert len(errs) == 1 and str(small_fs / "app") in errs[0] and ("no space" in errs[0] or "file system full" in errs[0]), proc.stderr
+    assert os.listdir(small_fs) == []  # no partial file, no temporary
+    assert _digests([crate, bundle, main, big]) == before
+
+
+def test_std_bundle_full_disk(rlib_v0, small_fs):
+    proc = rlib_v0("std-bundle", "-o", small_fs / "libstd_bundle.a")
+    line = assert_user_error(proc, str(small_fs / "libstd_bundle.a"), "No space left on device")
+    assert proc.stderr.strip() == line
+    assert os.listdir(small_fs) == []
+
+
+@pytest.fixture
+def ro_dir(tmp_path):
+    """A directory holding `old-app`, bind-mounted read-only over itself (root only:
+    chmod does not stop root)."""
+    d = tmp_path / "ro"
+    d.mkdir()
+    (d / "old-app").write_bytes(b"an earlier output")
+    if not IS_ROOT:
+        pytest.skip("a read-only bind mount needs root (and chmod 555 would not test root)")
+    p = subprocess.run(["mount", "--bind", str(d), str(d)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {p.stderr.strip()}")
+    try:
+        p = subprocess.run(["mount", "-o", "remount,bind,ro", str(d)], capture_output=True, text=True)
+        if p.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {p.stderr.strip()}")
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], check=False)
+
+
+def test_link_read_only_output_dir(hello, link, ro_dir):
+    crate, bundle, main = hello
+    for name in ("app", "old-app"):
+        proc = link(["cc", main, crate, bundle, "-o", ro_dir / name])
+        assert_user_error(proc, str(ro_dir / name), "read-only")
+        assert proc.stderr.count("\n") == 1, proc.stderr
+    assert sorted(os.listdir(ro_dir)) == ["old-app"] and (ro_dir / "old-app").read_bytes() == b"an earlier output"
+
+
+def test_std_bundle_read_only_output_dir(rlib_v0, ro_dir):
+    proc = rlib_v0("std-bundle", "-o", ro_dir / "old-app")
+    assert_user_error(proc, str(ro_dir / "old-app"), "read-only")
+    assert (ro_dir / "old-app").read_bytes() == b"an earlier output"
+
+
+def test_symlinked_inputs(hello, link, run_exe, tmp_path):
+    crate, bundle, main = hello
+    links = tmp_path / "links"
+    links.mkdir()
+    for p in (crate, bundle, main):
+        (links / p.name).symlink_to(p)
+    before = _digests([crate, bundle, main])
+    exe = tmp_path / "app"
+    # The crate by its symlink and by its real path: one crate, linked once.
+    proc = link(["cc", links / main.name, links / crate.name, crate, links / bundle.name, "-o", exe], debug=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "dropped" in proc.stderr
+    assert run_exe(exe).stdout.strip() == "42"
+    assert all(os.path.islink(links / p.name) for p in (crate, bundle, main))
+    assert _digests([crate, bundle, main]) == before
+
+
+def test_symlink_loop_input(hello, link, tmp_path):
+    crate, bundle, main = hello
+    loop = tmp_path / "libloop.rlib"
+    loop.symlink_to(loop)
+    proc = link(["cc", main, crate, loop, bundle, "-o", tmp_path / "app"])
+    assert_user_error(proc, str(loop))
+    assert not (tmp_path / "app").exists()
+
+
+def test_non_utf8_paths(hello, run_exe, tmp_path):
+    crate, bundle, main = hello
+    d = os.path.join(os.fsencode(tmp_path), b"d\xff\xfe")
+    os.mkdir(d)
+    for p in (crate, bundle, main):
+        shutil.copy(p, os.path.join(d, b"x\xff" + os.fsencode(p.name)))
+    ins = [os.path.join(d, b"x\xff" + os.fsencode(p.name)) for p in (main, crate, bundle)]
+    exe = os.path.join(d, b"app\xff")
+    env = _tool_env(tmp_path)
+    # On the command line...
+    p = subprocess.run([*map(os.fsencode, TOOL), b"link", b"--", b"cc", *ins, b"-o", exe], capture_output=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert subprocess.run([exe], capture_output=True).stdout.strip() == b"42"
+    os.unlink(exe)
+    # ...and in a response file.
+    rsp = os.path.join(d, b"link\xff.rsp")
+    with open(rsp, "wb") as f:
+        f.write(b"\n".join([*ins, b"-o", exe]) + b"\n")
+    p = subprocess.run([*map(os.fsencode, TOOL), b"link", b"--", b"cc", b"@" + rsp], capture_output=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert subprocess.run([exe], capture_output=True).stdout.strip() == b"42"
+    # A broken rlib there: one line naming it (escaped), no traceback.
+    bad = os.path.join(d, b"libbad\xff.rlib")
+    with open(bad, "wb") as f:
+        f.write(b"garbage")
+    p = subprocess.run([*map(os.fsencode, TOOL), b"link", b"--", b"cc", *ins, bad, b"-o", exe + b"2"], capture_output=True, env=env, timeout=120)
+    assert p.returncode == 2 and b"Traceback" not in p.stderr and p.stderr.count(b"\n") == 1 and b"libbad" in p.stderr, p.stderr
+    for e in ({"LC_ALL": "C"}, {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"}):
+        p = subprocess.run([*map(os.fsencode, TOOL), b"verify", ins[1], bad], capture_output=True, env={**env, **e}, timeout=120)
+        assert p.returncode == 1 and b"Traceback" not in p.stderr and b"libbad" in p.stdout, p.stdout + p.stderr
+
+
+def test_response_file_with_100000_arguments(hello, link, run_exe, tmp_path):
+    crate, bundle, main = hello
+    exe = tmp_path / "app"
+    rsp = tmp_path / "link.rsp"
+    args = [str(main), str(crate), str(bundle), "-o", str(exe)] + ["-Wl,-O1"] * 99_995
+    rsp.write_text("\n".join(args) + "\n")
+    start = time.monotonic()
+    proc = link(["cc", f"@{rsp}"], debug=True)
+    took = time.monotonic() - start
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "crate hello" in proc.stderr
+    assert run_exe(exe).stdout.strip() == "42"
+    assert took < 60, took
+
+
+@pytest.mark.parametrize("how", ["schema", "member", "field"])
+def test_marker_of_a_newer_rlib_v0(how, hello, link, tmp_path):
+    from rlib_v0 import archive, identity
+
+    crate, bundle, main = hello
+    newer = tmp_path / "libhello.rlib"
+    data = bytearray(crate.read_bytes())
+    ident, _ = identity.read_marker(str(crate))
+    if how == "member":
+        # Same length, so the archive stays well-formed: `_rlib_v01.o`.
+        toc = archive.scan(str(crate))
+        assert toc.members[0].name == "_rlib_v00.o" and b"_rlib_v00.o/" in data
+        data = data.replace(b"_rlib_v00.o/", b"_rlib_v01.o/", 1)
+        newer.write_bytes(bytes(data))
+    else:
+        raw = ident.to_json()
+        if how == "schema":
+            new = raw.replace(b'"schema":1', b'"schema":2')
+        else:
+            new = raw.replace(b'"schema":1', b'"requires_feature_x":true,"schema":1')  # a field we do not know
+        assert new != raw
+        import json as _json
+
+        d = _json.loads(new)
+        from rlib_v0 import elf, stamp
+
+        members, index = stamp.load_members(str(crate))
+        kept = [m for m in members if not m[0].startswith("_rlib_v0")]
+        marker = elf.marker_object(stamp.template_header(kept, "x"), _json.dumps(d, sort_keys=True).encode())
+        pos = {i + 1: i + 1 for i in range(len(kept))}
+        newer.write_bytes(archive.build([("_rlib_v00.o", marker)] + kept, [(s, pos.get(p, p)) for s, p in index if p > 0], always_index=True))
+    proc = link(["cc", main, newer, bundle, "-o", tmp_path / "app"])
+    assert_user_error(proc, str(newer), "built by a newer rlib-v0")
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "app").exists()
+
+
+# --------------------------------------------------------------------------
+# 6. Concurrency
+
+
+def _parallel(argvs: list[list[str]], env) -> list[subprocess.CompletedProcess]:
+    results: list[subprocess.CompletedProcess | None] = [None] * len(argvs)
+
+    def one(n: int) -> None:
+        results[n] = subprocess.run(argvs[n], capture_output=True, text=True, env=env, timeout=300)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(argvs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_many_links_of_different_outputs_at_once(hello, run_exe, tmp_path):
+    crate, bundle, main = hello
+    before = _digests([crate, bundle, main])
+    argvs = [[*TOOL, "link", "--", "cc", str(main), str(crate), str(bundle), "-o", str(tmp_path / f"app{n}")] for n in range(8)]
+    for n, p in enumerate(_parallel(argvs, _tool_env(tmp_path))):
+        assert p.returncode == 0, p.stderr
+        assert run_exe(tmp_path / f"app{n}").stdout.strip() == "42"
+    assert sorted(os.listdir(tmp_path)) == sorted(f"app{n}" for n in range(8))
+    assert _digests([crate, bundle, main]) == before
+
+
+@pytest.mark.parametrize("ld", ["bfd", "mold"])
+def test_same_output_linked_at_once(ld, hello, fuse_ld, run_exe, tmp_path):
+    crate, bundle, main = hello
+    exe = tmp_path / "app"
+    exe.write_bytes(b"an earlier output")
+    argv = [*TOOL, "link", "--", "cc", *fuse_ld(ld), str(main), str(crate), str(bundle), "-o", str(exe)]
+    for _ in range(3):
+        for p in _parallel([argv] * 4, _tool_env(tmp_path)):
+            # Each run succeeds or fails cleanly (one of them may remove the
+            # other's fresh output after a failure of its own: then it says so).
+            assert p.returncode == 0 or p.stderr.strip(), p.stderr
+            assert "Traceback" not in p.stderr
+        assert os.listdir(tmp_path) == ["app"] or not exe.exists()
+        if exe.exists():
+            run = run_exe(exe)
+            assert run.returncode == 0 and run.stdout.strip() == "42"
+
+
+def test_user_error_is_always_one_line():
+    # Found by the fuzzer: a marker whose dependency's crate name is "\r"
+    # gave a two-line message (only "\n" was folded).
+    from rlib_v0.errors import UserError
+
+    for text in ("a\nb", "a\rb", "a\u2028b", "a\x85b", "a\x1b[2Jb", "a\x00b"):
+        msg = str(UserError(f"crate {text}: bad"))
+        assert len(msg.splitlines()) == 1 and "\x1b" not in msg and "\x00" not in msg, repr(msg)
+    assert str(UserError("plain: message")) == "plain: message"
+
+
+def test_verify_fifo_does_not_hang(tmp_path):
+    fifo = tmp_path / "liba.rlib"
+    os.mkfifo(fifo)
+    p = subprocess.run([*TOOL, "verify", str(fifo)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and f"{fifo}: FAILED" in p.stdout and "not a regular file" in p.stdout, p.stdout + p.stderr
+
+
+def test_rustc_extern_fifo_does_not_hang(rlib_v0, tmp_path):
+    fifo = tmp_path / "liba.rlib"
+    os.mkfifo(fifo)
+    (tmp_path / "b.rs").write_text("pub fn b() -> u32 { 1 }\n")
+    p = subprocess.run([*TOOL, "rustc", "--", "--edition=2021", "--crate-type=rlib", str(tmp_path / "b.rs"), "--extern", f"a={fifo}", "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert_user_error(p, str(fifo), "not a regular file")

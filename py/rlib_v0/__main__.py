@@ -13,6 +13,11 @@ def main(argv: list[str] | None = None) -> int:
         from .link_entry import main_link
 
         return main_link(argv[1:])
+    # Paths are printed as they came (argv decodes with surrogateescape):
+    # a not-UTF-8 file name must not turn `verify`'s report into a crash.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
     if argv and argv[0] == "rustc" and "--help" not in argv[1:2]:
         from .rustc_entry import main_rustc
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+from stat import S_ISDIR, S_ISREG
 
 from .errors import UserError
 from .records import dataclass  # not dataclasses: link-path start-up
@@ -147,9 +148,21 @@ def _field_int(raw: bytes, path: str, what: str) -> int:
 
 
 def open_input(path: str) -> BinaryIO:
-    """`open(path, "rb")`, with the usual failures as one-line user errors."""
+    """`open(path, "rb")`, with the usual failures as one-line user errors.
+
+    Opened non-blocking, then checked: a FIFO given as an archive would
+    otherwise block the reader forever, waiting for a writer."""
     try:
-        return open(path, "rb")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            mode = os.fstat(fd).st_mode
+            if not S_ISREG(mode):
+                raise UserError(f"{path}: {'is a directory' if S_ISDIR(mode) else 'not a regular file'}, not an archive")
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        return os.fdopen(fd, "rb")
     except IsADirectoryError:
         raise UserError(f"{path}: is a directory, not an archive") from None
     except FileNotFoundError:

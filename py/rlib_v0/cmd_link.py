@@ -200,10 +200,13 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
             import tempfile
 
-            rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
-            rsp = os.path.join(rsp_dir, "link.rsp")
-            with open(rsp, "w", encoding="utf-8") as f:
-                f.write("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n")
+            try:
+                rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
+                rsp = os.path.join(rsp_dir, "link.rsp")
+                with open(rsp, "wb") as f:  # fsencode: not-UTF-8 paths as they came
+                    f.write(os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
+            except OSError as e:
+                raise UserError(f"cannot write the linker's response file in {rsp_dir or tempfile.gettempdir()} ({e.strerror})") from None
             exec_argv = [final_argv[0], "@" + rsp]
         else:
             exec_argv = final_argv
@@ -217,6 +220,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         except PermissionError:
             raise UserError(f"linker is not executable: {exec_argv[0]}") from None
         err = err_bytes.decode("utf-8", "replace")
+        full = _disk_full(tmp_out, err, returncode) if returncode != 0 and tmp_out else None
         if debug and returncode != 0:
             from .explain import explain
 
@@ -225,6 +229,10 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             sys.stderr.write(explain(err, cmd, plan))
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
+        if full:
+            sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
+        elif returncode < 0:
+            sys.stderr.write(f"rlib-v0: error: the linker {exec_argv[0]} was killed by signal {-returncode}; nothing was written\n")
         sys.stderr.flush()
         if returncode == 0 and tmp_out:
             try:
@@ -239,7 +247,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 pass
             except OSError as e:
                 sys.stderr.write(f"rlib-v0: warning: {output}: cannot remove the previous output ({e.strerror})\n")
-        return returncode
+        return returncode if returncode >= 0 else 128 - returncode  # as a shell reports a signal
     finally:
         if tmp_out:
             try:
@@ -250,6 +258,26 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             import shutil
 
             shutil.rmtree(rsp_dir, ignore_errors=True)
+
+
+def _disk_full(tmp_out: str, err: str, returncode: int) -> str | None:
+    """After a failed link, a sentence if it failed for want of space: the
+    linker's words (ld.bfd, gold: ENOSPC; mold: "Disk full?"), next to no
+    space left beside the partial output, or the SIGBUS that lld dies of
+    when its mapped output cannot grow (collect2 then deletes the file)."""
+    out_dir = os.path.dirname(os.path.abspath(tmp_out))
+    if "No space left on device" in err or "Disk full" in err:
+        return f"no space left on the output's file system ({out_dir})"
+    try:
+        st = os.statvfs(out_dir)
+    except OSError:
+        return None
+    free = st.f_bavail * st.f_frsize
+    if free < 256 * 1024 and os.path.exists(tmp_out):
+        return f"no space left on the output's file system ({out_dir})"
+    if returncode == -7 or "signal 7 [Bus error]" in err:
+        return f"the linker died of SIGBUS while writing the output: is the file system full? ({out_dir}: {free // 1024} kB free)"
+    return None
 
 
 def _remove_stale(output: str) -> None:

@@ -80,7 +80,8 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         cmd += extra
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise UserError("rustc failed to build the std bundle: " + proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}")
+            why = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}" if proc.returncode > 0 else f"rustc was killed by signal {-proc.returncode}"
+            raise UserError(f"{output}: rustc failed to build the std bundle: {why}")
         native = open(libs_file).read().split() if os.path.exists(libs_file) else []
         members, index = stamp.load_members(lib)
         # The allocator shim is the member that defines __rust_alloc; for

@@ -15,5 +15,21 @@ class UserError(Exception):
         self.exit_code = exit_code
 
     def __str__(self) -> str:
-        # One line, always: multi-line causes (e.g. OS errors) are folded.
-        return " ".join(str(self.args[0]).split("\n"))
+        # One line, always: multi-line causes (e.g. OS errors) are folded,
+        # and control characters from file contents (a crate name in a
+        # corrupt marker...) are escaped rather than sent to the terminal.
+        text = str(self.args[0])
+        if text.isprintable():
+            return text
+        return "".join(_one_line(c) for c in text)
+
+
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines() splits on
+
+
+def _one_line(c: str) -> str:
+    if c in _LINE_BREAKS:
+        return " "
+    if (c < " " and c != "\t") or c == "\x7f":
+        return f"\\x{ord(c):02x}"
+    return c

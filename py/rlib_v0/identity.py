@@ -103,7 +103,7 @@ class Identity:
         schema = d.pop("schema", None)
         if type(schema) is int and schema > SCHEMA:
             raise UserError(f"{where}: built by a newer rlib-v0 (marker schema {schema}, this rlib-v0 {_version()} reads schema {SCHEMA}); upgrade rlib-v0")
-        if schema not in _READABLE_SCHEMAS:
+        if type(schema) is not int or schema not in _READABLE_SCHEMAS:  # `true` and `1.0` == 1 in Python
             raise UserError(f"{where}: unreadable _rlib_v00 marker (unknown marker schema {_short(schema)})")
         unknown = sorted(k for k in d if k not in _FIELDS)
         if unknown:

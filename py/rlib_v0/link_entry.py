@@ -51,10 +51,15 @@ def main_link(argv: list[str]) -> int:
         return e.exit_code
     except KeyboardInterrupt:
         return 130
-    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
+    except OSError as e:  # a file the wrapper itself reads or writes
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"rlib-v0: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 - a bug: one line, not a traceback
         import os
 
         if os.environ.get("RLIB_V0_TRACEBACK"):
             raise
-        print(f"rlib-v0: internal error: {type(e).__name__}: {e} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
+        msg = " ".join(str(e).split())
+        print(f"rlib-v0: internal error: {type(e).__name__}: {msg} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
         return 70

@@ -65,19 +65,35 @@ def quote_response_arg(arg: str) -> str:
     return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
 
 
-def expand_response_files(argv: list[str], depth: int = 0) -> tuple[list[str], list[str]]:
+# libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
+# a response file naming itself twice would otherwise expand exponentially.
+_MAX_RESPONSE_FILES = 2000
+
+
+def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ...] = (), _count: list[int] | None = None) -> tuple[list[str], list[str]]:
     """(arguments with every `@file` expanded, the response files read)."""
     out: list[str] = []
     files: list[str] = []
+    count = [0] if _count is None else _count
     for a in argv:
         if a.startswith("@") and len(a) > 1 and os.path.isfile(a[1:]) and depth < 10:
+            name = a[1:]
+            key = os.path.realpath(name)
+            if key in _stack:
+                raise UserError(f"{name}: response file includes itself")
+            count[0] += 1
+            if count[0] > _MAX_RESPONSE_FILES:
+                raise UserError(f"{name}: too many @-files encountered (over {_MAX_RESPONSE_FILES})")
             try:
-                with open(a[1:], encoding="utf-8") as f:
-                    inner = parse_response_file(f.read())
+                # Bytes, as the linker reads them: not-UTF-8 paths survive
+                # (surrogateescape, as Python decodes argv) and are written
+                # back unchanged.
+                with open(name, "rb") as f:
+                    inner = parse_response_file(os.fsdecode(f.read()))
             except OSError as e:
-                raise UserError(f"{a[1:]}: cannot read response file ({e.strerror})") from None
-            files.append(a[1:])
-            sub, subfiles = expand_response_files(inner, depth + 1)
+                raise UserError(f"{name}: cannot read response file ({e.strerror})") from None
+            files.append(name)
+            sub, subfiles = expand_response_files(inner, depth + 1, _stack + (key,), count)
             out += sub
             files += subfiles
         else:
@@ -102,6 +118,7 @@ class LinkCommand:
     direct: bool  # the linker itself, not a compiler driver
     used_response_files: bool  # the original command had @files
     output_index: int | None = None  # index in argv of the output path value
+    output_prefix: str = ""  # what precedes the path in that argument: "", "-o" or "--output="
     inputs: list[int] = field(default_factory=list)  # indexes of positional file arguments
     whole_archive_inputs: set[int] = field(default_factory=set)  # inputs inside --whole-archive regions
     libs: list[LibArg] = field(default_factory=list)  # `-l` options, in order
@@ -171,11 +188,12 @@ def parse(argv: list[str]) -> LinkCommand:
             cmd.search_dirs.append(a.split("=", 1)[1])
         if a in ("-o", "--output"):
             if i + 1 < len(args):
-                cmd.output_index = i + 1
+                cmd.output_index, cmd.output_prefix = i + 1, ""
             i += 2
             continue
         if a.startswith("--output=") or (a.startswith("-o") and len(a) > 2 and not a.startswith("--")):
-            cmd.output_index = i  # `--output=FILE` or `-oFILE`: value inside; handled by output rewrite
+            # `--output=FILE` or `-oFILE`: the value is inside the argument.
+            cmd.output_index, cmd.output_prefix = i, "--output=" if a.startswith("--output=") else "-o"
         if a in value_opts:
             i += 2
             continue
@@ -207,11 +225,9 @@ def with_output(cmd: LinkCommand, new_output: str) -> list[str]:
 
 
 def _output_prefix(cmd: LinkCommand) -> str:
-    """"" when the output is its own argument, else `--output=` or `-o`."""
-    if cmd.output_index is None or cmd.argv[cmd.output_index - 1] in ("-o", "--output"):
-        return ""
-    out = cmd.argv[cmd.output_index]
-    return "--output=" if out.startswith("--output=") else "-o"
+    """"" when the output is its own argument, else `--output=` or `-o`
+    (recorded by `parse`: the argument before it may itself be a value)."""
+    return cmd.output_prefix if cmd.output_index is not None else ""
 
 
 def output_path(cmd: LinkCommand) -> str | None:
