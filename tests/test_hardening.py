@@ -646,10 +646,11 @@ def test_marker_of_a_newer_rlib_v0(how, hello, link, tmp_path):
         newer.write_bytes(bytes(data))
     else:
         raw = ident.to_json()
+        cur = b'"schema":%d' % identity.SCHEMA
         if how == "schema":
-            new = raw.replace(b'"schema":1', b'"schema":2')
+            new = raw.replace(cur, b'"schema":%d' % (identity.SCHEMA + 1))
         else:
-            new = raw.replace(b'"schema":1', b'"requires_feature_x":true,"schema":1')  # a field we do not know
+            new = raw.replace(cur, b'"requires_feature_x":true,' + cur)  # a field we do not know
         assert new != raw
         import json as _json
 
