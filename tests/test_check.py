@@ -108,17 +108,30 @@ def test_allocator_symbol_names():
     assert not is_allocator_symbol("_ZN3own12__rust_alloc17h0123456789abcdefE")
 
 
-def test_scan_object_matches_pyelftools(tmp_path):
-    """The lean reader sees the same global definitions as pyelftools."""
+def test_struct_reader_matches_pyelftools(tmp_path):
+    """Our ELF readers (scan_object, symbols) see what pyelftools, an
+    independent implementation, sees: every symbol, bind, definedness, section."""
+    import io
+
+    elffile = pytest.importorskip("elftools.elf.elffile", reason="pip install pyelftools (a test dependency)")
     (tmp_path / "own.rs").write_text(SRC)
-    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib", "-C", "codegen-units=4")
-    members, _ = _members(tmp_path / "libown.rlib")
+    _rustc(tmp_path, "--crate-type=staticlib", "own.rs", "-o", "libown.a", "-C", "codegen-units=4")
+    members, _ = _members(tmp_path / "libown.a")
     objs = [(n, d) for n, d in members if elf.is_elf(d)]
-    assert objs
+    assert len(objs) > 50  # std's objects, C objects of compiler_builtins, ours
+    binds = {"STB_LOCAL": elf.STB_LOCAL, "STB_GLOBAL": elf.STB_GLOBAL, "STB_WEAK": elf.STB_WEAK, "STB_LOOS": elf.STB_GNU_UNIQUE, "STB_GNU_UNIQUE": elf.STB_GNU_UNIQUE}
     for name, data in objs:
+        f = elffile.ELFFile(io.BytesIO(data))
+        secnames = [s.name for s in f.iter_sections()]
+        ref = []
+        for sec in f.iter_sections():
+            if sec["sh_type"] == "SHT_SYMTAB":
+                for s in sec.iter_symbols():
+                    shndx = s["st_shndx"]
+                    ref.append((s.name, binds.get(s["st_info"]["bind"], -1), shndx != "SHN_UNDEF", secnames[shndx] if isinstance(shndx, int) and shndx < len(secnames) else ""))
+        assert [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(data, name)] == ref, name
         lean = sorted(s.decode() for s in elf.scan_object(data, name).definitions)
-        ref = sorted(s.name for s in elf.symbols(data, name) if s.defined and s.name and s.bind in (elf.STB_GLOBAL, elf.STB_GNU_UNIQUE))
-        assert lean == ref, name
+        assert lean == sorted(r[0] for r in ref if r[2] and r[0] and r[1] in (elf.STB_GLOBAL, elf.STB_GNU_UNIQUE)), name
 
 
 def test_legacy_fast_path_agrees_with_the_demangler(tmp_path):

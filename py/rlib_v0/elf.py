@@ -1,13 +1,12 @@
 """ELF object helpers: symbol tables, the marker object, weakening definitions.
 
-Symbol tables are read with pyelftools (imported lazily: the link planner
-never needs it).  The marker object and the weakening patch are small enough
-to do with `struct`, which keeps them exact and fast.
+Everything is plain `struct` over the bytes (no third-party ELF library):
+symbol tables, the marker object, weakening definitions.  It keeps the tool
+on the Python standard library alone and is fast (see `scan_object`).
 """
 
 from __future__ import annotations
 
-import io
 import struct
 
 from .errors import UserError
@@ -79,29 +78,54 @@ def header(data: bytes) -> ElfHeader:
 
 
 def symbols(data: bytes, where: str) -> list[Symbol]:
-    """Every symbol of an ELF relocatable object (global, weak and local)."""
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
+    """Every symbol of an ELF relocatable object (global, weak and local).
 
+    The same plain `struct` walk as `scan_object` (no third-party ELF
+    library: the tool runs on the Python standard library alone, which is
+    what a Buck2 or remote executor has); tests cross-check it against
+    pyelftools."""
     try:
-        elf = ELFFile(io.BytesIO(data))
+        h = header(data)
+        e = "<" if h.little else ">"
+        if h.is64:
+            shoff = struct.unpack_from(e + "Q", data, 40)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
+            shfmt, symfmt = _SH64[e], _SYM64[e]
+        else:
+            shoff = struct.unpack_from(e + "I", data, 32)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
+            shfmt, symfmt = _SH32[e], _SYM32[e]
+        if shnum == 0:
+            return []
+        if shentsize < shfmt.size or shoff + shnum * shentsize > len(data) or shstrndx >= shnum:
+            raise ValueError("section headers out of bounds")
+        secs = [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
+        names_off = secs[shstrndx][4]
+
+        def sec_name(i: int) -> str:
+            a = names_off + secs[i][0]
+            return data[a : data.find(b"\0", a)].decode("latin-1")
+
         out: list[Symbol] = []
-        names = [s.name for s in elf.iter_sections()]
-        for sec in elf.iter_sections():
-            if sec["sh_type"] != "SHT_SYMTAB":
+        for s in secs:
+            if s[1] != SHT_SYMTAB:
                 continue
-            for sym in sec.iter_symbols():
-                bind = sym["st_info"]["bind"]
-                shndx = sym["st_shndx"]
-                defined = shndx != "SHN_UNDEF"
-                section = names[shndx] if isinstance(shndx, int) and shndx < len(names) else ""
-                out.append(Symbol(sym.name, _BIND.get(bind, -1), defined, section))
+            off, size, link, entsize = s[4], s[5], s[6], s[9]
+            if entsize != symfmt.size or off + size > len(data) or link >= shnum:
+                raise ValueError("bad symbol table")
+            stroff, strend = secs[link][4], secs[link][4] + secs[link][5]
+            for row in symfmt.iter_unpack(memoryview(data)[off : off + size - (size % entsize)]):
+                st_name, info, shndx = (row[0], row[1], row[3]) if h.is64 else (row[0], row[3], row[5])
+                a = stroff + st_name
+                end = data.find(b"\0", a, strend)
+                if end < 0:
+                    raise ValueError("symbol name out of bounds")
+                bind = info >> 4
+                section = sec_name(shndx) if 0 < shndx < shnum else ""
+                out.append(Symbol(data[a:end].decode("utf-8", "replace"), bind if bind in (STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE) else -1, shndx != SHN_UNDEF, section))
         return out
-    except (ELFError, struct.error, ValueError, IndexError, OverflowError) as e:
-        raise UserError(f"{where}: malformed ELF object ({e})") from None
-
-
-_BIND = {"STB_LOCAL": STB_LOCAL, "STB_GLOBAL": STB_GLOBAL, "STB_WEAK": STB_WEAK, "STB_LOOS": STB_GNU_UNIQUE, "STB_GNU_UNIQUE": STB_GNU_UNIQUE}
+    except (ValueError, struct.error, IndexError, OverflowError) as exc:
+        raise UserError(f"{where}: malformed ELF object ({exc})") from None
 
 
 def global_definitions(syms: list[Symbol]) -> list[str]:

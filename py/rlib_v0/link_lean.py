@@ -15,21 +15,10 @@ import os
 import sys
 
 
-def _wants_debug(argv: list[str]) -> bool:
-    opts = argv[: argv.index("--")] if "--" in argv else argv
-    return "--debug" in opts or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
-
-
 if __name__ == "__main__":
     # sys.path[0] is this file's directory (the package itself): replace it by
     # the directory holding the package before importing anything else.
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if _wants_debug(sys.argv[1:]) and "site" not in sys.modules:
-        # The --debug explanation reads ELF symbols with pyelftools, which
-        # lives in site-packages: bring `site` back for it.
-        import site
-
-        site.main()
     from rlib_v0.link_entry import main_link
 
     sys.exit(main_link(sys.argv[1:]))
