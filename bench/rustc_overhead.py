@@ -58,7 +58,9 @@ def record(work: str, profile: str) -> list[dict]:
     shutil.copytree(CORPUS, project)
     env = dict(os.environ, RUSTC_WRAPPER=rec, CARGO_TARGET_DIR=os.path.join(work, f"target-{profile}"))
     cmd = ["cargo", "build", "--locked"] + (["--release"] if profile == "release" else [])
-    subprocess.run(cmd, cwd=project, env=env, check=True, capture_output=True)
+    p = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"cargo build ({profile}) through the recorder failed:\n{p.stderr[-3000:]}")
     out = []
     for name in os.listdir(recdir):
         with open(os.path.join(recdir, name)) as f:
