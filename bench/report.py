@@ -408,7 +408,7 @@ RUSTC_FLAGS_DOC = ["-Wl,--as-needed", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack"
 
 CHANGES = """**What was changed to make the link path lean** (profiled with `python -X importtime` and `cProfile` on these graphs):
 
-- `python3 -S .../rlib_v0/link_lean.py`: a launcher that skips `site` (it re-enables it only for `--debug`, whose explanation needs pyelftools);
+- `python3 -S .../rlib_v0/link_lean.py`: a launcher that skips `site` (the tool needs only the standard library, `--debug` included);
 - the link path imports no `dataclasses` (which imports `inspect`, `ast`, `dis`, `enum`... and compiles code for every class): the records of `archive`, `identity`, `plan`, `linker_cmd` and `elf` use `rlib_v0.records`, a dependency-free equivalent;
 - no `json`/`re` on the link path: markers are parsed by CPython's C JSON scanner directly (falling back to `json` elsewhere and for error messages), and the Rust-staticlib member-name check is spelled out instead of a regex;
 - no `subprocess` (the linker is started with `os.posix_spawnp`, its stderr read from a pipe), no `tempfile` (the temporary output name comes from `os.urandom`), no `typing` and no `hashlib` at import time;

@@ -5,8 +5,8 @@
 # executor would not have it. So the Python sources are this rule's inputs,
 # laid out as an import root, and `RunInfo` runs them with the configured
 # Python: every action that uses the `RunInfo` gets the tree as an input.
-# Third-party modules (typer, pyelftools) come from that Python's site-packages,
-# like the compilers and linkers come from the machine.
+# The tool needs nothing but the Python standard library (no site-packages):
+# the interpreter, like the compilers and linkers, comes from the machine.
 
 load("@prelude//python_bootstrap:python_bootstrap.bzl", "PythonBootstrapToolchainInfo")
 

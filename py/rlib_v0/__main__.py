@@ -1,6 +1,6 @@
-"""Entry point.  `rlib-v0 link` is dispatched before importing typer: it runs
-on every link of a build, and typer's import alone costs more than the
-whole plan."""
+"""Entry point.  `rlib-v0 link`, `rustc` and `rustc-wrapper` are dispatched
+before the command-line parser is imported: they run on every link or
+compile of a build, where start-up is most of their cost."""
 
 from __future__ import annotations
 
@@ -26,31 +26,9 @@ def main(argv: list[str] | None = None) -> int:
         from .rustc_entry import main_wrapper
 
         return main_wrapper(argv[1:])
-    import typer
+    from .cli import run
 
-    from .cli import app
-
-    try:
-        rv = app(args=argv, prog_name="rlib-v0", standalone_mode=False)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    except typer.Abort:
-        print("rlib-v0: error: aborted", file=sys.stderr)
-        return 1
-    except typer.TyperException as e:
-        # click's usage errors (missing argument, unknown option or command):
-        # one line, not the framed box standalone mode prints.
-        if type(e).__name__ == "NoArgsIsHelpError":
-            return 2  # the help was printed (`rlib-v0` alone)
-        fmt = getattr(e, "format_message", None)
-        msg = " ".join((fmt() if fmt else str(e)).split()).rstrip(".")
-        ctx = getattr(e, "ctx", None)
-        where = ctx.command_path if ctx is not None else "rlib-v0"
-        print(f"rlib-v0: error: {msg[:1].lower() + msg[1:]} (see `{where} --help`)", file=sys.stderr)
-        return getattr(e, "exit_code", 2) or 2
-    except KeyboardInterrupt:
-        return 130
-    return rv if isinstance(rv, int) else 0
+    return run(argv)
 
 
 if __name__ == "__main__":

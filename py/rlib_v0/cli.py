@@ -1,25 +1,40 @@
-"""The `rlib-v0` command line (typer).  One module per verb does the work;
-this file only maps options to calls and turns errors into one line."""
+"""The `rlib-v0` command line (argparse, standard library only).  One module
+per verb does the work; this file only maps options to calls and turns
+errors into one line.  `link`, `rustc` and `rustc-wrapper` are dispatched
+before this module is imported (see __main__): they run once per link or
+crate of a build, and need no parser beyond their own few options.
+
+No third-party dependency: a Buck2 or remote executor needs only Python.
+"""
 
 from __future__ import annotations
 
-import functools
+import argparse
 import json
 import os
 import sys
-from typing import Callable, List, Optional
-
-import typer
 
 from .errors import UserError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Version-0 rlibs, standard-library bundles and a deduplicating linker wrapper, on stable rustc.",
-)
-_PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+DESCRIPTION = "Version-0 rlibs, standard-library bundles and a deduplicating linker wrapper, on stable rustc."
+
+
+class UsageError(Exception):
+    """A command line argparse cannot take: one line, exit 2."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # noqa: ANN001 - argparse's signature
+        return super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # noqa: ANN201 - argparse's signature
+        raise UsageError(message, self.prog)
 
 
 def version_text() -> str:
@@ -36,114 +51,117 @@ def version_text() -> str:
     return "\n".join(lines)
 
 
-def _show_version(value: bool) -> None:
-    if value:
+def _parser() -> _Parser:
+    p = _Parser(prog="rlib-v0", description=DESCRIPTION, formatter_class=_Formatter)
+    p.add_argument("--version", action="store_true", help="print rlib-v0's version and the rustc it would use, then exit")
+    sub = p.add_subparsers(dest="verb", metavar="COMMAND", parser_class=_Parser)
+
+    def verb(name: str, help_: str, usage: str | None = None) -> _Parser:
+        return sub.add_parser(name, help=help_, description=help_, usage=usage, formatter_class=_Formatter)
+
+    r = verb("rustc", "Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks).", "rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS...")
+    r.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH)")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="rustc arguments, after `--`")
+    w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
+    w.add_argument("args", nargs=argparse.REMAINDER, help="the rustc to run and its arguments, as cargo passes them")
+
+    b = verb("std-bundle", "Build the standard-library bundle for one configuration.", "rlib-v0 std-bundle -o OUT [--panic unwind|abort] [--target TRIPLE] [--no-std] [--rustc PATH] [-- EXTRA_RUSTC_ARGS...]")
+    b.add_argument("-o", "--output", required=True, help="the bundle archive to write")
+    b.add_argument("--panic", default="unwind", help="unwind or abort")
+    b.add_argument("--target", help="target triple (default: rustc's host)")
+    b.add_argument("--no-std", action="store_true", help="core only, for #![no_std] crates (needs --panic abort)")
+    b.add_argument("--rustc", help="rustc to run")
+    b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")
+
+    v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
+    v.add_argument("files", nargs="+", metavar="files", help="archives to check")
+    v.add_argument("--json", action="store_true", help="machine-readable report")
+    v.add_argument("--target", help="expected target (default: the marker's)")
+
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
+    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
+    ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
+    ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
+    ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
+
+    d = verb("demo", "Build the spec's diamond the staticlib way and the v0 way; show both outcomes.", "rlib-v0 demo [--keep DIR]")
+    d.add_argument("--keep", metavar="DIR", help="build in this directory and keep it")
+    return p
+
+
+def _strip_dashes(args: list[str]) -> list[str]:
+    return args[1:] if args[:1] == ["--"] else args
+
+
+def run(argv: list[str]) -> int:
+    """The whole command line; the exit status (errors are printed as one line)."""
+    parser = _parser()
+    if not argv:
+        parser.print_help()
+        return 2
+    try:
+        ns = parser.parse_args(argv)
+    except UsageError as e:
+        msg = " ".join(str(e).split())
+        print(f"rlib-v0: error: {msg} (see `{e.prog} --help`)", file=sys.stderr)
+        return 2
+    if ns.version:
         print(version_text())
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _main(
-    version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version, help="print rlib-v0's version and the rustc it would use, then exit"),
-) -> None:
-    """Version-0 rlibs, standard-library bundles and a deduplicating linker wrapper, on stable rustc."""
-
-
-def _user_errors(fn: Callable[..., int]) -> Callable[..., None]:
-    """Bad input: one line on stderr and exit 2; a bug: one line, exit 70."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs) -> None:
-        try:
-            code = fn(*args, **kwargs)
-        except UserError as e:
-            print(f"rlib-v0: error: {e}", file=sys.stderr)
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-        except (typer.Exit, SystemExit):
+        return 0
+    if ns.verb is None:
+        parser.print_help()
+        return 2
+    try:
+        return _dispatch(ns)
+    except UserError as e:
+        print(f"rlib-v0: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
+        if os.environ.get("RLIB_V0_TRACEBACK"):
             raise
-        except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
-            if os.environ.get("RLIB_V0_TRACEBACK"):
-                raise
-            print(f"rlib-v0: internal error: {type(e).__name__}: {e} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
-            raise typer.Exit(70) from None
-        raise typer.Exit(code or 0)
-
-    return wrapper
+        msg = " ".join(str(e).split())
+        print(f"rlib-v0: internal error: {type(e).__name__}: {msg} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
+        return 70
 
 
-@app.command(context_settings=_PASSTHROUGH)
-@_user_errors
-def rustc(
-    args: List[str] = typer.Argument(None, help="rustc arguments, after `--`"),
-    rustc_path: Optional[str] = typer.Option(None, "--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH)"),
-) -> int:
-    """Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks)."""
-    from .cmd_rustc import run
+def _dispatch(ns: argparse.Namespace) -> int:
+    if ns.verb == "rustc":
+        from .cmd_rustc import run as run_rustc
 
-    if not args:
-        raise UserError("no rustc arguments; usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS...")
-    return run(rustc_path, list(args))
+        args = _strip_dashes(ns.args)
+        if not args:
+            raise UserError("no rustc arguments; usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS...")
+        return run_rustc(ns.rustc, args)
+    if ns.verb == "rustc-wrapper":
+        from .rustc_entry import main_wrapper
 
+        return main_wrapper(_strip_dashes(ns.args))
+    if ns.verb == "std-bundle":
+        from .cmd_std_bundle import run as run_bundle
 
-@app.command("std-bundle", context_settings=_PASSTHROUGH)
-@_user_errors
-def std_bundle(
-    output: str = typer.Option(..., "-o", "--output", help="the bundle archive to write"),
-    panic: str = typer.Option("unwind", "--panic", help="unwind or abort"),
-    target: Optional[str] = typer.Option(None, "--target", help="target triple (default: rustc's host)"),
-    no_std: bool = typer.Option(False, "--no-std", help="core only, for #![no_std] crates (needs --panic abort)"),
-    extra: List[str] = typer.Argument(None, help="extra rustc arguments, after `--`"),
-    rustc_path: Optional[str] = typer.Option(None, "--rustc", help="rustc to run"),
-) -> int:
-    """Build the standard-library bundle for one configuration."""
-    from .cmd_std_bundle import run
+        return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc)
+    if ns.verb == "verify":
+        from .verify import render, verify_file
 
-    return run(output, panic, target, no_std, list(extra or []), rustc_path)
+        reports = [verify_file(f, ns.target) for f in ns.files]
+        if ns.json:
+            print(json.dumps([r.to_dict() for r in reports], indent=2))
+        else:
+            print("\n".join(render(r) for r in reports))
+        return 0 if all(r.ok for r in reports) else 1
+    if ns.verb == "link":
+        from .link_entry import main_link
 
+        argv = ["--debug"] if ns.debug else []
+        for w in ns.whole_archive or ():
+            argv += ["--whole-archive", w]
+        if ns.reproduce:
+            argv += ["--reproduce", ns.reproduce]
+        return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
+    if ns.verb == "demo":
+        from .demo import run as run_demo
 
-@app.command()
-@_user_errors
-def verify(
-    files: List[str] = typer.Argument(..., help="archives to check"),
-    as_json: bool = typer.Option(False, "--json", help="machine-readable report"),
-    target: Optional[str] = typer.Option(None, "--target", help="expected target (default: the marker's)"),
-) -> int:
-    """Check archives against the v0 rlib rules; exit 0 only if all pass."""
-    from .verify import render, verify_file
-
-    reports = [verify_file(f, target) for f in files]
-    if as_json:
-        print(json.dumps([r.to_dict() for r in reports], indent=2))
-    else:
-        print("\n".join(render(r) for r in reports))
-    return 0 if all(r.ok for r in reports) else 1
-
-
-@app.command(context_settings=_PASSTHROUGH)
-def link(
-    linker_command: List[str] = typer.Argument(None, help="the whole linker command, after `--`"),
-    debug: bool = typer.Option(False, "--debug", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)"),
-    whole_archive: List[str] = typer.Option([], "--whole-archive", help="link this crate with --whole-archive (static initializers)"),
-    reproduce: Optional[str] = typer.Option(None, "--reproduce", help="write a self-contained reproducer directory"),
-) -> None:
-    """Deduplicate, order and check the Rust archives of a link, then run the linker."""
-    # Normally dispatched in __main__ without typer; this is for --help.
-    from .link_entry import main_link
-
-    argv = ["--debug"] if debug else []
-    for w in whole_archive:
-        argv += ["--whole-archive", w]
-    if reproduce:
-        argv += ["--reproduce", reproduce]
-    raise typer.Exit(main_link(argv + ["--"] + list(linker_command or [])))
-
-
-@app.command()
-@_user_errors
-def demo(keep: Optional[str] = typer.Option(None, "--keep", help="build in this directory and keep it")) -> int:
-    """Build the spec's diamond the staticlib way and the v0 way; show both outcomes."""
-    from .demo import run
-
-    return run(keep)
+        return run_demo(ns.keep)
+    raise UserError(f"unknown command {ns.verb}")
