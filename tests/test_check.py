@@ -151,3 +151,16 @@ def test_legacy_fast_path_agrees_with_the_demangler(tmp_path):
     assert checked >= 3
     assert _legacy_path_crate(b"_ZN3foo3barEv") is None  # C++, not Rust
     assert _legacy_path_crate(b"_RNvCs123_3own1f") is None
+
+
+def test_llvm_promoted_inline_copies_are_the_crates_own(tmp_path):
+    """At opt-level 3, an `#[inline]` item of core codegen'd in the crate can
+    become a global `core::...::f.llvm.<hash>` (LLVM promotes local copies
+    across codegen units): the crate's own copy, not a foreign definition."""
+    from rlib_v0.check import _classify, Findings
+
+    f = Findings()
+    _classify(f, "memchr", "_RNvNtNtNtCsgEmfK2I1SDS_4core9core_arch3x864avx220__mm256_movemask_epi8.llvm.7176139632538734508")
+    assert not f.foreign_crates and f.problems == []
+    _classify(f, "memchr", "_RNvNtNtNtCsgEmfK2I1SDS_4core9core_arch3x864avx220__mm256_movemask_epi8")
+    assert f.foreign_crates == {"core"}

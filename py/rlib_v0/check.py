@@ -172,9 +172,12 @@ def _classify(f: Findings, own: str | None, sym: str) -> None:
         # v0 says who instantiated it: another crate's code, inside this archive.
         f.foreign_crates.add(sc.instantiating_crate)
         return
-    if sc.instantiating_crate is None and sym.startswith("_R"):
+    if sc.instantiating_crate is None and sym.startswith("_R") and ".llvm." not in sym:
         # v0 names a generic instance's instantiating crate; without one this
-        # is a plain item of crate `path_crate`: its code, not ours.
+        # is a plain item of crate `path_crate`: its code, not ours.  Except
+        # `NAME.llvm.<hash>`: LLVM's promotion of a local copy (an `#[inline]`
+        # item of core codegen'd here, e.g. `_mm256_movemask_epi8` in memchr
+        # at opt-level 3), unique to this crate's module.
         f.foreign_crates.add(sc.path_crate)
         return
     # Legacy mangling cannot tell a generic instance from a plain item; a
