@@ -36,10 +36,11 @@ if shutil.which("cargo") is None:
 
 
 def _wrapper(d: Path) -> Path:
-    """An `rlib-v0-rustc-wrapper` program for this checkout (cargo takes a program)."""
+    """The lean `rlib-v0-rustc-wrapper` launcher, as the README has users
+    install it (`rlib-v0 install-launchers DIR`); cargo takes a program."""
+    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", str(d)], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(PY)))
     w = d / "rlib-v0-rustc-wrapper"
-    w.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(PY)!r})\nfrom rlib_v0.rustc_entry import wrapper_script\nwrapper_script()\n")
-    w.chmod(0o755)
+    assert w.read_text().startswith(f"#!{sys.executable} -S"), w.read_text()[:100]
     return w
 
 

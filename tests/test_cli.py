@@ -128,3 +128,22 @@ def test_verify_without_files_fails_cleanly():
 def test_std_bundle_bad_panic_value(tmp_path):
     assert_one_line_error(run("std-bundle", "-o", str(tmp_path / "b.a"), "--panic", "sideways"), "sideways")
     assert not (tmp_path / "b.a").exists()
+
+
+def test_install_launchers(tmp_path):
+    """The lean launchers run this interpreter with -S and work as the verbs do."""
+    p = run("install-launchers", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    wrapper, link = tmp_path / "rlib-v0-rustc-wrapper", tmp_path / "rlib-v0-link"
+    assert wrapper.read_text().splitlines()[0] == f"#!{sys.executable} -S"
+    assert os.access(wrapper, os.X_OK) and os.access(link, os.X_OK)
+    rustc = shutil.which("rustc")
+    if rustc:
+        q = subprocess.run([str(wrapper), rustc, "-V"], capture_output=True, text=True, timeout=60)
+        assert q.returncode == 0 and q.stdout.startswith("rustc ")
+    q = subprocess.run([str(link), "--bogus", "--", "cc"], capture_output=True, text=True, timeout=60)
+    assert q.returncode == 2 and q.stderr.startswith("rlib-v0: error: ") and "--bogus" in q.stderr
+
+
+def test_install_launchers_into_missing_dir(tmp_path):
+    assert_one_line_error(run("install-launchers", str(tmp_path / "nope")), "nope")

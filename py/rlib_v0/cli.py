@@ -84,6 +84,9 @@ def _parser() -> _Parser:
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
+    il = verb("install-launchers", "Write rlib-v0-rustc-wrapper and rlib-v0-link into DIR: lean start-up (python -S) for build systems.", "rlib-v0 install-launchers DIR")
+    il.add_argument("dir", metavar="DIR", help="where to write them (e.g. ~/.local/bin)")
+
     d = verb("demo", "Build the spec's diamond the staticlib way and the v0 way; show both outcomes.", "rlib-v0 demo [--keep DIR]")
     d.add_argument("--keep", metavar="DIR", help="build in this directory and keep it")
     return p
@@ -160,6 +163,12 @@ def _dispatch(ns: argparse.Namespace) -> int:
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
+    if ns.verb == "install-launchers":
+        from .launchers import install
+
+        for path in install(ns.dir):
+            print(path)
+        return 0
     if ns.verb == "demo":
         from .demo import run as run_demo
 
