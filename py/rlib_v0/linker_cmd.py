@@ -89,9 +89,12 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
                 # (surrogateescape, as Python decodes argv) and are written
                 # back unchanged.
                 with open(name, "rb") as f:
-                    inner = parse_response_file(os.fsdecode(f.read()))
+                    raw = f.read()
             except OSError as e:
                 raise UserError(f"{name}: cannot read response file ({e.strerror})") from None
+            if b"\0" in raw:
+                raise UserError(f"{name}: response file contains a NUL byte (not a text file?)")
+            inner = parse_response_file(os.fsdecode(raw))
             files.append(name)
             sub, subfiles = expand_response_files(inner, depth + 1, _stack + (key,), count)
             out += sub
