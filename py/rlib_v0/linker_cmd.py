@@ -26,6 +26,8 @@ def is_direct_linker(argv0: str) -> bool:
 
 
 def parse_response_file(text: str) -> list[str]:
+    if "'" not in text and '"' not in text and "\\" not in text:
+        return text.split()  # no quoting: the same split (str.isspace), without the loop below
     args: list[str] = []
     cur: list[str] = []
     in_arg = False
