@@ -266,3 +266,11 @@ def test_output_after_an_option_value_that_looks_like_o():
     cmd = parse(["cc", "-o", "-o", "--output=x"])
     assert linker_cmd.output_path(cmd) == "x"
     assert linker_cmd.with_output(cmd, "new")[-1] == "--output=new"
+
+
+def test_response_file_with_nul_byte(tmp_path):
+    rsp = tmp_path / "l.rsp"
+    rsp.write_bytes(b"main.o a\0b.rlib -o app\n")
+    with pytest.raises(UserError, match="NUL byte") as e:
+        parse(["cc", f"@{rsp}"])
+    assert str(rsp) in str(e.value)

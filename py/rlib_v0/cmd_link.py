@@ -61,9 +61,10 @@ def _examine(path: str, rlib: bool) -> Identity | None:
     are the linker's business."""
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
         if rlib:
-            raise UserError(f"{path}: no such file") from None
+            why = "no such file" if isinstance(e, FileNotFoundError) else "not a valid path" if isinstance(e, ValueError) else f"cannot read ({e.strerror})"
+            raise UserError(f"{path}: {why}") from None
         return None  # not a file: the linker will say so in its own words
     if not S_ISREG(st.st_mode):
         if rlib:

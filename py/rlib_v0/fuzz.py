@@ -323,6 +323,9 @@ def check_linker_cmd(argv: list[str], files: list[str], arg: str) -> None:
                 raise Finding(f"with_output did not move the output: {new!r}")
         for i in cmd.inputs:
             assert 0 < i < len(cmd.argv)
+        from .cmd_link import find_rust_inputs
+
+        _guard(lambda: find_rust_inputs(cmd), tuple(cmd.argv[i] for i in cmd.inputs))
     # Quoting round-trips (the wrapper writes response files with it).
     back = linker_cmd.parse_response_file(linker_cmd.quote_response_arg(arg))
     if back != [arg]:

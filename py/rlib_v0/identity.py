@@ -136,15 +136,23 @@ class Identity:
 
 
 # Every marker field and the JSON type it must have (checked, so a corrupt
-# marker is one line here, not an AttributeError deep in the planner).
-_FIELDS = {
-    "kind": str, "crate": str, "metadata": str, "crate_id": str, "rustc_version": str, "rustc_release": str,
-    "rustc_commit": str, "target": str, "panic": str, "codegen": dict, "deps": list, "content_hash": str,
-    "native_libs": list, "defines_allocator": bool, "no_std": bool, "allocator_symbols": list,
-    "defines_panic_handler": bool, "panic_handler_symbols": list, "static_libs": list,
-}  # fmt: skip
+# marker is one line here, not an AttributeError deep in the planner), from
+# Identity's own declarations: a field added there is read here too.
+def _field_types() -> tuple[dict[str, type], tuple[str, ...]]:
+    from .records import _MISSING
+
+    json_type = {"str": str, "bool": bool, "list": list, "dict": dict}
+    types: dict[str, type] = {}
+    required: list[str] = []
+    for name, default, factory in Identity.__record_fields__:
+        types[name] = json_type[Identity.__annotations__[name].split("[", 1)[0]]
+        if default is _MISSING and factory is _MISSING:
+            required.append(name)
+    return types, tuple(required)
+
+
+_FIELDS, _REQUIRED = _field_types()
 _STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
-_REQUIRED = ("kind", "crate", "metadata", "crate_id", "rustc_version", "rustc_release", "rustc_commit", "target", "panic")
 _DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
 
 

@@ -26,6 +26,8 @@ def is_direct_linker(argv0: str) -> bool:
 
 
 def parse_response_file(text: str) -> list[str]:
+    if "'" not in text and '"' not in text and "\\" not in text:
+        return text.split()  # no quoting: the same split (str.isspace), without the loop below
     args: list[str] = []
     cur: list[str] = []
     in_arg = False
@@ -89,9 +91,12 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
                 # (surrogateescape, as Python decodes argv) and are written
                 # back unchanged.
                 with open(name, "rb") as f:
-                    inner = parse_response_file(os.fsdecode(f.read()))
+                    raw = f.read()
             except OSError as e:
                 raise UserError(f"{name}: cannot read response file ({e.strerror})") from None
+            if b"\0" in raw:
+                raise UserError(f"{name}: response file contains a NUL byte (not a text file?)")
+            inner = parse_response_file(os.fsdecode(raw))
             files.append(name)
             sub, subfiles = expand_response_files(inner, depth + 1, _stack + (key,), count)
             out += sub

@@ -88,6 +88,11 @@ def expand_argfiles(args: list[str], depth: int = 0) -> list[str]:
                     lines = f.read().splitlines()
             except OSError as e:
                 raise UserError(f"{a[1:]}: cannot read rustc argument file ({e.strerror})") from None
+            except UnicodeDecodeError:
+                # rustc itself requires UTF-8 argument files.
+                raise UserError(f"{a[1:]}: rustc argument file is not UTF-8") from None
+            except ValueError:  # a NUL byte in the path
+                raise UserError(f"{a[1:]!r}: not a valid argument file path") from None
             out.extend(expand_argfiles(lines, depth + 1))
         else:
             out.append(a)
