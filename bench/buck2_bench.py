@@ -4,7 +4,7 @@ For each graph (bench/gen.py's sources) two temporary Buck2 projects are
 generated under bench/out/buck2/:
 
 - **ours**: a copy of this repository's `.buckconfig`, `prelude_ext/`,
-  `toolchains/`, `BUCK` and `py/rlib_v0/`, plus a package `g/` with one
+  `toolchains/` (the tool's sources inside `prelude_ext/py/`) and `BUCK`, plus a package `g/` with one
   `rust_v0_library` per crate and a stock `cxx_binary` root (gen.py's C++
   root reduced to the top crate, + a few C++ objects), built for
   `toolchains//platforms:default` (ld.bfd, dev mode);
@@ -192,7 +192,6 @@ def make_project(kind: str, root: str, shape: str, n: int) -> None:
         ign = shutil.ignore_patterns("__pycache__", "*.pyc")
         for d in ("prelude_ext", "toolchains"):
             shutil.copytree(os.path.join(REPO, d), os.path.join(root, d), ignore=ign)
-        shutil.copytree(os.path.join(REPO, "py", "rlib_v0"), os.path.join(root, "py", "rlib_v0"), ignore=ign)
     else:
         _write(os.path.join(root, ".buckconfig"), STOCK_BUCKCONFIG)
         _write(os.path.join(root, "toolchains", "BUCK"), STOCK_TOOLCHAINS)

@@ -42,7 +42,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-PYDIR = os.path.join(REPO, "py")
+PYDIR = os.path.join(REPO, "prelude_ext", "py")
 sys.path.insert(0, PYDIR)
 sys.path.insert(0, HERE)
 

@@ -53,7 +53,7 @@ def record(work: str, profile: str) -> list[dict]:
     os.makedirs(recdir)
     rec = os.path.join(work, f"recorder-{profile}")
     with open(rec, "w") as f:
-        f.write(RECORDER.format(python=sys.executable, py=os.path.join(REPO, "py"), rec=recdir))
+        f.write(RECORDER.format(python=sys.executable, py=os.path.join(REPO, "prelude_ext", "py"), rec=recdir))
     os.chmod(rec, 0o755)
     project = os.path.join(work, f"src-{profile}")
     shutil.copytree(CORPUS, project)
@@ -97,7 +97,7 @@ def run_once(rec: dict, ours: bool, scratch: str) -> float:
         cmd = [LAUNCHER, rec["rustc"], *args]
     else:
         cmd = [rec["rustc"], *args]
-    env = dict(os.environ, **rec["env"], PYTHONPATH=os.path.join(REPO, "py"))
+    env = dict(os.environ, **rec["env"], PYTHONPATH=os.path.join(REPO, "prelude_ext", "py"))
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=rec["cwd"], env=env, capture_output=True)
     dt = time.perf_counter() - t
@@ -118,11 +118,11 @@ def main() -> None:
     # As installed packages are: byte-compiled (pip does it at install time;
     # an editable checkout under PYTHONDONTWRITEBYTECODE=1 would otherwise
     # compile every module on every run, ~60 ms here).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(REPO, "py", "rlib_v0")], check=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(REPO, "prelude_ext", "py", "rlib_v0")], check=True)
     work = tempfile.mkdtemp(prefix="rlib-v0-rustc-bench-")
     # What cargo runs, as the README installs it: the lean launcher (python -S).
     global LAUNCHER
-    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", work], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=os.path.join(REPO, "py")))
+    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", work], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=os.path.join(REPO, "prelude_ext", "py")))
     LAUNCHER = os.path.join(work, "rlib-v0-rustc-wrapper")
     rows = []
     try:

@@ -34,7 +34,7 @@ load(
     "rust_deps",
     "rustc_args",
 )
-load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo")
+load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
 
 # rustc records its working directory (DW_AT_comp_dir) in debug info: map it
 # to `.` so the object does not depend on where the repo is checked out. The
@@ -102,11 +102,21 @@ def _link(
         ["--debug"] if debug else [],
         dep_crates.project_as_args("whole_archive"),
         "--",
-        toolchain.linker_driver,
+        _linker_driver(ctx, toolchain),
         cmd_args(argsfile, format = "@{}"),
         # The argsfile names them; the action must still declare them.
         hidden = args,
     )
+
+def _linker_driver(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo):
+    """The toolchain's `linker_driver`, or, when it is empty, the linker of the
+    C/C++ toolchain that `rust_v0_cxx_toolchain_wrapper` wrapped."""
+    if toolchain.linker_driver:
+        return toolchain.linker_driver
+    cxx = ctx.attrs._cxx_toolchain
+    if RustV0WrappedLinkerInfo in cxx:
+        return cxx[RustV0WrappedLinkerInfo].base_linker
+    fail("rust_v0_toolchain has no linker_driver, and the C/C++ toolchain is not a rust_v0_cxx_toolchain_wrapper: set one of them")
 
 def _captured_debug_link(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, link: cmd_args, exe: Artifact, log: Artifact, status: Artifact):
     """Run a `--debug` link that always succeeds as an action, keeping the

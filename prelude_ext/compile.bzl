@@ -9,6 +9,17 @@
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ToolchainInfo")
 
+# Where the rules find their configuration: documented names, overridable in
+# the repository's root .buckconfig (a repository with its own toolchains
+# cell and names sets these; docs/adopting.md):
+#   [rust_v0]
+#     toolchain = toolchains//:rust_v0          rust_v0_toolchain of the configuration
+#     std_bundle = toolchains//:std_bundle      rust_v0_std_bundle of the configuration
+#     cxx_toolchain = toolchains//:cxx          C/C++ toolchain (linking rust_v0_binary)
+RUST_V0_TOOLCHAIN = read_root_config("rust_v0", "toolchain", "toolchains//:rust_v0")
+RUST_V0_STD_BUNDLE = read_root_config("rust_v0", "std_bundle", "toolchains//:std_bundle")
+RUST_V0_CXX_TOOLCHAIN = read_root_config("rust_v0", "cxx_toolchain", "toolchains//:cxx")
+
 def crate_attrs() -> dict[str, Attr]:
     """The attributes `rust_v0_library` and `rust_v0_binary` share."""
     return {
@@ -32,10 +43,10 @@ def crate_attrs() -> dict[str, Attr]:
         # only purpose is a static initializer nothing references. Binaries
         # accept it for symmetry; their own object is always linked whole.
         "whole_archive": attrs.bool(default = False),
-        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
-        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+        "_cxx_toolchain": attrs.toolchain_dep(default = RUST_V0_CXX_TOOLCHAIN, providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
         # The configuration's std bundle: a `select()` in toolchains//BUCK.
-        "_std_bundle": attrs.dep(default = "toolchains//:std_bundle"),
+        "_std_bundle": attrs.dep(default = RUST_V0_STD_BUNDLE),
     }
 
 def crate_name(ctx: AnalysisContext) -> str:

@@ -8,7 +8,10 @@
 #   linker.
 # - rust_v0_std_bundle: the standard library of one configuration, as an
 #   archive (`rlib-v0 std-bundle`).
-# - rust_v0_toolchain, rlib_v0_tool: used by toolchains//BUCK and //BUCK.
+# - rust_v0_cxx_toolchain_wrapper: an existing C/C++ toolchain (any target
+#   providing CxxToolchainInfo) with its linker run through `rlib-v0 link`.
+# - rust_v0_toolchain, rlib_v0_tool: used by toolchains//BUCK and
+#   prelude_ext//BUCK.
 #
 # One concern per file: providers.bzl (what flows between targets),
 # compile.bzl (the rustc command line), link_providers.bzl (the prelude's link
@@ -16,6 +19,7 @@
 # toolchain.bzl and tool.bzl (configuration and the Python tool).
 
 load(":binary.bzl", _rust_v0_binary = "rust_v0_binary")
+load(":cxx_wrapper.bzl", _rust_v0_cxx_toolchain_wrapper = "rust_v0_cxx_toolchain_wrapper")
 load(":library.bzl", _rust_v0_library = "rust_v0_library")
 load(":std_bundle.bzl", _rust_v0_std_bundle = "rust_v0_std_bundle")
 load(":tool.bzl", _rlib_v0_tool = "rlib_v0_tool")
@@ -23,6 +27,7 @@ load(":toolchain.bzl", _rust_v0_toolchain = "rust_v0_toolchain")
 
 rlib_v0_tool = _rlib_v0_tool
 rust_v0_binary = _rust_v0_binary
+rust_v0_cxx_toolchain_wrapper = _rust_v0_cxx_toolchain_wrapper
 rust_v0_library = _rust_v0_library
 rust_v0_std_bundle = _rust_v0_std_bundle
 rust_v0_toolchain = _rust_v0_toolchain

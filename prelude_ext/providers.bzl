@@ -106,6 +106,8 @@ RustV0ToolchainInfo = provider(
         "link_debug": provider_field(bool),
         # The compiler driver that runs the system linker, with the flags that
         # pick it: e.g. `["cc", "-fuse-ld=bfd"]`. `rlib-v0 link` wraps it.
+        # Empty: `rust_v0_binary` links with the C/C++ toolchain's own linker
+        # (that of a `rust_v0_cxx_toolchain_wrapper`'s base).
         "linker_driver": provider_field(list[str]),
         # `-C panic=` for every crate; the std bundle must match.
         "panic": provider_field(str),
@@ -117,12 +119,22 @@ RustV0ToolchainInfo = provider(
         # `--target` triple. Always explicit, so the identity never depends on
         # which machine ran the compile.
         "target": provider_field(str),
-        # `python3 -m rlib_v0` over the declared `py/` tree: an input of every
+        # `python3 -m rlib_v0` over the declared `prelude_ext/py/` tree: an input of every
         # action that runs it, so those actions are hermetic.
         "tool": provider_field(RunInfo),
         # `rlib-v0 link` alone, started lean (`python -S link_lean.py`): it
         # runs on every link, where `site` and the CLI's imports would cost
         # more than the plan itself (docs/benchmarks.md).
         "link_tool": provider_field(RunInfo),
+    },
+)
+
+# Given by `rust_v0_cxx_toolchain_wrapper` beside the wrapped toolchain: the
+# linker it wrapped, so `rust_v0_binary` links with exactly what `cxx_binary`
+# links with (the wrapper adds its own options before `--`).
+RustV0WrappedLinkerInfo = provider(
+    fields = {
+        # The base toolchain's `linker_info.linker`, unwrapped.
+        "base_linker": provider_field(RunInfo),
     },
 )

@@ -8,6 +8,7 @@
 # by configuration) and each link sees exactly one.
 
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
+load(":compile.bzl", "RUST_V0_CXX_TOOLCHAIN", "RUST_V0_TOOLCHAIN")
 load(":link_providers.bzl", "archive_link_providers")
 load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
 
@@ -55,8 +56,8 @@ rust_v0_std_bundle = rule(
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
         # Flags beyond the toolchain's (which the bundle always gets).
         "rustc_flags": attrs.list(attrs.string(), default = []),
-        "_cxx_toolchain": attrs.toolchain_dep(default = "toolchains//:cxx", providers = [CxxToolchainInfo]),
-        "_rust_v0_toolchain": attrs.toolchain_dep(default = "toolchains//:rust_v0", providers = [RustV0ToolchainInfo]),
+        "_cxx_toolchain": attrs.toolchain_dep(default = RUST_V0_CXX_TOOLCHAIN, providers = [CxxToolchainInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
     },
     doc = "The standard library of one configuration, as one static archive.",
 )

@@ -30,13 +30,14 @@ rust_v0_toolchain = rule(
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
         "link_debug": attrs.bool(default = False),
-        "link_tool": attrs.exec_dep(providers = [RunInfo], default = "root//:rlib_v0[link]"),
-        "linker_driver": attrs.list(attrs.string()),
+        "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
+        # Empty: link rust_v0_binary with the wrapped C/C++ toolchain's linker.
+        "linker_driver": attrs.list(attrs.string(), default = []),
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
         "rustc": attrs.string(default = "rustc"),
         "rustc_flags": attrs.list(attrs.string(), default = []),
         "target": attrs.string(),
-        "tool": attrs.exec_dep(providers = [RunInfo], default = "root//:rlib_v0"),
+        "tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0"),
     },
     is_toolchain_rule = True,
     doc = "Rust settings of one configuration for the rust_v0_* rules.",

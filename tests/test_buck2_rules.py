@@ -37,10 +37,10 @@ def bootstrap_code() -> str:
 
 
 def import_root(dest: Path) -> Path:
-    """The tree `rlib_v0_tool` builds: root BUCK keys py/rlib_v0/**/*.py by
-    their path without `py/`; symlinks, like `ctx.actions.symlinked_dir`."""
-    for src in (ROOT / "py").glob("rlib_v0/**/*.py"):
-        rel = src.relative_to(ROOT / "py")
+    """The tree `rlib_v0_tool` builds: prelude_ext/BUCK keys py/rlib_v0/**/*.py
+    by their path without `py/`; symlinks, like `ctx.actions.symlinked_dir`."""
+    for src in (ROOT / "prelude_ext" / "py").glob("rlib_v0/**/*.py"):
+        rel = src.relative_to(ROOT / "prelude_ext" / "py")
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).symlink_to(src)
     return dest
@@ -58,16 +58,16 @@ def test_tool_runs_from_declared_tree(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     for verb in ("rustc", "std-bundle", "verify", "link"):
         assert verb in proc.stdout
-    # `link` is dispatched before typer; it must parse its own options too.
+    # `link` is dispatched before the CLI parser; it parses its own options too.
     proc = run_tool(tree, "link", "--no-such-option", "--", "true", cwd=tmp_path)
     assert proc.returncode != 0 and "unknown option" in proc.stderr
 
 
 def test_tool_never_writes_bytecode_into_sources(tmp_path: Path) -> None:
     tree = import_root(tmp_path / "import_root")
-    before = {p for p in (ROOT / "py").rglob("__pycache__")}
+    before = {p for p in (ROOT / "prelude_ext" / "py").rglob("__pycache__")}
     run_tool(tree, "--help", cwd=tmp_path, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
-    assert {p for p in (ROOT / "py").rglob("__pycache__")} == before
+    assert {p for p in (ROOT / "prelude_ext" / "py").rglob("__pycache__")} == before
     assert not list(tree.rglob("__pycache__"))
 
 

@@ -28,7 +28,7 @@ from conftest import LINKERS
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "cargo_corpus"
-PY = HERE.parent / "py"
+PY = HERE.parent / "prelude_ext" / "py"
 EXPECTED = (CORPUS / "expected.txt").read_text()
 
 if shutil.which("cargo") is None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 if importlib.util.find_spec("rlib_v0") is None:  # checkout without an installed package
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "py"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "prelude_ext" / "py"))
 
 from rlib_v0.demangle import SymbolCrates, demangle, is_rust_symbol, symbol_crates
 
@@ -556,7 +556,7 @@ else:  # pragma: no cover
 def test_module_is_stdlib_only(tmp_path: Path) -> None:
     # Load the file directly so the probe does not depend on what the
     # package's __init__ imports.
-    module = Path(__file__).resolve().parents[1] / "py" / "rlib_v0" / "demangle.py"
+    module = Path(__file__).resolve().parents[1] / "prelude_ext" / "py" / "rlib_v0" / "demangle.py"
     probe = (
         "import importlib.util, sys\n"
         "before = set(sys.modules)\n"

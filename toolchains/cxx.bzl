@@ -1,5 +1,7 @@
-# `rust_v0_cxx_toolchain`: the C/C++ toolchain of this repo, whose linker is
-# `rlib-v0 link` wrapped around the configuration's system linker.
+# `rust_v0_cxx_toolchain`: the C/C++ toolchain of this repo, linking with the
+# configuration's system linker; `toolchains//:cxx` is this toolchain wrapped
+# by `rust_v0_cxx_toolchain_wrapper` (its linker run through `rlib-v0 link`),
+# exactly as a repository with its own C/C++ toolchain does (docs/adopting.md).
 #
 # Why a rule of our own rather than the prelude's ready-made ones:
 # - `system_cxx_toolchain(linker = ...)` takes a program name on PATH, not a
@@ -10,9 +12,9 @@
 # - here each configuration picks its linker (`-fuse-ld=` from the
 #   `rust_v0` toolchain), links are static by default, and the link order is
 #   topological, so the std bundle comes after every crate.
-# Every `cxx_binary` of the repo therefore links through the wrapper without
-# any change to the target: that is what lets it dedup and check the Rust
-# archives the stock rules put on the line.
+# Every `cxx_binary` of the repo links through the wrapper (toolchains//:cxx)
+# without any change to the target: that is what lets it dedup and check the
+# Rust archives the stock rules put on the line.
 
 load(
     "@prelude//cxx:cxx_toolchain_types.bzl",
@@ -38,14 +40,10 @@ def _tool(name: str) -> RunInfo:
 def _rust_v0_cxx_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
     rust = ctx.attrs.rust_v0[RustV0ToolchainInfo]
 
-    # The wrapper, then `--`, then the real link command (driver + `-fuse-ld=`);
-    # the prelude appends `@argsfile` with the inputs and `-o`.
-    linker = RunInfo(args = cmd_args(
-        rust.link_tool,
-        ["--debug"] if rust.link_debug else [],
-        "--",
-        rust.linker_driver,
-    ))
+    # The real link command (driver + `-fuse-ld=`); the wrapper rule puts
+    # `rlib-v0 link --` in front, the prelude appends `@argsfile` with the
+    # inputs and `-o`.
+    linker = RunInfo(args = cmd_args(rust.linker_driver))
     linker_info = LinkerInfo(
         linker = linker,
         linker_flags = ctx.attrs.link_flags,

@@ -1,0 +1,68 @@
+# `rust_v0_cxx_toolchain_wrapper`: an existing C/C++ toolchain, unchanged but
+# for its linker, which runs through `rlib-v0 link`.
+#
+# A repository adopting rlib-v0 keeps its own C/C++ toolchain (the prelude's
+# `system_cxx_toolchain`, `cxx_toolchain`, or a rule of its own with its
+# compiler, flags, sysroot and linker). This rule takes any target that
+# provides the prelude's `CxxToolchainInfo` and returns every provider of it
+# as it is, except that `linker_info.linker` becomes
+#
+#     rlib-v0 link [--debug] -- <the base linker, as it was>
+#
+# so every `cxx_binary` (and `rust_v0_binary`) link dedups, orders and
+# checks the Rust archives the stock rules put on the line. The linker
+# flags, link style, ordering, archiver and compilers stay the base's.
+#
+# Providers are copied field by field (`dir()`), so fields a newer prelude
+# adds are carried over without this file knowing them.
+
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxPlatformInfo", "CxxToolchainInfo", "LinkerInfo")
+load(":providers.bzl", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
+
+def _replace(provider_type, value, **changes):
+    fields = {name: getattr(value, name) for name in dir(value)}
+    fields.update(changes)
+    return provider_type(**fields)
+
+def wrap_linker(base: CxxToolchainInfo, link_tool: RunInfo, debug: bool) -> CxxToolchainInfo:
+    """`base` with its linker run by `link_tool` (`rlib-v0 link`)."""
+    linker_info = base.linker_info
+    wrapped = RunInfo(args = cmd_args(
+        link_tool,
+        ["--debug"] if debug else [],
+        "--",
+        linker_info.linker,
+    ))
+    return _replace(CxxToolchainInfo, base, linker_info = _replace(LinkerInfo, linker_info, linker = wrapped))
+
+def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
+    base = ctx.attrs.base
+    rust = ctx.attrs.rust_v0[RustV0ToolchainInfo] if ctx.attrs.rust_v0 else None
+    link_tool = rust.link_tool if rust else ctx.attrs.link_tool[RunInfo]
+    debug = ctx.attrs.link_debug or (rust.link_debug if rust else False)
+    providers = [
+        DefaultInfo(),
+        wrap_linker(base[CxxToolchainInfo], link_tool, debug),
+        RustV0WrappedLinkerInfo(base_linker = base[CxxToolchainInfo].linker_info.linker),
+    ]
+    if CxxPlatformInfo in base:
+        providers.append(base[CxxPlatformInfo])
+    return providers
+
+rust_v0_cxx_toolchain_wrapper = rule(
+    impl = _rust_v0_cxx_toolchain_wrapper_impl,
+    attrs = {
+        # The C/C++ toolchain to wrap: any target providing CxxToolchainInfo.
+        "base": attrs.toolchain_dep(providers = [CxxToolchainInfo]),
+        # `rlib-v0 link --debug` on every link (the plan and explanations in
+        # each link's stderr).
+        "link_debug": attrs.bool(default = False),
+        # The wrapper itself, when no `rust_v0` toolchain is given.
+        "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
+        # Optional: take `link_tool` and `link_debug` from this rust_v0
+        # toolchain, so one setting drives both.
+        "rust_v0": attrs.option(attrs.toolchain_dep(providers = [RustV0ToolchainInfo]), default = None),
+    },
+    is_toolchain_rule = True,
+    doc = "An existing C/C++ toolchain whose linker runs through `rlib-v0 link`.",
+)
