@@ -78,22 +78,27 @@ class RustcArgs:
         return {k: v for k, v in sorted(self.codegen.items()) if k not in _NOT_IDENTITY and k != "panic"}
 
 
-def expand_argfiles(args: list[str], depth: int = 0) -> list[str]:
-    """rustc's `@path` files hold one argument per line."""
+def expand_argfiles(args: list[str]) -> list[str]:
+    """rustc's `@path` files hold one argument per line, taken literally: an
+    `@` inside an argument file is not expanded again (as rustc does, and so
+    no file can expand without bound)."""
     out: list[str] = []
     for a in args:
-        if a.startswith("@") and len(a) > 1 and depth < 8:
+        if a.startswith("@") and len(a) > 1:
+            path = a[1:]
             try:
-                with open(a[1:], encoding="utf-8") as f:
-                    lines = f.read().splitlines()
+                with open(path, "rb") as f:
+                    raw = f.read()
             except OSError as e:
-                raise UserError(f"{a[1:]}: cannot read rustc argument file ({e.strerror})") from None
+                raise UserError(f"{path}: cannot read rustc argument file ({e.strerror})") from None
+            except ValueError:  # a NUL byte in the path
+                raise UserError(f"{path!r}: not a valid argument file path") from None
+            try:
+                text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 # rustc itself requires UTF-8 argument files.
-                raise UserError(f"{a[1:]}: rustc argument file is not UTF-8") from None
-            except ValueError:  # a NUL byte in the path
-                raise UserError(f"{a[1:]!r}: not a valid argument file path") from None
-            out.extend(expand_argfiles(lines, depth + 1))
+                raise UserError(f"{path}: rustc argument file is not UTF-8") from None
+            out.extend(text.splitlines())
         else:
             out.append(a)
     return out
