@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-from .errors import UserError
+from .errors import UserError, run_reporting
 
 DESCRIPTION = "Version-0 rlibs, standard-library bundles and a deduplicating linker wrapper, on stable rustc."
 
@@ -114,19 +114,7 @@ def run(argv: list[str]) -> int:
     if ns.verb is None:
         parser.print_help()
         return 2
-    try:
-        return _dispatch(ns)
-    except UserError as e:
-        print(f"rlib-v0: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
-        if os.environ.get("RLIB_V0_TRACEBACK"):
-            raise
-        msg = " ".join(str(e).split())
-        print(f"rlib-v0: internal error: {type(e).__name__}: {msg} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
-        return 70
+    return run_reporting(_dispatch, ns)
 
 
 def _dispatch(ns: argparse.Namespace) -> int:

@@ -85,22 +85,11 @@ def symbols(data: bytes, where: str) -> list[Symbol]:
     what a Buck2 or remote executor has); tests cross-check it against
     pyelftools."""
     try:
-        h = header(data)
-        e = "<" if h.little else ">"
-        if h.is64:
-            shoff = struct.unpack_from(e + "Q", data, 40)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
-            shfmt, symfmt = _SH64[e], _SYM64[e]
-        else:
-            shoff = struct.unpack_from(e + "I", data, 32)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
-            shfmt, symfmt = _SH32[e], _SYM32[e]
-        if shnum == 0:
+        h, secs, symfmt = _section_table(data)
+        if not secs:
             return []
-        if shentsize < shfmt.size or shoff + shnum * shentsize > len(data) or shstrndx >= shnum:
-            raise ValueError("section headers out of bounds")
-        secs = [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
-        names_off = secs[shstrndx][4]
+        shnum = len(secs)
+        names_off = secs[h.shstrndx][4]
 
         def sec_name(i: int) -> str:
             a = names_off + secs[i][0]
@@ -255,6 +244,36 @@ _SYM64 = {e: struct.Struct(e + "IBBHQQ") for e in "<>"}
 _SYM32 = {e: struct.Struct(e + "IIIBBH") for e in "<>"}
 
 
+class _Table:
+    __slots__ = ("machine", "is64", "shstrndx")
+
+    def __init__(self, machine: int, is64: bool, shstrndx: int) -> None:
+        self.machine = machine  # e_machine
+        self.is64 = is64  # ELFCLASS64
+        self.shstrndx = shstrndx  # index of the section-name string table
+
+
+def _section_table(data: bytes) -> tuple[_Table, list[tuple], struct.Struct]:
+    """(header facts, every section header as a tuple, the symbol-entry format).
+
+    Raises ValueError (or struct.error) on anything out of bounds."""
+    h = header(data)
+    e = "<" if h.little else ">"
+    if h.is64:
+        shoff = struct.unpack_from(e + "Q", data, 40)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
+        shfmt, symfmt = _SH64[e], _SYM64[e]
+    else:
+        shoff = struct.unpack_from(e + "I", data, 32)[0]
+        shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
+        shfmt, symfmt = _SH32[e], _SYM32[e]
+    if shnum == 0:
+        return _Table(h.machine, h.is64, 0), [], symfmt
+    if shentsize < shfmt.size or shoff + shnum * shentsize > len(data) or shstrndx >= shnum:
+        raise ValueError("section headers out of bounds")
+    return _Table(h.machine, h.is64, shstrndx), [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)], symfmt
+
+
 class ObjectScan:
     """What the v0 rules need of one relocatable object, read in one pass."""
 
@@ -281,22 +300,11 @@ def scan_object(data: bytes, where: str) -> ObjectScan:
     times faster than pyelftools on rustc's objects (bench/run.py, "check"),
     and only global definitions are decoded."""
     try:
-        h = header(data)
-        e = "<" if h.little else ">"
-        if h.is64:
-            shoff = struct.unpack_from(e + "Q", data, 40)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
-            shfmt, symfmt = _SH64[e], _SYM64[e]
-        else:
-            shoff = struct.unpack_from(e + "I", data, 32)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
-            shfmt, symfmt = _SH32[e], _SYM32[e]
-        if shnum == 0:
+        h, secs, symfmt = _section_table(data)
+        if not secs:
             return ObjectScan(h.machine, b"", [], False)
-        if shentsize < shfmt.size or shoff + shnum * shentsize > len(data) or shstrndx >= shnum:
-            raise ValueError("section headers out of bounds")
-        secs = [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)]
-        names_off = secs[shstrndx][4]
+        shnum = len(secs)
+        names_off = secs[h.shstrndx][4]
         producer = b""
         defs: list[bytes] = []
         allocates = False

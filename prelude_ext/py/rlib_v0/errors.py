@@ -33,3 +33,25 @@ def _one_line(c: str) -> str:
     if (c < " " and c != "\t") or c == "\x7f":
         return f"\\x{ord(c):02x}"
     return c
+
+
+def run_reporting(fn, *args) -> int:  # noqa: ANN001 - any callable returning an exit status
+    """`fn(*args)`'s exit status; a UserError becomes its one line and exit
+    code, a bug one line and exit 70 (RLIB_V0_TRACEBACK=1 shows the traceback)."""
+    import sys
+
+    try:
+        return fn(*args)
+    except UserError as e:
+        print(f"rlib-v0: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
+        import os
+
+        if os.environ.get("RLIB_V0_TRACEBACK"):
+            raise
+        msg = " ".join(str(e).split())
+        print(f"rlib-v0: internal error: {type(e).__name__}: {msg} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
+        return 70

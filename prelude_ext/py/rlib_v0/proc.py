@@ -90,14 +90,7 @@ def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: li
         out.write(line + end)
         out.flush()
 
-    r, w = os.pipe()
-    try:
-        pid = _spawn(argv, stderr_fd=w)
-    except BaseException:
-        os.close(r)
-        os.close(w)
-        raise
-    os.close(w)
+    pid, r = _spawn_piped(argv, 2)
     buf = b""
     try:
         while True:
@@ -122,9 +115,14 @@ def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: li
 def capture_stdout(argv: list[str]) -> tuple[int, int]:
     """Start `argv` with stdout into a pipe: (pid, read end).  Small outputs only
     (they must fit the pipe until `finish_capture`)."""
+    return _spawn_piped(argv, 1)
+
+
+def _spawn_piped(argv: list[str], fd: int) -> tuple[int, int]:
+    """Start `argv` with its `fd` (1 or 2) into a new pipe: (pid, read end)."""
     r, w = os.pipe()
     try:
-        pid = _spawn(argv, stdout_fd=w)
+        pid = _spawn(argv, stdout_fd=w) if fd == 1 else _spawn(argv, stderr_fd=w)
     except BaseException:
         os.close(r)
         os.close(w)

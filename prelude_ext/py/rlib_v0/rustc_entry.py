@@ -15,25 +15,10 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import UserError
+from .errors import UserError, run_reporting
 
 USAGE = "usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS..."
 WRAPPER_USAGE = "usage: rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS... (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)"
-
-
-def _report(fn, *args) -> int:
-    try:
-        return fn(*args)
-    except UserError as e:
-        print(f"rlib-v0: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
-        if os.environ.get("RLIB_V0_TRACEBACK"):
-            raise
-        print(f"rlib-v0: internal error: {type(e).__name__}: {e} (set RLIB_V0_TRACEBACK=1 for details)", file=sys.stderr)
-        return 70
 
 
 def parse_rustc_options(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -69,7 +54,7 @@ def main_rustc(argv: list[str]) -> int:
 
         return run(rustc, args)
 
-    return _report(go)
+    return run_reporting(go)
 
 
 def wants_v0(args: list[str]) -> bool:
@@ -103,7 +88,7 @@ def main_wrapper(argv: list[str]) -> int:
 
         return run(rustc, args, wrapper=True)
 
-    return _report(go)
+    return run_reporting(go)
 
 
 def wrapper_script() -> None:
