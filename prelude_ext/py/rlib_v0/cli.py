@@ -84,6 +84,19 @@ def _parser() -> _Parser:
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
+    bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [-- RUSTC_FLAGS...]")
+    bs.add_argument("--buildscript", required=True, help="the compiled build script")
+    bs.add_argument("--manifest-dir", required=True, help="the crate's directory (CARGO_MANIFEST_DIR)")
+    bs.add_argument("--out-dir", required=True, help="OUT_DIR, created")
+    bs.add_argument("--rustc-flags-out", required=True, help="the rustc argument file to write")
+    bs.add_argument("--package", required=True, help="CARGO_PKG_NAME")
+    bs.add_argument("--version", dest="pkg_version", required=True, help="CARGO_PKG_VERSION")
+    bs.add_argument("--feature", action="append", default=[], help="an enabled feature (CARGO_FEATURE_*)")
+    bs.add_argument("--env", action="append", default=[], help="NAME=VALUE for the build script")
+    bs.add_argument("--rustc", help="rustc (RUSTC, and `--print cfg` for CARGO_CFG_*)")
+    bs.add_argument("--target", help="target triple (default: rustc's host)")
+    bs.add_argument("rustc_flags", nargs=argparse.REMAINDER, help="the crate's rustc flags, after `--` (CARGO_CFG_*, OPT_LEVEL)")
+
     il = verb("install-launchers", "Write rlib-v0-rustc-wrapper and rlib-v0-link into DIR: lean start-up (python -S) for build systems.", "rlib-v0 install-launchers DIR")
     il.add_argument("dir", metavar="DIR", help="where to write them (e.g. ~/.local/bin)")
 
@@ -151,6 +164,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
+    if ns.verb == "buildscript-run":
+        from .buildscript import run as run_buildscript
+
+        return run_buildscript(ns.buildscript, ns.manifest_dir, ns.out_dir, ns.rustc_flags_out, ns.package, ns.pkg_version, ns.feature, ns.env, ns.rustc, ns.target, _strip_dashes(ns.rustc_flags))
     if ns.verb == "install-launchers":
         from .launchers import install
 

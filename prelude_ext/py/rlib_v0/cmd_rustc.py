@@ -74,6 +74,8 @@ def dylib_args(r: rustc_args.RustcArgs) -> list[str]:
 def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     """`rlib-v0 rustc`; `wrapper`: started by cargo as RUSTC_WRAPPER (no path remapping added)."""
     r = rustc_args.parse(args)
+    for k, v in r.env:
+        os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
     types = r.crate_types or ["rlib"]
     if "rlib" not in types and "lib" not in types:
         raise UserError(f"rlib-v0 rustc builds rlibs, not --crate-type={','.join(types)}")
@@ -120,7 +122,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         # build system): no rlib to stamp.
         from .proc import run_passthrough
 
-        return run_passthrough([exe] + r.args)
+        return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
     return _compile(exe, r, ident, final, out_dir, types, wrapper)
 
 

@@ -64,6 +64,7 @@ class RustcArgs:
     error_format: str | None = None  # `--error-format`
     prints: list[str] = field(default_factory=list)  # `--print` requests (no compile output then)
     test: bool = False  # `--test`: a test harness binary, not a library
+    env: list[tuple[str, str]] = field(default_factory=list)  # `--rlib-v0-env=K=V`: set in rustc's environment (build scripts' rustc-env)
     remaps: list[str] = field(default_factory=list)  # `--remap-path-prefix` values
 
     @property
@@ -115,6 +116,13 @@ def parse(raw: list[str]) -> RustcArgs:
     while i < len(args):
         a = args[i]
         start = i
+        if a.startswith(ENV_FLAG):
+            k, eq, v = a[len(ENV_FLAG) :].partition("=")
+            if not eq or not k:
+                raise UserError(f"{a}: expected {ENV_FLAG}NAME=VALUE")
+            r.env.append((k, v))
+            i += 1
+            continue
         opt, val = a, None
         if a.startswith("--") and "=" in a:
             opt, val = a.split("=", 1)
@@ -201,6 +209,16 @@ def _extern(spec: str) -> Extern:
     return Extern(name, path if eq else None)
 
 
+# Ours, not rustc's: an environment variable for rustc (what a build script's
+# `cargo:rustc-env=K=V` asks for; `env!()` reads it), given in the argument
+# file `rlib-v0 buildscript-run` writes.  Removed before rustc sees the line.
+ENV_FLAG = "--rlib-v0-env="
+
+
+def without_env_flags(args: list[str]) -> list[str]:
+    return [a for a in args if not a.startswith(ENV_FLAG)]
+
+
 def _native_lib(spec: str, arg_index: int, value_index: int) -> NativeLib:
     head, eq, name = spec.partition("=")
     if not eq:
@@ -249,6 +267,9 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: b
             i += 2
             continue
         if a.startswith(("--emit=", "--out-dir=")) or (a.startswith("-o") and not a.startswith("--") and len(a) > 2):
+            i += 1
+            continue
+        if a.startswith(ENV_FLAG):
             i += 1
             continue
         lib = lib_values.get(i)

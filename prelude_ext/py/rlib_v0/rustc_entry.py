@@ -77,6 +77,18 @@ def main_wrapper(argv: list[str]) -> int:
         return 2
     rustc, args = argv[0], argv[1:]
     if not wants_v0(args):
+        if any(a.startswith("@") for a in args):
+            # Argument files may carry `--rlib-v0-env=` lines (build-script
+            # output given to a proc macro or binary): expand, apply, drop.
+            from . import rustc_args
+
+            try:
+                parsed = rustc_args.parse(args)
+            except UserError:
+                parsed = None
+            if parsed is not None and parsed.env:
+                os.environ.update(dict(parsed.env))
+                args = rustc_args.without_env_flags(parsed.args)
         try:
             os.execv(rustc, [rustc] + args) if os.sep in rustc else os.execvp(rustc, [rustc] + args)
         except OSError as e:

@@ -1,0 +1,201 @@
+"""`rlib-v0 buildscript-run`: run a crate's build script as cargo would.
+
+Buck2 rules (prelude_ext/cargo.bzl's `buildscript_run`) call this with the
+build-script program and what cargo would know; it sets the environment
+cargo gives build scripts, runs the program in a fresh OUT_DIR, and turns
+its `cargo:` / `cargo::` instructions into a rustc argument file for the
+crate's compile (`@FILE`):
+
+    rustc-cfg=X              --cfg=X
+    rustc-check-cfg=X        --check-cfg=X
+    rustc-link-lib=[K=]N     -l K=N      (rlib-v0 rustc keeps static ones out of the rlib
+                                          and records them; rlib-v0 link adds them)
+    rustc-link-search=[K=]P  -L K=P      (paths below the working directory made relative)
+    rustc-env=K=V            --rlib-v0-env=K=V   (set in rustc's environment by rlib-v0 rustc)
+    rustc-flags=...          its -l / -L flags
+    warning=...              printed
+    rerun-if-*, metadata     ignored (Buck2 reruns on input changes; DEP_* metadata is not
+                                      passed between build scripts)
+
+Everything cargo sets that a build script may read is set: CARGO_MANIFEST_DIR,
+CARGO_PKG_NAME/VERSION(_MAJOR/_MINOR/_PATCH/_PRE), CARGO_FEATURE_*,
+CARGO_CFG_* (from `rustc --print cfg` with the crate's flags), OUT_DIR,
+TARGET, HOST, RUSTC, OPT_LEVEL, DEBUG, PROFILE, NUM_JOBS,
+CARGO_ENCODED_RUSTFLAGS — so no per-crate fixup is needed for them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from .errors import UserError
+
+ENV_FLAG = "--rlib-v0-env="
+
+
+def cfg_env(cfg_lines: list[str]) -> dict[str, str]:
+    """`rustc --print cfg` lines -> cargo's CARGO_CFG_* variables (values of a
+    key joined by commas; a bare name gives an empty value)."""
+    values: dict[str, list[str]] = {}
+    for line in cfg_lines:
+        line = line.strip()
+        if not line:
+            continue
+        key, eq, value = line.partition("=")
+        var = "CARGO_CFG_" + key.upper().replace("-", "_")
+        vals = values.setdefault(var, [])
+        if eq:
+            vals.append(value.strip().strip('"'))
+    return {k: ",".join(v) for k, v in values.items()}
+
+
+def package_env(name: str, version: str) -> dict[str, str]:
+    core, _, pre = version.partition("-")
+    parts = (core.split(".") + ["0", "0", "0"])[:3]
+    return {
+        "CARGO_PKG_NAME": name,
+        "CARGO_PKG_VERSION": version,
+        "CARGO_PKG_VERSION_MAJOR": parts[0],
+        "CARGO_PKG_VERSION_MINOR": parts[1],
+        "CARGO_PKG_VERSION_PATCH": parts[2],
+        "CARGO_PKG_VERSION_PRE": pre,
+        "CARGO_CRATE_NAME": name.replace("-", "_"),
+    }
+
+
+def feature_env(features: list[str]) -> dict[str, str]:
+    return {"CARGO_FEATURE_" + f.upper().replace("-", "_"): "1" for f in features}
+
+
+def opt_level(rustc_flags: list[str]) -> str:
+    level = "0"
+    for i, f in enumerate(rustc_flags):
+        v = f[len("-Copt-level=") :] if f.startswith("-Copt-level=") else (rustc_flags[i + 1][len("opt-level=") :] if f == "-C" and i + 1 < len(rustc_flags) and rustc_flags[i + 1].startswith("opt-level=") else None)
+        if v is not None:
+            level = v
+    return level
+
+
+def translate(lines: list[str], cwd: str) -> tuple[list[str], list[str]]:
+    """(rustc arguments, warnings) from a build script's stdout."""
+    args: list[str] = []
+    warnings: list[str] = []
+    for line in lines:
+        if line.startswith("cargo::"):
+            body = line[len("cargo::") :]
+        elif line.startswith("cargo:"):
+            body = line[len("cargo:") :]
+        else:
+            continue
+        key, eq, value = body.partition("=")
+        if not eq:
+            continue
+        if key == "rustc-cfg":
+            args.append(f"--cfg={value}")
+        elif key == "rustc-check-cfg":
+            args.append(f"--check-cfg={value}")
+        elif key == "rustc-link-lib":
+            args += ["-l", value]
+        elif key == "rustc-link-search":
+            args += ["-L", _relative_search(value, cwd)]
+        elif key == "rustc-env":
+            args.append(ENV_FLAG + value)
+        elif key == "rustc-flags":
+            parts = value.split()
+            i = 0
+            while i < len(parts):
+                p = parts[i]
+                if p in ("-l", "-L") and i + 1 < len(parts):
+                    args += [p, parts[i + 1] if p == "-l" else _relative_search(parts[i + 1], cwd)]
+                    i += 2
+                    continue
+                if p.startswith("-l") and len(p) > 2:
+                    args += ["-l", p[2:]]
+                elif p.startswith("-L") and len(p) > 2:
+                    args += ["-L", _relative_search(p[2:], cwd)]
+                i += 1
+        elif key == "warning":
+            warnings.append(value)
+    return args, warnings
+
+
+def _relative_search(value: str, cwd: str) -> str:
+    """`[KIND=]PATH`, PATH made relative when it lies below `cwd` (Buck2 runs
+    every action from the project root: relative paths stay valid there)."""
+    kind, eq, path = value.partition("=")
+    if not eq or kind not in ("native", "crate", "dependency", "framework", "all"):
+        kind, path = "", value
+    if os.path.isabs(path):
+        rel = os.path.relpath(path, cwd)
+        if not rel.startswith(".."):
+            path = rel
+    return f"{kind}={path}" if kind else path
+
+
+def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, package: str, version: str, features: list[str], env: list[str], rustc: str, target: str | None, rustc_flags: list[str]) -> int:
+    from . import toolchain
+    from .proc import capture_stdout, finish_capture
+
+    cwd = os.getcwd()
+    exe = toolchain.find_rustc(rustc)
+    info = toolchain.rustc_info(exe)
+    target = target or info.host
+    pid, fd = capture_stdout([exe, "--print", "cfg", "--target", target, *rustc_flags])
+    code, cfg_out = finish_capture(pid, fd)
+    if code != 0:
+        raise UserError(f"{exe}: `rustc --print cfg --target {target}` failed (exit {code})")
+    os.makedirs(out_dir, exist_ok=True)
+    child_env = dict(os.environ)
+    child_env.update(package_env(package, version))
+    child_env.update(feature_env(features))
+    child_env.update(cfg_env(cfg_out.decode("utf-8", "replace").splitlines()))
+    level = opt_level(rustc_flags)
+    child_env.update(
+        {
+            "CARGO": "/bin/false",
+            "CARGO_MANIFEST_DIR": os.path.abspath(manifest_dir),
+            "OUT_DIR": os.path.abspath(out_dir),
+            "TARGET": target,
+            "HOST": info.host,
+            "RUSTC": exe,
+            "OPT_LEVEL": level,
+            "DEBUG": "false" if level in ("2", "3") else "true",
+            "PROFILE": "release" if level in ("2", "3", "s", "z") else "debug",
+            "NUM_JOBS": str(os.cpu_count() or 1),
+            "CARGO_ENCODED_RUSTFLAGS": "\x1f".join(rustc_flags),
+            "RUST_BACKTRACE": "1",
+        }
+    )
+    for kv in env:
+        k, eq, v = kv.partition("=")
+        if not eq:
+            raise UserError(f"--env {kv}: expected NAME=VALUE")
+        child_env[k] = v
+    script = os.path.abspath(buildscript)
+    r, w = os.pipe()
+    try:
+        pid = os.posix_spawn(script, [script], child_env, file_actions=[(os.POSIX_SPAWN_DUP2, w, 1)])
+    except OSError as e:
+        os.close(r)
+        os.close(w)
+        raise UserError(f"{buildscript}: cannot run the build script ({e.strerror})") from None
+    os.close(w)
+    chunks = []
+    with os.fdopen(r, "rb") as f:
+        for chunk in iter(lambda: f.read(65536), b""):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    if code != 0:
+        sys.stderr.write(text)
+        raise UserError(f"build script of {package} {version} ({buildscript}) failed (exit {code})")
+    args, warnings = translate(text.splitlines(), cwd)
+    for wmsg in warnings:
+        print(f"warning: {package}@{version}: {wmsg}", file=sys.stderr)
+    tmp = f"{flags_out}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("".join(a + "\n" for a in args))
+    os.replace(tmp, flags_out)
+    return 0
