@@ -31,8 +31,10 @@ load(
     "crate_name",
     "crate_root",
     "dep_crates_tset",
+    "link_deps",
     "rust_deps",
     "rustc_args",
+    "rustc_env",
 )
 load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
 
@@ -49,6 +51,10 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
             "-c",
             _REMAP_CWD,
             "rustc-main",
+            # Through the tool: argument files from build scripts may carry
+            # environment settings (`--rlib-v0-env=`), applied and dropped there.
+            toolchain.tool,
+            "rustc-wrapper",
             toolchain.rustc,
             rustc_args(ctx, toolchain, crate, "bin", crate_root(ctx, ["main.rs"]), rust_deps(ctx), dep_crates),
             "--emit=obj",
@@ -57,6 +63,7 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
             "-o",
             obj.as_output(),
         ),
+        env = rustc_env(ctx),
         category = "rustc",
         identifier = crate + " (main object)",
     )
@@ -65,7 +72,7 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
 def _link_line(ctx: AnalysisContext, cxx_toolchain: CxxToolchainInfo) -> cmd_args:
     """Every library the binary needs, as the prelude would put them on a
     link line: topological order (a library before what it needs), each once."""
-    merged = [d[MergedLinkInfo] for d in ctx.attrs.deps if MergedLinkInfo in d]
+    merged = [d[MergedLinkInfo] for d in link_deps(ctx) if MergedLinkInfo in d]
 
     # The bundle directly too: a `main` with no Rust deps still needs std.
     merged.append(ctx.attrs._std_bundle[MergedLinkInfo])

@@ -7,7 +7,7 @@
 # construction; `rlib-v0 link` still checks it from the identity markers.
 
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
-load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ToolchainInfo")
+load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ProcMacroInfo", "RustV0ToolchainInfo")
 
 # Where the rules find their configuration: documented names, overridable in
 # the repository's root .buckconfig (a repository with its own toolchains
@@ -31,13 +31,19 @@ def crate_attrs() -> dict[str, Attr]:
         # Other `rust_v0_library` targets (given to rustc as `--extern`) and
         # C/C++ libraries (linked, not compiled against).
         "deps": attrs.list(attrs.dep(), default = []),
+        # Environment of the crate's rustc (`env!()`), `$(location ...)` allowed
+        # (e.g. OUT_DIR from a build script: `$(location :x-build-script-run[out_dir])`).
+        "env": attrs.dict(key = attrs.string(), value = attrs.arg(), sorted = False, default = {}),
         "edition": attrs.string(default = "2021"),
         # Each becomes `--cfg feature="NAME"`.
         "features": attrs.list(attrs.string(), default = []),
         "labels": attrs.list(attrs.string(), default = []),
+        # Deps under another extern name: `--extern NAME=...` (Cargo's `package = ...` renames).
+        "named_deps": attrs.dict(key = attrs.string(), value = attrs.dep(), sorted = False, default = {}),
         # Extra rustc flags for this crate only. Flags that must agree across
         # a link (panic, target-cpu, opt-level) belong to the toolchain.
-        "rustc_flags": attrs.list(attrs.string(), default = []),
+        # `$(location ...)` allowed: `@$(location :x-build-script-run[rustc_flags])`.
+        "rustc_flags": attrs.list(attrs.arg(), default = []),
         "srcs": attrs.list(attrs.source(), default = []),
         # Libraries: link the whole rlib (`--whole-archive`), for crates whose
         # only purpose is a static initializer nothing references. Binaries
@@ -80,7 +86,32 @@ def crate_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
     return candidates[0]
 
 def rust_deps(ctx: AnalysisContext) -> list[RustV0LibraryInfo]:
-    return [d[RustV0LibraryInfo] for d in ctx.attrs.deps if RustV0LibraryInfo in d]
+    """The linkable Rust deps (named ones included): what the crate's link needs."""
+    all_deps = ctx.attrs.deps + ctx.attrs.named_deps.values()
+    return [d[RustV0LibraryInfo] for d in all_deps if RustV0LibraryInfo in d]
+
+def link_deps(ctx: AnalysisContext) -> list[Dependency]:
+    """Deps whose link providers matter (proc macros have none)."""
+    return ctx.attrs.deps + ctx.attrs.named_deps.values()
+
+def _externs(ctx: AnalysisContext) -> cmd_args:
+    """`--extern NAME=FILE` for every Rust dep: rlibs, and proc macros' `.so`
+    (loaded by rustc, never linked), with `-L dependency=` for what a proc
+    macro needs at load time."""
+    args = cmd_args()
+    named = [(None, d) for d in ctx.attrs.deps] + [(n, d) for n, d in ctx.attrs.named_deps.items()]
+    for name, d in named:
+        if RustV0LibraryInfo in d:
+            info = d[RustV0LibraryInfo]
+            args.add(cmd_args("--extern=", name or info.identity.crate, "=", info.rlib, delimiter = ""))
+        elif RustV0ProcMacroInfo in d:
+            info = d[RustV0ProcMacroInfo]
+            args.add(cmd_args("--extern=", name or info.crate, "=", info.so, delimiter = ""))
+            args.add(info.crates.project_as_args("search_path"))
+    return args
+
+def rustc_env(ctx: AnalysisContext) -> dict:
+    return {k: cmd_args(v) for k, v in ctx.attrs.env.items()}
 
 def dep_crates_tset(ctx: AnalysisContext, deps: list[RustV0LibraryInfo]) -> RustV0CrateTSet:
     return ctx.actions.tset(RustV0CrateTSet, children = [d.crates for d in deps])
@@ -99,13 +130,14 @@ def rustc_args(
         "--crate-type=" + crate_type,
         "--edition=" + ctx.attrs.edition,
         "--target=" + toolchain.target,
-        "-Cpanic=" + toolchain.panic,
+        # A proc macro runs inside rustc: always unwinding, whatever the program's strategy.
+        ["-Cpanic=" + toolchain.panic] if crate_type != "proc-macro" else ["--extern=proc_macro"],
         "-Cmetadata=" + crate_metadata(ctx),
         toolchain.rustc_flags,
         [cmd_args("--cfg=feature=\"", f, "\"", delimiter = "") for f in ctx.attrs.features],
         ctx.attrs.rustc_flags,
         # Direct deps by name; the rest rustc finds through the search path.
-        [cmd_args("--extern=", d.identity.crate, "=", d.rlib, delimiter = "") for d in deps],
+        _externs(ctx),
         dep_crates.project_as_args("search_path"),
         root,
         # Modules (`mod foo;`) are read from the source tree next to the root.

@@ -17,8 +17,10 @@ load(
     "crate_name",
     "crate_root",
     "dep_crates_tset",
+    "link_deps",
     "rust_deps",
     "rustc_args",
+    "rustc_env",
 )
 load(":link_providers.bzl", "archive_link_providers")
 load(
@@ -27,6 +29,7 @@ load(
     "RustV0CrateTSet",
     "RustV0Identity",
     "RustV0LibraryInfo",
+    "RustV0ProcMacroInfo",
     "RustV0ToolchainInfo",
 )
 
@@ -36,6 +39,8 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     crate = crate_name(ctx)
     deps = rust_deps(ctx)
     dep_crates = dep_crates_tset(ctx, deps)
+    if ctx.attrs.proc_macro:
+        return _proc_macro(ctx, toolchain, crate, deps, dep_crates)
 
     rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
     ctx.actions.run(
@@ -49,6 +54,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             "-o",
             rlib.as_output(),
         ),
+        env = rustc_env(ctx),
         category = "rustc",
         identifier = crate,
     )
@@ -114,11 +120,37 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         cxx_toolchain,
         rlib,
         link_whole = ctx.attrs.whole_archive,
-        deps = ctx.attrs.deps + [ctx.attrs._std_bundle],
+        deps = link_deps(ctx) + [ctx.attrs._std_bundle],
     )
+
+def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
+    """A proc macro: a `.so` rustc loads, built by rustc itself (through the
+    tool's `rustc-wrapper`, which passes non-rlib compiles straight on)."""
+    so = ctx.actions.declare_output("lib{}.so".format(crate))
+    ctx.actions.run(
+        cmd_args(
+            toolchain.tool,
+            "rustc-wrapper",
+            toolchain.rustc,
+            rustc_args(ctx, toolchain, crate, "proc-macro", crate_root(ctx, ["lib.rs"]), deps, dep_crates),
+            "-o",
+            so.as_output(),
+        ),
+        env = rustc_env(ctx),
+        category = "rustc",
+        identifier = crate + " (proc-macro)",
+    )
+    return [
+        DefaultInfo(default_output = so),
+        RustV0ProcMacroInfo(crate = crate, so = so, crates = dep_crates),
+    ]
 
 rust_v0_library = rule(
     impl = _rust_v0_library_impl,
-    attrs = crate_attrs(),
+    attrs = crate_attrs() | {
+        # A procedural macro: built as a compiler plugin (`.so`), for rustc to
+        # load; dependents get it as `--extern`, links never see it.
+        "proc_macro": attrs.bool(default = False),
+    },
     doc = "A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.",
 )

@@ -81,6 +81,20 @@ RustV0LibraryInfo = provider(
     },
 )
 
+# What a `rust_v0_library(proc_macro = True)` gives: a compiler plugin, loaded
+# by rustc when a dependent compiles (`--extern name=lib.so`), never linked
+# into a program, never a dependency recorded in a marker.
+RustV0ProcMacroInfo = provider(
+    fields = {
+        # The crate name dependents use by default.
+        "crate": provider_field(str),
+        # The shared object rustc loads.
+        "so": provider_field(Artifact),
+        # The macro's own Rust deps (for `-L dependency=` when rustc loads it).
+        "crates": provider_field(RustV0CrateTSet),
+    },
+)
+
 # What a `rust_v0_std_bundle` gives: the standard library as one static
 # archive, built for one configuration (target, panic strategy, codegen flags).
 RustV0StdBundleInfo = provider(

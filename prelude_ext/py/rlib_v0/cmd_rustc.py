@@ -76,6 +76,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     r = rustc_args.parse(args)
     for k, v in r.env:
         os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
+    rustc_args.absolutize_cargo_dirs(os.environ)
     types = r.crate_types or ["rlib"]
     if "rlib" not in types and "lib" not in types:
         raise UserError(f"rlib-v0 rustc builds rlibs, not --crate-type={','.join(types)}")

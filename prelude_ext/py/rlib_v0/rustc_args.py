@@ -215,6 +215,17 @@ def _extern(spec: str) -> Extern:
 ENV_FLAG = "--rlib-v0-env="
 
 
+def absolutize_cargo_dirs(environ: dict) -> None:  # os.environ or a dict
+    """OUT_DIR and CARGO_MANIFEST_DIR as absolute paths: crates use them in
+    `include!(concat!(env!("OUT_DIR"), "/x.rs"))`, which rustc resolves
+    against the *including file's* directory when relative.  Buck2 gives
+    them relative to the project root (its actions' working directory)."""
+    for k in ("OUT_DIR", "CARGO_MANIFEST_DIR"):
+        v = environ.get(k)
+        if v and not os.path.isabs(v):
+            environ[k] = os.path.abspath(v)
+
+
 def without_env_flags(args: list[str]) -> list[str]:
     return [a for a in args if not a.startswith(ENV_FLAG)]
 

@@ -77,6 +77,10 @@ def main_wrapper(argv: list[str]) -> int:
         return 2
     rustc, args = argv[0], argv[1:]
     if not wants_v0(args):
+        if "OUT_DIR" in os.environ or "CARGO_MANIFEST_DIR" in os.environ:
+            from .rustc_args import absolutize_cargo_dirs
+
+            absolutize_cargo_dirs(os.environ)
         if any(a.startswith("@") for a in args):
             # Argument files may carry `--rlib-v0-env=` lines (build-script
             # output given to a proc macro or binary): expand, apply, drop.

@@ -1,0 +1,77 @@
+# `rust_v0_buildscript_run`: run a crate's compiled build script, as cargo
+# would, with `rlib-v0 buildscript-run` (the logic is in Python:
+# rlib_v0/buildscript.py). Outputs, as the stock prelude's `buildscript_run`
+# names them, so reindeer's generated references work unchanged:
+#   [out_dir]      OUT_DIR, for the crate's `env = {"OUT_DIR": "$(location ...)"}`
+#   [rustc_flags]  a rustc argument file (`--cfg`, `-l`, `-L`, rustc-env) for
+#                  the crate's `rustc_flags = ["@$(location ...)"]`
+
+load(":compile.bzl", "RUST_V0_TOOLCHAIN")
+load(":providers.bzl", "RustV0ToolchainInfo")
+
+def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
+    toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
+    out_dir = ctx.actions.declare_output("OUT_DIR", dir = True)
+    flags = ctx.actions.declare_output("rustc_flags")
+    if ctx.attrs.manifest_dir != None:
+        manifest_dir = ctx.attrs.manifest_dir[DefaultInfo].default_outputs[0]
+    else:
+        manifest_dir = ctx.actions.symlinked_dir("manifest_dir", ctx.attrs.filegroup_for_manifest_dir or {})
+    ctx.actions.run(
+        cmd_args(
+            toolchain.tool,
+            "buildscript-run",
+            "--buildscript",
+            ctx.attrs.buildscript[DefaultInfo].default_outputs[0],
+            "--manifest-dir",
+            manifest_dir,
+            "--out-dir",
+            out_dir.as_output(),
+            "--rustc-flags-out",
+            flags.as_output(),
+            "--package",
+            ctx.attrs.package_name,
+            "--version",
+            ctx.attrs.version,
+            [cmd_args("--feature=", f, delimiter = "") for f in ctx.attrs.features],
+            [cmd_args("--env=", k, "=", v, delimiter = "") for k, v in ctx.attrs.env.items()],
+            "--rustc",
+            toolchain.rustc,
+            "--target",
+            toolchain.target,
+            "--",
+            toolchain.rustc_flags,
+        ),
+        category = "buildscript",
+        identifier = "{}-{}".format(ctx.attrs.package_name, ctx.attrs.version),
+    )
+    return [DefaultInfo(
+        default_output = flags,
+        sub_targets = {
+            "out_dir": [DefaultInfo(default_output = out_dir)],
+            "rustc_flags": [DefaultInfo(default_output = flags)],
+        },
+    )]
+
+rust_v0_buildscript_run = rule(
+    impl = _rust_v0_buildscript_run_impl,
+    attrs = {
+        # The compiled build script (a rust_v0_binary).
+        "buildscript": attrs.exec_dep(),
+        # Extra environment for the build script (`$(location ...)` allowed).
+        "env": attrs.dict(key = attrs.string(), value = attrs.arg(), sorted = False, default = {}),
+        # CARGO_FEATURE_* for each.
+        "features": attrs.list(attrs.string(), default = []),
+        # CARGO_MANIFEST_DIR: the crate's files (relative path -> file), or a target giving the directory.
+        "filegroup_for_manifest_dir": attrs.option(attrs.dict(key = attrs.string(), value = attrs.source()), default = None),
+        "manifest_dir": attrs.option(attrs.dep(), default = None),
+        "package_name": attrs.string(),
+        # Accepted for reindeer: link libraries and search paths always reach
+        # the crate (rlib-v0 records them in its marker; the link adds them).
+        "rustc_link_lib": attrs.bool(default = True),
+        "rustc_link_search": attrs.bool(default = True),
+        "version": attrs.string(),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
+    },
+    doc = "Run a crate's build script as cargo would (rlib-v0 buildscript-run).",
+)
