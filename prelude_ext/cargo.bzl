@@ -51,14 +51,18 @@ def _split_name_version(name):
     return name, None
 
 def _cargo_env(name, kwargs):
-    package, version = _split_name_version(name.removesuffix("-build-script-build"))
+    # The crate's directory (`vendor/serde-1.0.229` of `vendor/serde-1.0.229/src/lib.rs`)
+    # names the exact version; the target name (`serde-1`) only its semver class.
+    crate_root = kwargs.get("crate_root", "")
+    manifest = crate_root.rsplit("/src/", 1)[0] if "/src/" in crate_root else crate_root.rpartition("/")[0]
+    package, version = _split_name_version(manifest.rpartition("/")[2])
+    if version == None:
+        package, version = _split_name_version(name.removesuffix("-build-script-build"))
     if version == None:
         return
     core = version.split("-")[0].split(".") + ["0", "0", "0"]
     pre = version.split("-", 1)[1] if "-" in version else ""
     env = dict(kwargs.get("env", {}))
-    crate_root = kwargs.get("crate_root", "")
-    manifest = crate_root.rsplit("/src/", 1)[0] if "/src/" in crate_root else crate_root.rpartition("/")[0]
     defaults = {
         "CARGO_CRATE_NAME": (kwargs.get("crate") or package).replace("-", "_"),
         "CARGO_MANIFEST_DIR": "/".join([p for p in [native.package_name(), manifest] if p]),

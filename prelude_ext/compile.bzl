@@ -107,14 +107,16 @@ def _externs(ctx: AnalysisContext) -> cmd_args:
         elif RustV0ProcMacroInfo in d:
             info = d[RustV0ProcMacroInfo]
             args.add(cmd_args("--extern=", name or info.crate, "=", info.so, delimiter = ""))
-            args.add(info.crates.project_as_args("search_path"))
     return args
 
 def rustc_env(ctx: AnalysisContext) -> dict:
     return {k: cmd_args(v) for k, v in ctx.attrs.env.items()}
 
 def dep_crates_tset(ctx: AnalysisContext, deps: list[RustV0LibraryInfo]) -> RustV0CrateTSet:
-    return ctx.actions.tset(RustV0CrateTSet, children = [d.crates for d in deps])
+    # Proc macros too: rustc must find a dependency's macros (serde's
+    # serde_derive) on the `-L dependency=` path; they never reach a link.
+    macros = [d[RustV0ProcMacroInfo].crates for d in link_deps(ctx) if RustV0ProcMacroInfo in d]
+    return ctx.actions.tset(RustV0CrateTSet, children = [d.crates for d in deps] + macros)
 
 def rustc_args(
         ctx: AnalysisContext,

@@ -140,9 +140,13 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
         category = "rustc",
         identifier = crate + " (proc-macro)",
     )
+    identity = RustV0Identity(crate = crate, metadata = crate_metadata(ctx), target = toolchain.target, panic = "unwind", label = ctx.label)
+    # In the crate set for its `-L dependency=` path only: no link reads it
+    # (links take the prelude's link providers, which a proc macro has none of).
+    crates = ctx.actions.tset(RustV0CrateTSet, value = RustV0Crate(identity = identity, rlib = so, whole_archive = False), children = [dep_crates])
     return [
         DefaultInfo(default_output = so),
-        RustV0ProcMacroInfo(crate = crate, so = so, crates = dep_crates),
+        RustV0ProcMacroInfo(crate = crate, so = so, crates = crates),
     ]
 
 rust_v0_library = rule(

@@ -90,7 +90,8 @@ RustV0ProcMacroInfo = provider(
         "crate": provider_field(str),
         # The shared object rustc loads.
         "so": provider_field(Artifact),
-        # The macro's own Rust deps (for `-L dependency=` when rustc loads it).
+        # The macro (its `.so` as `rlib`) and its own Rust deps, for the
+        # `-L dependency=` path of crates that use it, directly or not.
         "crates": provider_field(RustV0CrateTSet),
     },
 )

@@ -173,20 +173,16 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
             raise UserError(f"--env {kv}: expected NAME=VALUE")
         child_env[k] = v
     script = os.path.abspath(buildscript)
-    r, w = os.pipe()
+    import subprocess
+
     try:
-        pid = os.posix_spawn(script, [script], child_env, file_actions=[(os.POSIX_SPAWN_DUP2, w, 1)])
+        # cargo runs a build script from the package's directory (psm's
+        # assembles `src/arch/x86_64.s` by that relative path).
+        proc = subprocess.run([script], cwd=manifest_dir, env=child_env, stdout=subprocess.PIPE)
     except OSError as e:
-        os.close(r)
-        os.close(w)
         raise UserError(f"{buildscript}: cannot run the build script ({e.strerror})") from None
-    os.close(w)
-    chunks = []
-    with os.fdopen(r, "rb") as f:
-        for chunk in iter(lambda: f.read(65536), b""):
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
+    code = proc.returncode
+    chunks = [proc.stdout]
     text = b"".join(chunks).decode("utf-8", "replace")
     if code != 0:
         sys.stderr.write(text)

@@ -146,7 +146,8 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         tmp_given = os.path.join(os.path.dirname(final), os.path.basename(tmp))
         # Same basename as the final file: rustc derives member names from it.
         tmp_rlib = os.path.join(tmp_given, os.path.basename(final))
-        cmd = [exe] + rustc_args.rewrite_for_temp(r, final, tmp_rlib, os.getcwd(), remap=not wrapper)
+        named = rustc_args.libs_named_in_source(r)
+        cmd = [exe] + rustc_args.rewrite_for_temp(r, final, tmp_rlib, os.getcwd(), remap=not wrapper, drop_libs=named)
         if len(types) > 1:
             # Several crate types: rustc names each output itself, in the
             # temporary directory; all of them move into place at the end.

@@ -258,7 +258,45 @@ def output_path(r: RustcArgs) -> str:
     return os.path.join(r.out_dir or ".", f"lib{r.crate_name}{extra}.rlib")
 
 
-def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: bool = True) -> list[str]:
+def libs_named_in_source(r: RustcArgs, limit: int = 4000) -> set[str]:
+    """Static libraries among `r`'s bundling `-l` that the crate's own source
+    names in a `#[link(name = "...")]` (a textual scan of the .rs files
+    below the crate root's directory, only when there are such `-l`).
+
+    rustc refuses to change such a library's linking modifiers from the
+    command line ("overriding linking modifiers from command line is not
+    supported": psm's `#[link(name = "psm_s")]`), so these get no `-l` at
+    all: the attribute keeps rustc's own links right, and the marker still
+    records the library for `rlib-v0 link`."""
+    wanted = {lib.name for lib in r.libs if lib.bundles}
+    if not wanted or not r.source:
+        return set()
+    found: set[str] = set()
+    root = os.path.dirname(os.path.abspath(r.source))
+    seen = 0
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for f in sorted(files):
+            if not f.endswith(".rs"):
+                continue
+            seen += 1
+            if seen > limit:
+                return found
+            try:
+                with open(os.path.join(d, f), "rb") as fh:
+                    text = fh.read()
+            except OSError:
+                continue
+            if b"link" not in text:
+                continue
+            compact = text.replace(b" ", b"").replace(b"\t", b"")
+            for name in wanted - found:
+                if b'link(name="' + name.encode() + b'"' in compact:
+                    found.add(name)
+    return found
+
+
+def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: bool = True, drop_libs: set[str] = frozenset()) -> list[str]:
     """Arguments that make rustc write the rlib to `tmp_rlib` instead of `final`.
 
     Everything else keeps its final place: other `--emit` kinds are given
@@ -271,6 +309,7 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: b
     out: list[str] = []
     args = r.args
     lib_values = {lib.value_index: lib for lib in r.libs if lib.bundles}
+    dropped = {i for lib in r.libs if lib.bundles and lib.name in drop_libs for i in (lib.arg_index, lib.value_index)}
     i = 0
     while i < len(args):
         a = args[i]
@@ -281,6 +320,9 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: b
             i += 1
             continue
         if a.startswith(ENV_FLAG):
+            i += 1
+            continue
+        if i in dropped:
             i += 1
             continue
         lib = lib_values.get(i)

@@ -1,0 +1,81 @@
+"""Third-party crates from reindeer, built by rlib-v0's rules (prelude_ext/cargo.bzl).
+
+tests/reindeer/third-party holds a Cargo.toml (pinned by Cargo.lock) and a
+reindeer.toml that loads our macros instead of the stock prelude's — the
+one-file switch docs/adopting.md describes.  At test time reindeer vendors
+the crates (cargo fetches them from crates.io) and writes third-party/BUCK;
+nothing of that is committed.  Then buck2 builds a first-party
+`rust_v0_library` over them, a stock `cxx_binary` and a `rust_v0_binary`
+over that, and runs them, in dev and release and with lld; the link plan
+shows every crate once and no proc macro.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from buck2_util import Buck2, copy_repo, require_buck2
+
+HERE = Path(__file__).parent
+EXPECTED = "a1b22 n=3 digits=23 pid_ok=true stack_ok=true json={\"name\":\"a1b22\",\"n\":3}"
+REINDEER_HINT = (
+    "reindeer not found (looked for $REINDEER, then reindeer on PATH): build it from "
+    "facebookincubator/reindeer (tested at commit {commit}) with `cargo +nightly build --release` "
+    "and put the binary on PATH, as README.md describes"
+)
+REINDEER_COMMIT = "84035a200a3fb855a2178aa7d1751ada940faf3c"
+
+
+def _reindeer() -> str:
+    exe = os.environ.get("REINDEER") or shutil.which("reindeer")
+    if not exe:
+        pytest.skip(REINDEER_HINT.format(commit=REINDEER_COMMIT))
+    return exe
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    buck2_exe = require_buck2()
+    reindeer = _reindeer()
+    root = copy_repo(tmp_path_factory.mktemp("reindeer") / "repo")
+    shutil.copytree(HERE / "reindeer" / "third-party", root / "third-party")
+    shutil.copytree(HERE / "reindeer" / "app", root / "app")
+    for verb in ("vendor", "buckify"):
+        proc = subprocess.run([reindeer, "--third-party-dir", "third-party", verb], cwd=root, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"reindeer {verb}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert "@prelude_ext//:cargo.bzl" in (root / "third-party" / "BUCK").read_text()
+    b = Buck2(buck2_exe, root)
+    try:
+        yield b
+    finally:
+        b.kill()
+
+
+def test_generated_buck_uses_our_macros(repo: Buck2) -> None:
+    text = (repo.repo / "third-party" / "BUCK").read_text()
+    assert "cargo.rust_library(" in text and "buildscript_run(" in text and "proc_macro = True" in text
+
+
+@pytest.mark.parametrize("platform", ["toolchains//platforms:default", "toolchains//platforms:release", "toolchains//platforms:lld"])
+def test_cxx_and_rust_binaries_run(repo: Buck2, platform: str) -> None:
+    assert repo.run_target("//app:cxx_main", "--target-platforms", platform) == f"cxx: {EXPECTED}\n"
+    assert repo.run_target("//app:rust_main", "--target-platforms", platform) == f"rust: {EXPECTED}\n"
+
+
+def test_link_plan_has_each_crate_once_and_no_proc_macro(repo: Buck2) -> None:
+    (log,) = repo.outputs("//app:rust_main[link-debug]").values()
+    text = (log if log.is_absolute() else repo.repo / log).read_text()
+    crates = re.findall(r"^\s+\d+\. crate (\S+) ", text, re.M)
+    assert len(crates) == len(set(crates)), crates
+    for c in ("serde", "serde_json", "regex", "regex_syntax", "libc", "psm", "anyhow", "thiserror", "app_lib"):
+        assert c in crates, (c, crates)
+    for macro in ("serde_derive", "thiserror_impl", "proc_macro2", "syn", "quote"):
+        assert macro not in crates, (macro, crates)
+    # psm's build script assembled code and asked for it: placed after psm.
+    assert re.search(r"native static library \S+libpsm_s\.a after crate psm", text), text
