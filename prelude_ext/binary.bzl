@@ -27,6 +27,7 @@ load(
 )
 load(
     ":compile.bzl",
+    "RUST_V0_TEST_STD_BUNDLE",
     "crate_attrs",
     "crate_name",
     "crate_root",
@@ -43,8 +44,9 @@ load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedL
 # directory is only known when the action runs, hence the shell.
 _REMAP_CWD = 'exec "$@" "--remap-path-prefix=$PWD=."'
 
-def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, dep_crates: RustV0CrateTSet) -> Artifact:
+def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, dep_crates: RustV0CrateTSet, test: bool) -> Artifact:
     obj = ctx.actions.declare_output("{}.o".format(crate))
+    args = rustc_args(ctx, toolchain, crate, "bin", crate_root(ctx, ["lib.rs", "main.rs"] if test else ["main.rs"]), rust_deps(ctx), dep_crates)
     ctx.actions.run(
         cmd_args(
             "/bin/sh",
@@ -56,7 +58,8 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
             toolchain.tool,
             "rustc-wrapper",
             toolchain.rustc,
-            rustc_args(ctx, toolchain, crate, "bin", crate_root(ctx, ["main.rs"]), rust_deps(ctx), dep_crates),
+            # `--test`: the crate's #[test]s and libtest's harness as `main`.
+            cmd_args(args, "--test") if test else args,
             "--emit=obj",
             # One object file, whatever the profile says: `-o` names one file.
             "-Ccodegen-units=1",
@@ -147,11 +150,17 @@ def _captured_debug_link(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, l
     )
 
 def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
+    return _binary(ctx, test = False)
+
+def _rust_v0_test_impl(ctx: AnalysisContext) -> list[Provider]:
+    return _binary(ctx, test = True)
+
+def _binary(ctx: AnalysisContext, test: bool) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     cxx_toolchain = ctx.attrs._cxx_toolchain[CxxToolchainInfo]
     crate = crate_name(ctx)
     dep_crates = dep_crates_tset(ctx, rust_deps(ctx))
-    main_obj = _compile_main(ctx, toolchain, crate, dep_crates)
+    main_obj = _compile_main(ctx, toolchain, crate, dep_crates, test)
     line = _link_line(ctx, cxx_toolchain)
 
     exe = ctx.actions.declare_output(ctx.label.name)
@@ -175,7 +184,7 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
         link = _link(ctx, toolchain, main_obj, line, dep_crates, scratch, debug = True, argsfile_name = "link-debug/link.argsfile")
         _captured_debug_link(ctx, toolchain, link, scratch, debug_log, ctx.actions.declare_output("link-debug.status"))
 
-    return [
+    providers = [
         DefaultInfo(
             default_output = exe,
             other_outputs = hidden,
@@ -186,9 +195,28 @@ def _rust_v0_binary_impl(ctx: AnalysisContext) -> list[Provider]:
         ),
         RunInfo(args = cmd_args(exe, hidden = hidden)),
     ]
+    if test:
+        # `buck2 test`: libtest's harness, run as it is; its exit status decides.
+        providers.append(ExternalRunnerTestInfo(
+            type = "rust",
+            command = [cmd_args(exe, hidden = hidden)],
+            env = {k: cmd_args(v) for k, v in ctx.attrs.env.items()},
+            labels = ctx.attrs.labels,
+        ))
+    return providers
 
 rust_v0_binary = rule(
     impl = _rust_v0_binary_impl,
     attrs = crate_attrs(),
     doc = "A Rust program linked by `rlib-v0 link` with the system linker.",
+)
+
+rust_v0_test = rule(
+    impl = _rust_v0_test_impl,
+    attrs = crate_attrs() | {
+        # std plus libtest (rust_v0_std_bundle(with_test = True)); on the
+        # link it supersedes the plain bundle the libraries bring.
+        "_std_bundle": attrs.dep(default = RUST_V0_TEST_STD_BUNDLE),
+    },
+    doc = "A crate's #[test]s (rustc --test), linked by `rlib-v0 link` with the system linker and the configuration's std bundle with libtest; run by `buck2 test`.",
 )

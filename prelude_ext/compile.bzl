@@ -19,6 +19,8 @@ load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ProcMacroI
 RUST_V0_TOOLCHAIN = read_root_config("rust_v0", "toolchain", "toolchains//:rust_v0")
 RUST_V0_STD_BUNDLE = read_root_config("rust_v0", "std_bundle", "toolchains//:std_bundle")
 RUST_V0_CXX_TOOLCHAIN = read_root_config("rust_v0", "cxx_toolchain", "toolchains//:cxx")
+#     test_std_bundle = toolchains//:std_bundle_test   rust_v0_std_bundle(with_test = True), for rust_v0_test
+RUST_V0_TEST_STD_BUNDLE = read_root_config("rust_v0", "test_std_bundle", "toolchains//:std_bundle_test")
 
 def crate_attrs() -> dict[str, Attr]:
     """The attributes `rust_v0_library` and `rust_v0_binary` share."""

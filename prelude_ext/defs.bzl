@@ -6,6 +6,8 @@
 #   usable by other rust_v0_* targets and by the stock cxx_binary/cxx_library.
 # - rust_v0_binary: a Rust `main` linked by `rlib-v0 link` with the system
 #   linker.
+# - rust_v0_test: a crate's #[test]s, linked like rust_v0_binary (with the
+#   bundle that holds libtest), for `buck2 test`.
 # - rust_v0_std_bundle: the standard library of one configuration, as an
 #   archive (`rlib-v0 std-bundle`).
 # - rust_v0_cxx_toolchain_wrapper: an existing C/C++ toolchain (any target
@@ -18,7 +20,7 @@
 # providers), library.bzl / binary.bzl / std_bundle.bzl (the rules),
 # toolchain.bzl and tool.bzl (configuration and the Python tool).
 
-load(":binary.bzl", _rust_v0_binary = "rust_v0_binary")
+load(":binary.bzl", _rust_v0_binary = "rust_v0_binary", _rust_v0_test = "rust_v0_test")
 load(":cxx_wrapper.bzl", _rust_v0_cxx_toolchain_wrapper = "rust_v0_cxx_toolchain_wrapper")
 load(":library.bzl", _rust_v0_library = "rust_v0_library")
 load(":std_bundle.bzl", _rust_v0_std_bundle = "rust_v0_std_bundle")
@@ -30,4 +32,5 @@ rust_v0_binary = _rust_v0_binary
 rust_v0_cxx_toolchain_wrapper = _rust_v0_cxx_toolchain_wrapper
 rust_v0_library = _rust_v0_library
 rust_v0_std_bundle = _rust_v0_std_bundle
+rust_v0_test = _rust_v0_test
 rust_v0_toolchain = _rust_v0_toolchain

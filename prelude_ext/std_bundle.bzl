@@ -28,6 +28,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             "--target",
             toolchain.target,
             ["--no-std"] if ctx.attrs.no_std else [],
+            ["--with-test"] if ctx.attrs.with_test else [],
             "--",
             toolchain.rustc_flags,
             ctx.attrs.rustc_flags,
@@ -56,6 +57,9 @@ rust_v0_std_bundle = rule(
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
         # Flags beyond the toolchain's (which the bundle always gets).
         "rustc_flags": attrs.list(attrs.string(), default = []),
+        # std plus libtest, for `rust_v0_test` binaries (rustc --test); on a
+        # link it supersedes the plain bundle that libraries bring.
+        "with_test": attrs.bool(default = False),
         "_cxx_toolchain": attrs.toolchain_dep(default = RUST_V0_CXX_TOOLCHAIN, providers = [CxxToolchainInfo]),
         "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
     },

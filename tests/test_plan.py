@@ -276,3 +276,24 @@ def test_describe_mentions_everything():
 )
 def test_is_rust_staticlib(long_names, expected):
     assert P.is_rust_staticlib(long_names) is expected
+
+
+def test_test_bundle_supersedes_the_plain_bundle():
+    """A rust_v0_test link: the libraries bring the plain bundle, the test
+    brings std + libtest; the latter is kept, the former dropped with a reason."""
+
+    plain = bundle()
+    with_test = bundle(content="bundle-with-libtest")
+    with_test.with_test = True
+    a = ident("a")
+    plan = P.make_plan(inputs(("a.rlib", a), ("libstd.a", plain), ("libstd_test.a", with_test)))
+    assert plan.bundle.path == "libstd_test.a"
+    assert [(d.path, d.kept) for d in plan.dropped] == [("libstd.a", "libstd_test.a")]
+    # Another panic strategy is no superset: still two bundles, refused.
+    other = bundle("abort", content="abort-with-libtest")
+    other.with_test = True
+    with pytest.raises(UserError, match="two std bundles"):
+        P.make_plan(inputs(("a.rlib", a), ("libstd.a", plain), ("libstd_test.a", other)))
+    # Two plain bundles: refused as before.
+    with pytest.raises(UserError, match="two std bundles"):
+        P.make_plan(inputs(("a.rlib", a), ("libstd.a", plain), ("libstd2.a", bundle(content="other"))))

@@ -79,3 +79,21 @@ def test_link_plan_has_each_crate_once_and_no_proc_macro(repo: Buck2) -> None:
         assert macro not in crates, (macro, crates)
     # psm's build script assembled code and asked for it: placed after psm.
     assert re.search(r"native static library \S+libpsm_s\.a after crate psm", text), text
+
+
+def test_rust_v0_test_runs_under_buck2_test(repo: Buck2) -> None:
+    """The crate's #[test]s, linked by the wrapper with the bundle that holds libtest."""
+    proc = repo.run("test", "//app:app_test")
+    assert "test tests::summary_counts_digits ... ok" in proc.stderr + proc.stdout
+    assert "test tests::zero_is_an_error ... ok" in proc.stderr + proc.stdout
+
+
+def test_failing_rust_test_fails_buck2_test(repo: Buck2) -> None:
+    lib = repo.repo / "app" / "lib.rs"
+    original = lib.read_text()
+    try:
+        lib.write_text(original.replace('"bad input: z"', '"something else"'))
+        proc = repo.run("test", "//app:app_test", check=False)
+        assert proc.returncode != 0 and "zero_is_an_error" in proc.stderr + proc.stdout
+    finally:
+        lib.write_text(original)

@@ -26,6 +26,12 @@ from .outputs import output_kind
 from .identity import KIND_STD_BUNDLE, Identity, crate_id
 
 STD_SOURCE = "// rlib-v0 standard-library bundle: intentionally empty.\n"
+# `--with-test`: std plus libtest, the harness every `rustc --test` binary
+# calls (`test::test_main_static`).  rustc links libtest into test binaries
+# on stable, but naming it from a crate is unstable, so this one compile of
+# the bundle crate runs with RUSTC_BOOTSTRAP=1; the archive holds the same
+# precompiled sysroot code rustc's own test links use.
+TEST_SOURCE = "// rlib-v0 standard-library bundle with libtest, for test binaries.\n#![feature(test)]\nextern crate test;\n"
 NO_STD_SOURCE = """\
 // rlib-v0 core bundle. The panic handler is made weak after compilation so a
 // crate that declares its own #[panic_handler] overrides it.
@@ -59,9 +65,11 @@ def _weaken_members(members: list[tuple[str, bytes]], positions: set[int], where
     return weakened
 
 
-def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None) -> int:
+def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None, with_test: bool = False) -> int:
     if panic not in ("unwind", "abort"):
         raise UserError(f"--panic must be unwind or abort, not {panic!r}")
+    if no_std and with_test:
+        raise UserError("--with-test needs std (libtest uses it): drop --no-std")
     if no_std and panic != "abort":
         raise UserError("a --no-std bundle needs --panic abort (core has no unwinder)")
     exe = toolchain.find_rustc(rustc)
@@ -71,14 +79,15 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
     try:
         src = os.path.join(tmp, "std_bundle.rs")
         with open(src, "w") as f:
-            f.write(NO_STD_SOURCE if no_std else STD_SOURCE)
+            f.write(NO_STD_SOURCE if no_std else TEST_SOURCE if with_test else STD_SOURCE)
         lib = os.path.join(tmp, "libstd_bundle.a")
         libs_file = os.path.join(tmp, "native-static-libs.txt")
         cmd = [exe, "--crate-type=staticlib", "--crate-name=std_bundle", "--edition=2021", f"-Cpanic={panic}", "-Cmetadata=rlib_v0_std_bundle", f"--remap-path-prefix={tmp}=.", f"--print=native-static-libs={libs_file}", "-o", lib, src]
         if target:
             cmd += ["--target", target]
         cmd += extra
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        env = dict(os.environ, RUSTC_BOOTSTRAP="1") if with_test else None
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             why = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}" if proc.returncode > 0 else f"rustc was killed by signal {-proc.returncode}"
             raise UserError(f"{output}: rustc failed to build the std bundle: {why}")
@@ -105,6 +114,7 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
             codegen={k: v for k, v in _codegen(extra).items()},
             native_libs=native,
             no_std=no_std,
+            with_test=with_test,
         )
         write_atomic(output, stamp.build_v0(members, index, ident, output))
         return 0

@@ -65,6 +65,7 @@ class Identity:
     native_libs: list[str] = field(default_factory=list)  # linker args the crate/bundle needs (bundles: std's)
     defines_allocator: bool = False  # the crate declares `#[global_allocator]`
     no_std: bool = False  # bundles: core only
+    with_test: bool = False  # bundles: std plus libtest (for `rustc --test` binaries); supersedes the plain bundle on a link
     static_libs: list[StaticLib] = field(default_factory=list)  # native static libraries the crate links, kept out of the rlib
     # The allocator functions the crate defines (from its symbol index): the
     # link wrapper names them with `-u` so the crate's allocator is linked

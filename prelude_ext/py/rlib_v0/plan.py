@@ -91,6 +91,15 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
         first = distinct_bundles.setdefault(b.ident.content_hash, b)
         if first is not b:
             plan.dropped.append(Dropped(b.path, first.path, "the same std bundle given again"))
+    if len(distinct_bundles) == 2:
+        # A test binary: its `--with-test` bundle (std + libtest) arrives
+        # beside the plain bundle its libraries bring.  Same rustc, target,
+        # panic strategy and flags: the test bundle is a superset; keep it.
+        a, b = distinct_bundles.values()
+        t, plain = (a, b) if a.ident.with_test else (b, a)
+        if t.ident.with_test and not plain.ident.with_test and _same_std(t.ident, plain.ident):
+            plan.dropped.append(Dropped(plain.path, t.path, "the std bundle with libtest supersedes it (a test binary)"))
+            del distinct_bundles[plain.ident.content_hash]
     if len(distinct_bundles) > 1:
         a, b = list(distinct_bundles.values())[:2]
         raise UserError(f"two std bundles on the link line: {a.path} and {b.path}; keep exactly one")
@@ -129,6 +138,10 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
         libs += plan.bundle.ident.native_libs
     plan.native_libs = libs
     return plan
+
+
+def _same_std(a: Identity, b: Identity) -> bool:
+    return (a.rustc_commit or a.rustc_version, a.target, a.panic, a.no_std, a.codegen) == (b.rustc_commit or b.rustc_version, b.target, b.panic, b.no_std, b.codegen)
 
 
 def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
