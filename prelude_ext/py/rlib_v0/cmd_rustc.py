@@ -97,16 +97,19 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     rmeta = rustc_args.metadata_path(r, final)
     for p in [final] + [path for _, path in r.emit if path] + ([rmeta] if rmeta else []):
         _refuse_non_regular(p)
-    info = probe.result()
+    # The identity names the target: without `--target` (cargo's host builds)
+    # that is rustc's host, so the probe must answer before the sidecar is
+    # written and rustc starts; with `--target` it runs beside the compile.
+    info = None if r.target else probe.result()
     target = r.target or info.host
     ident = Identity(
         kind=KIND_RLIB,
         crate=r.crate_name,
         metadata=r.metadata,
         crate_id=crate_id(r.crate_name, r.metadata, target),
-        rustc_version=info.version_text,
-        rustc_release=info.release,
-        rustc_commit=info.commit,
+        rustc_version="",  # from the probe, before stamping (`_set_rustc`)
+        rustc_release="",
+        rustc_commit="",
         target=target,
         panic=r.panic,
         codegen=r.identity_codegen(),
@@ -123,8 +126,11 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         # build system): no rlib to stamp.
         from .proc import run_passthrough
 
-        return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
-    return _compile(exe, r, ident, final, out_dir, types, wrapper)
+        code = run_passthrough([exe] + rustc_args.without_env_flags(r.args))
+        if info is None:
+            probe.result()  # reap it
+        return code
+    return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result())
 
 
 def _refuse_non_regular(path: str) -> None:
@@ -137,7 +143,7 @@ def _refuse_non_regular(path: str) -> None:
         raise UserError(f"{path}: exists and is not a regular file; refusing to write over it")
 
 
-def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool) -> int:
+def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info) -> int:  # noqa: ANN001
     from .proc import TempDir, run_filtering_stderr
 
     with TempDir(out_dir, ".rlib-v0-rustc-") as tmp:
@@ -155,6 +161,8 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         final_dir = os.path.dirname(final)
         held: list[bytes] = []
         code = run_filtering_stderr(cmd, tmp_given, final_dir, held)
+        info = rustc_info()  # the probe has long finished; always reaped
+        ident.rustc_version, ident.rustc_release, ident.rustc_commit = info.version_text, info.release, info.commit
         if code != 0:
             return code  # rustc's diagnostics already went to stderr
         produced = os.path.join(tmp, os.path.basename(final))

@@ -47,6 +47,13 @@ def run_reporting(fn, *args) -> int:  # noqa: ANN001 - any callable returning an
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`rlib-v0 verify ... | head`): not an error of ours.
+        try:
+            sys.stdout = None
+        except Exception:  # noqa: BLE001
+            pass
+        return 141
     except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
         import os
 

@@ -35,7 +35,7 @@ def path_for(rmeta: str) -> str:
 def write(rmeta: str, ident: Identity) -> str:
     """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself)."""
     path = path_for(rmeta)
-    body = json.dumps({"schema": SCHEMA, "kind": KIND, "crate": ident.crate, "metadata": ident.metadata, "crate_id": ident.crate_id, "target": ident.target, "panic": ident.panic, "rustc_commit": ident.rustc_commit}, sort_keys=True).encode() + b"\n"
+    body = json.dumps({"schema": SCHEMA, "kind": KIND, "crate": ident.crate, "metadata": ident.metadata, "crate_id": ident.crate_id, "target": ident.target, "panic": ident.panic}, sort_keys=True).encode() + b"\n"
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
