@@ -65,7 +65,7 @@ def test_generated_buck_uses_our_macros(repo: Buck2) -> None:
 @pytest.mark.parametrize("platform", ["toolchains//platforms:default", "toolchains//platforms:release", "toolchains//platforms:lld"])
 def test_cxx_and_rust_binaries_run(repo: Buck2, platform: str) -> None:
     assert repo.run_target("//app:cxx_main", "--target-platforms", platform) == f"cxx: {EXPECTED}\n"
-    assert repo.run_target("//app:rust_main", "--target-platforms", platform) == f"rust: {EXPECTED}\n"
+    assert repo.run_target("//app:rust_main", "--target-platforms", platform) == f"rust: {EXPECTED}\nhello: [1,2]\n"
 
 
 def test_link_plan_has_each_crate_once_and_no_proc_macro(repo: Buck2) -> None:
