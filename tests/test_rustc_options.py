@@ -280,3 +280,27 @@ def test_wrapper_passes_other_invocations_through(tmp_path):
     assert not wants_v0(["--crate-name", "a", "src/lib.rs", "--test"])
     proc = subprocess.run([*TOOL, "rustc-wrapper", shutil.which("rustc"), "-vV"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("rustc ")
+
+
+def test_many_compiles_into_one_out_dir_at_once(tmp_path):
+    """As `cargo -j` and Buck2 local execution do: six crates (two of them the
+    same crate, compiled twice at once) into one --out-dir; every result is a
+    whole, verified v0 rlib and no temporary is left."""
+    import concurrent.futures
+
+    out = tmp_path / "deps"
+    out.mkdir()
+    names = ["c0", "c1", "c2", "c3", "same", "same"]
+    for n in set(names):
+        _crate(tmp_path, n, LIB + 'pub fn name() -> &\'static str { "' + n + '" }\n')
+
+    def compile_(n: str) -> subprocess.CompletedProcess:
+        return _rustc(["--edition=2021", "--crate-type=lib", f"{n}.rs", "--emit=dep-info,metadata,link", f"-Cmetadata={n}", f"-Cextra-filename=-{n}", "--out-dir", str(out)], tmp_path)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(compile_, names))
+    for n, proc in zip(names, results):
+        assert proc.returncode == 0, (n, proc.stderr)
+    for n in set(names):
+        _verify(out / f"lib{n}-{n}.rlib")
+    _no_temp_left(tmp_path)
