@@ -143,6 +143,22 @@ def _refuse_non_regular(path: str) -> None:
         raise UserError(f"{path}: exists and is not a regular file; refusing to write over it")
 
 
+def _preload() -> None:
+    """Import what stamping needs while rustc compiles: the main thread only
+    waits on rustc's stderr then (the GIL is free), so these imports (json,
+    hashlib, the ELF and rule modules: ~15 ms) leave the critical path."""
+    import hashlib  # noqa: F401
+    import json  # noqa: F401
+
+    from . import check, demangle, elf, stamp  # noqa: F401
+
+
+def _start_preload() -> None:
+    import threading
+
+    threading.Thread(target=_preload, daemon=True).start()
+
+
 def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info) -> int:  # noqa: ANN001
     from .proc import TempDir, run_filtering_stderr
 
@@ -160,7 +176,7 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
             cmd = [a for a in cmd if not a.startswith("--emit=")] + ["--emit=" + _emit_without_link_path(cmd)]
         final_dir = os.path.dirname(final)
         held: list[bytes] = []
-        code = run_filtering_stderr(cmd, tmp_given, final_dir, held)
+        code = run_filtering_stderr(cmd, tmp_given, final_dir, held, _start_preload)
         info = rustc_info()  # the probe has long finished; always reaped
         ident.rustc_version, ident.rustc_release, ident.rustc_commit = info.version_text, info.release, info.commit
         if code != 0:

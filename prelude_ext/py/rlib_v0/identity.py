@@ -244,9 +244,16 @@ def _json_loads(raw: bytes) -> object:
 
 
 def crate_id(crate: str, metadata: str, target: str) -> str:
-    import hashlib  # writers only: the link path never hashes
-
-    return hashlib.sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
+    # The interpreter's own sha256 for this short string: `hashlib` loads
+    # OpenSSL (~4 ms before rustc starts); the digest is the same.
+    try:
+        from _sha2 import sha256  # Python >= 3.12
+    except ImportError:
+        try:
+            from _sha256 import sha256  # Python 3.11
+        except ImportError:
+            from hashlib import sha256
+    return sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
 
 
 def content_hash(members: list[tuple[str, bytes]]) -> str:

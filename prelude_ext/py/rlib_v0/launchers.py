@@ -27,7 +27,8 @@ _BODY = """#!{python} -S
 import sys
 sys.path.insert(0, {root!r})
 from rlib_v0.{module} import {func}
-sys.exit({func}(sys.argv[1:]))
+from rlib_v0.errors import exit_now
+exit_now({func}(sys.argv[1:]))
 """
 
 LAUNCHERS = {

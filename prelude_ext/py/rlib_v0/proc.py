@@ -59,17 +59,18 @@ def run_passthrough(argv: list[str]) -> int:
         raise
 
 
-def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: list[bytes]) -> int:
+def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: list[bytes], while_running=None) -> int:  # noqa: ANN001
     """Run rustc, passing its stderr through line by line as it comes.
 
     Paths inside `tmp_dir` are shown inside `final_dir`.  rustc's JSON
     artifact notifications for files in `tmp_dir` are not passed on but
     appended to `held` (rewritten), to be released once the file is in
-    place: a driver that reads them (cargo) must not look before."""
-    import json
+    place: a driver that reads them (cargo) must not look before.
+    `while_running` is called once rustc has started."""
+    from _json import encode_basestring  # json.dumps' quoting, without importing json
 
     variants = []
-    for raw in (tmp_dir, json.dumps(tmp_dir, ensure_ascii=False)[1:-1]):
+    for raw in (tmp_dir, encode_basestring(tmp_dir)[1:-1]):
         old = (raw + "/").encode()
         new = (final_dir + "/").encode() if final_dir else b""
         if old not in (v[0] for v in variants):
@@ -92,6 +93,8 @@ def run_filtering_stderr(argv: list[str], tmp_dir: str, final_dir: str, held: li
 
     pid, r = _spawn_piped(argv, 2)
     buf = b""
+    if while_running is not None:
+        while_running()
     try:
         while True:
             chunk = os.read(r, 65536)
@@ -175,14 +178,15 @@ class TempDir:
 
 
 def _terminate_as_exit() -> None:
-    import signal
+    # `_signal`, not `signal`: the latter imports `enum` (~6 ms before rustc starts).
+    import _signal
 
     def handler(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(sig) in (signal.SIG_DFL, None):
-            signal.signal(sig, handler)
+    for sig in (_signal.SIGTERM, _signal.SIGHUP):
+        if _signal.getsignal(sig) in (_signal.SIG_DFL, None):
+            _signal.signal(sig, handler)
 
 
 def _rmtree(path: str) -> None:

@@ -109,4 +109,6 @@ def main_wrapper(argv: list[str]) -> int:
 
 def wrapper_script() -> None:
     """The `rlib-v0-rustc-wrapper` console script."""
-    sys.exit(main_wrapper(sys.argv[1:]))
+    from .errors import exit_now
+
+    exit_now(main_wrapper(sys.argv[1:]))

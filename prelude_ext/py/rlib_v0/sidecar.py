@@ -16,7 +16,6 @@ missing-dependency check exact.
 
 from __future__ import annotations
 
-import json
 import os
 
 from .errors import UserError
@@ -35,7 +34,12 @@ def path_for(rmeta: str) -> str:
 def write(rmeta: str, ident: Identity) -> str:
     """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself)."""
     path = path_for(rmeta)
-    body = json.dumps({"schema": SCHEMA, "kind": KIND, "crate": ident.crate, "metadata": ident.metadata, "crate_id": ident.crate_id, "target": ident.target, "panic": ident.panic}, sort_keys=True).encode() + b"\n"
+    # json.dumps of a flat object of strings, without importing `json` (and
+    # `re`) before rustc starts: CPython's C string encoder does the quoting.
+    from _json import encode_basestring_ascii as q
+
+    fields = {"crate": ident.crate, "crate_id": ident.crate_id, "kind": KIND, "metadata": ident.metadata, "panic": ident.panic, "schema": SCHEMA, "target": ident.target}
+    body = ("{" + ", ".join(f"{q(k)}: {v if isinstance(v, int) else q(v)}" for k, v in fields.items()) + "}\n").encode()
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         with open(tmp, "wb") as f:
@@ -64,6 +68,8 @@ def dep_identity(name: str, path: str) -> Dep:
             raise UserError(f"--extern {name}={path}: no v0 identity beside it ({os.path.basename(side)} missing); build crate {name} with `rlib-v0 rustc`") from None
         except OSError as e:
             raise UserError(f"{side}: cannot read ({e.strerror})") from None
+        import json
+
         try:
             d = json.loads(raw)
             if not isinstance(d, dict) or d.get("kind") != KIND:
