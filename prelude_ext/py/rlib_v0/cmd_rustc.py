@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import sys
-from stat import S_ISREG
 
 from . import rustc_args
 from .errors import UserError
@@ -90,13 +89,11 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     libs = static_libs(r)
     final = rustc_args.output_path(r)
     out_dir = os.path.dirname(os.path.abspath(final))
-    if not os.path.isdir(out_dir):
-        raise UserError(f"{final}: output directory {out_dir} does not exist")
     if len(types) > 1 and r.output:
         raise UserError(f"-o {r.output} with several crate types ({','.join(types)}) is ambiguous; use --out-dir")
     rmeta = rustc_args.metadata_path(r, final)
-    for p in [final] + [path for _, path in r.emit if path] + ([rmeta] if rmeta else []):
-        _refuse_non_regular(p)
+    for p in [final] + [rustc_args.emit_path(r, final, k) for k, _ in r.emit if k != "link"]:
+        _refuse_device(p)
     # The identity names the target: without `--target` (cargo's host builds)
     # that is rustc's host, so the probe must answer before the sidecar is
     # written and rustc starts; with `--target` it runs beside the compile.
@@ -107,7 +104,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         crate=r.crate_name,
         metadata=r.metadata,
         crate_id=crate_id(r.crate_name, r.metadata, target),
-        rustc_version="",  # from the probe, before stamping (`_set_rustc`)
+        rustc_version="",  # from the probe, filled in `_compile` before stamping
         rustc_release="",
         rustc_commit="",
         target=target,
@@ -133,14 +130,14 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result())
 
 
-def _refuse_non_regular(path: str) -> None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return
-    if not S_ISREG(st.st_mode):
-        # rustc would replace a device or FIFO with a regular file.
-        raise UserError(f"{path}: exists and is not a regular file; refusing to write over it")
+def _refuse_device(path: str) -> None:
+    """The shared output policy (`outputs.output_kind`: directories, FIFOs,
+    sockets, block devices, missing or read-only directories refused), and
+    character devices too: rustc would replace one with a regular file."""
+    from .outputs import DEVICE, output_kind
+
+    if output_kind(path) == DEVICE:
+        raise UserError(f"{path}: is a character device; rustc would replace it with a regular file: give a file path")
 
 
 def _preload() -> None:
@@ -230,26 +227,19 @@ def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -
 
 def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:
     """The `.d` file names the rlib rustc wrote: the temporary one.  Name the final one."""
-    base = os.path.splitext(final)[0]
-    meta_base = base
-    if not r.output:
-        stem = f"{r.crate_name}{r.codegen.get('extra-filename', '')}"
-        base = os.path.join(r.out_dir or ".", stem)
-        meta_base = os.path.join(r.out_dir or ".", "lib" + stem)
-    for kind, path in r.emit:
-        if kind != "dep-info":
-            continue
-        dep = path or rustc_args.default_emit_path(kind, base, meta_base)
-        try:
-            with open(dep, "rb") as f:
-                text = f.read()
-        except OSError:
-            continue
-        old = (tmp_given + "/").encode()
-        if old not in text:
-            continue
-        new = (os.path.dirname(final) + "/").encode() if os.path.dirname(final) else b""
-        tmp = f"{dep}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(text.replace(old, new))
-        os.replace(tmp, dep)
+    if not any(k == "dep-info" for k, _ in r.emit):
+        return
+    dep = rustc_args.emit_path(r, final, "dep-info")
+    try:
+        with open(dep, "rb") as f:
+            text = f.read()
+    except OSError:
+        return
+    old = (tmp_given + "/").encode()
+    if old not in text:
+        return
+    new = (os.path.dirname(final) + "/").encode() if os.path.dirname(final) else b""
+    tmp = f"{dep}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(text.replace(old, new))
+    os.replace(tmp, dep)

@@ -333,19 +333,7 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: b
             continue
         out.append(a)
         i += 1
-    base = meta_base = os.path.splitext(final)[0]
-    if not r.output:
-        # Without `-o`, rustc names the other outputs after the crate, and only
-        # the metadata gets the `lib` prefix: `a-HASH.d` beside `liba-HASH.rmeta`
-        # (cargo looks for exactly these names).
-        stem = f"{r.crate_name}{r.codegen.get('extra-filename', '')}"
-        base = os.path.join(r.out_dir or ".", stem)
-        meta_base = os.path.join(r.out_dir or ".", "lib" + stem)
-    emits = [f"link={tmp_rlib}"]
-    for kind, path in r.emit:
-        if kind == "link":
-            continue
-        emits.append(f"{kind}={path or default_emit_path(kind, base, meta_base)}")
+    emits = [f"link={tmp_rlib}"] + [f"{kind}={emit_path(r, final, kind)}" for kind, _ in r.emit if kind != "link"]
     out.append("--emit=" + ",".join(emits))
     out += ["--out-dir", os.path.dirname(tmp_rlib) or "."]
     if remap and not any(x.split("=", 1)[0] in (cwd, cwd.rstrip("/")) for x in r.remaps):
@@ -356,26 +344,28 @@ def rewrite_for_temp(r: RustcArgs, final: str, tmp_rlib: str, cwd: str, remap: b
     return out
 
 
-_EMIT_EXT = {"dep-info": ".d", "llvm-ir": ".ll", "asm": ".s", "obj": ".o", "llvm-bc": ".bc", "mir": ".mir"}
+_EMIT_EXT = {"dep-info": ".d", "llvm-ir": ".ll", "asm": ".s", "obj": ".o", "llvm-bc": ".bc", "mir": ".mir", "metadata": ".rmeta"}
 
 
-def default_emit_path(kind: str, base: str, meta_base: str) -> str:
-    if kind == "metadata":
-        return meta_base + ".rmeta"
-    return base + _EMIT_EXT.get(kind, "." + kind)
+def emit_path(r: RustcArgs, final: str, kind: str) -> str:
+    """Where rustc puts the `--emit` output `kind` (not `link`), `final` being the rlib's path."""
+    for k, path in r.emit:
+        if k == kind and path:
+            return path
+    ext = _EMIT_EXT.get(kind, "." + kind)
+    if r.output:
+        # With `-o`, every output is named after it: `out/x.d` beside `out/x.rlib`.
+        return os.path.splitext(final)[0] + ext
+    # Without `-o`, rustc names the other outputs after the crate, and only
+    # the metadata gets the `lib` prefix: `a-HASH.d` beside `liba-HASH.rmeta`
+    # (cargo looks for exactly these names).
+    stem = f"{r.crate_name}{r.codegen.get('extra-filename', '')}"
+    return os.path.join(r.out_dir or ".", ("lib" if kind == "metadata" else "") + stem + ext)
 
 
 def metadata_path(r: RustcArgs, final: str) -> str | None:
     """Where the `.rmeta` goes when `--emit` asks for metadata, else None."""
-    for kind, path in r.emit:
-        if kind == "metadata":
-            if path:
-                return path
-            if r.output:
-                return os.path.splitext(final)[0] + ".rmeta"
-            stem = f"lib{r.crate_name}{r.codegen.get('extra-filename', '')}"
-            return os.path.join(r.out_dir or ".", stem + ".rmeta")
-    return None
+    return emit_path(r, final, "metadata") if any(k == "metadata" for k, _ in r.emit) else None
 
 
 def emits_link(r: RustcArgs) -> bool:
