@@ -297,38 +297,15 @@ def _remove_stale(output: str) -> None:
         pass
 
 
-def _run_capturing_stderr(argv: list[str], while_running=None) -> tuple[int, bytes]:
+def _run_capturing_stderr(argv: list[str], while_running=None) -> tuple[int, bytes]:  # noqa: ANN001
     """(exit status, stderr) of `argv`; stdin and stdout are inherited.
 
     os.posix_spawnp rather than subprocess, whose import (selectors,
-    threading, signal...) costs more than the whole link plan.  Like
-    subprocess, a child killed by signal N gives -N.  `while_running` is
-    called once the child has started."""
-    r, w = os.pipe()
-    try:
-        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 2)])
-    except BaseException:
-        os.close(r)
-        os.close(w)
-        raise
-    os.close(w)
-    chunks: list[bytes] = []
-    try:
-        if while_running is not None:
-            while_running()
-        while True:
-            chunk = os.read(r, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except BaseException:  # Ctrl-C: do not leave the linker running
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        raise
-    finally:
-        os.close(r)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), b"".join(chunks)
+    threading, signal...) costs more than the whole link plan."""
+    from .proc import collect, spawn_piped
+
+    pid, r = spawn_piped(argv, 2, search=True)
+    return collect(pid, r, while_running)
 
 
 def _restore_output_name(text: str, tmp: str | None, output: str | None) -> str:

@@ -14,22 +14,18 @@ import os
 import sys
 
 
-def _spawn(argv: list[str], stderr_fd: int | None = None, stdout_fd: int | None = None) -> int:
-    actions = []
-    if stdout_fd is not None:
-        actions.append((os.POSIX_SPAWN_DUP2, stdout_fd, 1))
-    if stderr_fd is not None:
-        actions.append((os.POSIX_SPAWN_DUP2, stderr_fd, 2))
+def _spawn(argv: list[str]) -> int:
+    """Start `argv` with our stdin, stdout and stderr."""
     try:
-        return os.posix_spawn(argv[0], argv, os.environ, file_actions=actions)
-    except FileNotFoundError:
-        from .errors import UserError
+        return os.posix_spawn(argv[0], argv, os.environ)
+    except (FileNotFoundError, PermissionError) as e:
+        raise _worded(e, argv[0]) from None
 
-        raise UserError(f"{argv[0]}: no such program") from None
-    except PermissionError:
-        from .errors import UserError
 
-        raise UserError(f"{argv[0]}: not executable") from None
+def _worded(e: OSError, program: str) -> Exception:
+    from .errors import UserError
+
+    return UserError(f"{program}: no such program" if isinstance(e, FileNotFoundError) else f"{program}: not executable")
 
 
 def _wait(pid: int) -> int:
@@ -121,11 +117,15 @@ def capture_stdout(argv: list[str]) -> tuple[int, int]:
     return _spawn_piped(argv, 1)
 
 
-def _spawn_piped(argv: list[str], fd: int) -> tuple[int, int]:
-    """Start `argv` with its `fd` (1 or 2) into a new pipe: (pid, read end)."""
+def spawn_piped(argv: list[str], fd: int, search: bool = False) -> tuple[int, int]:
+    """Start `argv` with its `fd` (1 or 2) into a new pipe: (pid, read end).
+
+    `search`: look `argv[0]` up on PATH (posix_spawnp).  OSError (no such
+    program, not executable) propagates, for the caller to word."""
     r, w = os.pipe()
     try:
-        pid = _spawn(argv, stdout_fd=w) if fd == 1 else _spawn(argv, stderr_fd=w)
+        spawn = os.posix_spawnp if search else os.posix_spawn
+        pid = spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, fd)])
     except BaseException:
         os.close(r)
         os.close(w)
@@ -134,17 +134,37 @@ def _spawn_piped(argv: list[str], fd: int) -> tuple[int, int]:
     return pid, r
 
 
-def finish_capture(pid: int, fd: int) -> tuple[int, bytes]:
-    chunks = []
+def _spawn_piped(argv: list[str], fd: int) -> tuple[int, int]:
     try:
+        return spawn_piped(argv, fd)
+    except (FileNotFoundError, PermissionError) as e:
+        raise _worded(e, argv[0]) from None
+
+
+def collect(pid: int, fd: int, while_running=None) -> tuple[int, bytes]:  # noqa: ANN001
+    """(exit status, everything read from `fd`) of the child `pid`; like
+    subprocess, a child killed by signal N gives -N.  `while_running` is
+    called once, before reading.  On Ctrl-C (any exception) the child is
+    killed, never left running."""
+    chunks: list[bytes] = []
+    try:
+        if while_running is not None:
+            while_running()
         while True:
             c = os.read(fd, 65536)
             if not c:
                 break
             chunks.append(c)
+    except BaseException:
+        _kill(pid)
+        raise
     finally:
         os.close(fd)
     return _wait(pid), b"".join(chunks)
+
+
+def finish_capture(pid: int, fd: int) -> tuple[int, bytes]:
+    return collect(pid, fd)
 
 
 class TempDir:
