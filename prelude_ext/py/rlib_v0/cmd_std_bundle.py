@@ -23,7 +23,7 @@ from . import elf, stamp, toolchain
 from .errors import UserError
 from .fsutil import write_atomic
 from .outputs import output_kind
-from .identity import KIND_STD_BUNDLE, Identity, crate_id
+from .identity import KIND_STD_BUNDLE, Identity, crate_id, is_rustc_item
 
 STD_SOURCE = "// rlib-v0 standard-library bundle: intentionally empty.\n"
 # `--with-test`: std plus libtest, the harness every `rustc --test` binary
@@ -95,7 +95,7 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         members, index = stamp.load_members(lib)
         # The allocator shim is the member that defines __rust_alloc; for
         # no_std, the bundle crate's own member holds the panic handler.
-        weak = {p for s, p in index if s == "__rust_alloc" or (s.startswith("_R") and s.endswith("12___rust_alloc"))}
+        weak = {p for s, p in index if is_rustc_item(s, ("__rust_alloc",))}
         if no_std:
             weak |= {i for i, (n, _) in enumerate(members) if ".std_bundle." in n}
         _weaken_members(members, weak, output)

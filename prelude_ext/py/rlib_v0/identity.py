@@ -193,16 +193,21 @@ def panic_handler_symbols(index: list[tuple[str, int]]) -> list[str]:
 _ALLOCATOR_FNS = ("__rust_alloc", "__rust_dealloc", "__rust_realloc", "__rust_alloc_zeroed")
 
 
+def is_rustc_item(sym: str, names: tuple[str, ...]) -> bool:
+    """`sym` is one of `names`, plain (`#[no_mangle]`) or v0-mangled as an
+    item of rustc's `__rustc` pseudo-crate (`_RNvCs<hash>_7___rustc12___rust_alloc`:
+    identifiers are length-prefixed, with a `_` separator before one that
+    starts with `_` or a digit)."""
+    if sym in names:
+        return True
+    if not sym.startswith("_R") or "7___rustc" not in sym:
+        return False
+    return any(sym.endswith(f"{len(n)}{'_' if n[0] == '_' or n[0].isdigit() else ''}{n}") for n in names)
+
+
 def _defined(index: list[tuple[str, int]], names: tuple[str, ...]) -> list[str]:
-    # v0: `_RNvCs<hash>_7___rustc12___rust_alloc`: identifiers are length-
-    # prefixed, with a `_` separator when they start with `_` or a digit.
-    v0 = [f"7___rustc{len(n)}{'_' if n[0] == '_' else ''}{n}" for n in names]
-    out: list[str] = []
-    for s, _ in index:
-        for n, tail in zip(names, v0):
-            if (s == n or (s.startswith("_R") and s.endswith(tail))) and s not in out:
-                out.append(s)
-    return out
+    """The symbols of `index` that are `names` (see `is_rustc_item`), each once."""
+    return list(dict.fromkeys(s for s, _ in index if is_rustc_item(s, names)))
 
 
 class _ScanContext:

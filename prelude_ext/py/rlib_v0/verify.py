@@ -58,7 +58,7 @@ def verify_file(path: str, expect_target: str | None = None) -> Report:
 
 
 def report_members(path: str, ident, members: list[tuple[str, bytes]], index: set[bytes] | None, expect_target: str | None = None) -> Report:
-    """The report for an archive already in memory (`rlib-v0 rustc` uses this)."""
+    """The report for an archive already in memory."""
     rep = Report(path)
     if index is None:
         rep.fail("archive has no symbol index (a one-pass linker would find nothing in it)")
