@@ -65,16 +65,11 @@ def builtin_dirs(program: str, direct: bool) -> list[str]:
     if direct and ("lld" in base or "mold" in base):
         return []
     argv = [program, "--verbose"] if direct else [program, "-print-search-dirs"]
-    from .proc import capture_stdout, finish_capture
+    from .proc import collect, spawn_piped
 
     try:
-        # `ld --verbose` prints its default linker script, ~10 kB: fits the pipe.
-        import shutil
-
-        exe = shutil.which(program) or program
-        pid, fd = capture_stdout([exe] + argv[1:])
-        code, out = finish_capture(pid, fd)
-    except Exception:  # noqa: BLE001 - no answer means no built-in directories
+        code, out = collect(*spawn_piped(argv, 1, search=True))
+    except OSError:  # no answer means no built-in directories
         return []
     if code != 0:
         return []
