@@ -190,8 +190,7 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
     args, warnings = translate(text.splitlines(), cwd)
     for wmsg in warnings:
         print(f"warning: {package}@{version}: {wmsg}", file=sys.stderr)
-    tmp = f"{flags_out}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("".join(a + "\n" for a in args))
-    os.replace(tmp, flags_out)
+    from .outputs import replace_file
+
+    replace_file(flags_out, "".join(a + "\n" for a in args).encode(), what="the rustc flags")
     return 0

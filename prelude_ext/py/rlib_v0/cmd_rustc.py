@@ -238,8 +238,7 @@ def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:
     old = (tmp_given + "/").encode()
     if old not in text:
         return
+    from .outputs import replace_file
+
     new = (os.path.dirname(final) + "/").encode() if os.path.dirname(final) else b""
-    tmp = f"{dep}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(text.replace(old, new))
-    os.replace(tmp, dep)
+    replace_file(dep, text.replace(old, new))

@@ -21,6 +21,7 @@ import os
 import sys
 
 from .errors import UserError
+from .outputs import replace_file
 
 _BODY = """#!{python} -S
 # Written by `rlib-v0 install-launchers`: {what}, started without `site`.
@@ -46,15 +47,6 @@ def install(dest: str) -> list[str]:
         path = os.path.join(dest, name)
         if os.path.lexists(path) and not os.path.isfile(path):
             raise UserError(f"{path}: exists and is not a regular file")
-        tmp = f"{path}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(_BODY.format(python=sys.executable, root=root, module=module, func=func, what=what))
-            os.chmod(tmp, 0o755)
-            os.replace(tmp, path)
-        except OSError as e:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise UserError(f"{path}: cannot write ({e.strerror})") from None
+        replace_file(path, _BODY.format(python=sys.executable, root=root, module=module, func=func, what=what).encode(), mode=0o755)
         written.append(path)
     return written

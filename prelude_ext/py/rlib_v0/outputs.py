@@ -54,3 +54,22 @@ def output_kind(path: str) -> str:
     if not os.access(d, os.W_OK | os.X_OK):
         raise UserError(f"{path}: output directory {d} is not writable (permission denied)")
     return REGULAR
+
+
+def replace_file(path: str, data: bytes, mode: int = 0o644, what: str = "") -> None:
+    """Write `data` to `path.PID.tmp` and rename it over `path` (readers never
+    see a partial file; nothing is left behind on failure).  For small files
+    written on the compile path, where `fsutil.atomic_path`'s imports
+    (tempfile, contextlib, typing) would cost more than the write."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UserError(f"{path}: cannot write{' ' + what if what else ''} ({e.strerror})") from None

@@ -40,17 +40,9 @@ def write(rmeta: str, ident: Identity) -> str:
 
     fields = {"crate": ident.crate, "crate_id": ident.crate_id, "kind": KIND, "metadata": ident.metadata, "panic": ident.panic, "schema": SCHEMA, "target": ident.target}
     body = ("{" + ", ".join(f"{q(k)}: {v if isinstance(v, int) else q(v)}" for k, v in fields.items()) + "}\n").encode()
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(body)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise UserError(f"{path}: cannot write the crate's v0 identity ({e.strerror})") from None
+    from .outputs import replace_file
+
+    replace_file(path, body, what="the crate's v0 identity")
     return path
 
 
