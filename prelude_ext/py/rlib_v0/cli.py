@@ -132,13 +132,13 @@ def run(argv: list[str]) -> int:
 
 
 def _dispatch(ns: argparse.Namespace) -> int:
+    # `rustc`, `rustc-wrapper` and `link` are normally dispatched in __main__
+    # before this parser exists; here (only reached through `run()` itself)
+    # they go to the same entry points.
     if ns.verb == "rustc":
-        from .cmd_rustc import run as run_rustc
+        from .rustc_entry import main_rustc
 
-        args = _strip_dashes(ns.args)
-        if not args:
-            raise UserError("no rustc arguments; usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS...")
-        return run_rustc(ns.rustc, args)
+        return main_rustc((["--rustc", ns.rustc] if ns.rustc else []) + ["--"] + _strip_dashes(ns.args))
     if ns.verb == "rustc-wrapper":
         from .rustc_entry import main_wrapper
 
