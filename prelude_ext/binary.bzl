@@ -28,11 +28,11 @@ load(
 load(
     ":compile.bzl",
     "RUST_V0_TEST_STD_BUNDLE",
+    "all_deps",
     "crate_attrs",
     "crate_name",
     "crate_root",
     "dep_crates_tset",
-    "link_deps",
     "rust_deps",
     "rustc_args",
     "rustc_env",
@@ -75,7 +75,7 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
 def _link_line(ctx: AnalysisContext, cxx_toolchain: CxxToolchainInfo) -> cmd_args:
     """Every library the binary needs, as the prelude would put them on a
     link line: topological order (a library before what it needs), each once."""
-    merged = [d[MergedLinkInfo] for d in link_deps(ctx) if MergedLinkInfo in d]
+    merged = [d[MergedLinkInfo] for d in all_deps(ctx) if MergedLinkInfo in d]
 
     # The bundle directly too: a `main` with no Rust deps still needs std.
     merged.append(ctx.attrs._std_bundle[MergedLinkInfo])
@@ -200,7 +200,7 @@ def _binary(ctx: AnalysisContext, test: bool) -> list[Provider]:
         providers.append(ExternalRunnerTestInfo(
             type = "rust",
             command = [cmd_args(exe, hidden = hidden)],
-            env = {k: cmd_args(v) for k, v in ctx.attrs.env.items()},
+            env = rustc_env(ctx),
             labels = ctx.attrs.labels,
         ))
     return providers

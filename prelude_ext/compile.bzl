@@ -87,19 +87,19 @@ def crate_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
         ))
     return candidates[0]
 
+def all_deps(ctx: AnalysisContext) -> list[Dependency]:
+    """`deps` and `named_deps`: for link providers (proc macros have none, so
+    link rules pass over them) and the crate set."""
+    return ctx.attrs.deps + ctx.attrs.named_deps.values()
+
 def rust_deps(ctx: AnalysisContext) -> list[RustV0LibraryInfo]:
     """The linkable Rust deps (named ones included): what the crate's link needs."""
-    all_deps = ctx.attrs.deps + ctx.attrs.named_deps.values()
-    return [d[RustV0LibraryInfo] for d in all_deps if RustV0LibraryInfo in d]
-
-def link_deps(ctx: AnalysisContext) -> list[Dependency]:
-    """Deps whose link providers matter (proc macros have none)."""
-    return ctx.attrs.deps + ctx.attrs.named_deps.values()
+    return [d[RustV0LibraryInfo] for d in all_deps(ctx) if RustV0LibraryInfo in d]
 
 def _externs(ctx: AnalysisContext) -> cmd_args:
     """`--extern NAME=FILE` for every Rust dep: rlibs, and proc macros' `.so`
-    (loaded by rustc, never linked), with `-L dependency=` for what a proc
-    macro needs at load time."""
+    (loaded by rustc, never linked; their `-L dependency=` path comes with
+    the crate set, `dep_crates_tset`)."""
     args = cmd_args()
     named = [(None, d) for d in ctx.attrs.deps] + [(n, d) for n, d in ctx.attrs.named_deps.items()]
     for name, d in named:
@@ -117,7 +117,7 @@ def rustc_env(ctx: AnalysisContext) -> dict:
 def dep_crates_tset(ctx: AnalysisContext, deps: list[RustV0LibraryInfo]) -> RustV0CrateTSet:
     # Proc macros too: rustc must find a dependency's macros (serde's
     # serde_derive) on the `-L dependency=` path; they never reach a link.
-    macros = [d[RustV0ProcMacroInfo].crates for d in link_deps(ctx) if RustV0ProcMacroInfo in d]
+    macros = [d[RustV0ProcMacroInfo].crates for d in all_deps(ctx) if RustV0ProcMacroInfo in d]
     return ctx.actions.tset(RustV0CrateTSet, children = [d.crates for d in deps] + macros)
 
 def rustc_args(

@@ -12,12 +12,12 @@
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(
     ":compile.bzl",
+    "all_deps",
     "crate_attrs",
     "crate_metadata",
     "crate_name",
     "crate_root",
     "dep_crates_tset",
-    "link_deps",
     "rust_deps",
     "rustc_args",
     "rustc_env",
@@ -120,7 +120,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         cxx_toolchain,
         rlib,
         link_whole = ctx.attrs.whole_archive,
-        deps = link_deps(ctx) + [ctx.attrs._std_bundle],
+        deps = all_deps(ctx) + [ctx.attrs._std_bundle],
     )
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
