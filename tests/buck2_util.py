@@ -96,6 +96,13 @@ class Buck2:
     def kill(self) -> None:
         self.run("kill", check=False, timeout=120)
 
+    # `with Buck2(...) as b:` — the daemon is killed however the block ends.
+    def __enter__(self) -> "Buck2":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -151,11 +151,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory):
     (root / "toolchains" / ".buckconfig").write_text("")
     for name, text in SOURCES.items():
         (root / "app" / name).write_text(text)
-    b = Buck2(exe, root)
-    try:
+    with Buck2(exe, root) as b:
         yield b
-    finally:
-        b.kill()
 
 
 def _comment(path: Path) -> str:

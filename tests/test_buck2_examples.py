@@ -29,11 +29,8 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
     exe = require_buck2()
-    b = Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo")))
-    try:
+    with Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo"))) as b:
         yield b
-    finally:
-        b.kill()
 
 
 @pytest.mark.parametrize("target", sorted(EXPECTED))

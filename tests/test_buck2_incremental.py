@@ -15,12 +15,9 @@ TARGETS = ("//examples/diamond:main", "//examples/cxx_diamond:main", "//examples
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
     exe = require_buck2()
-    b = Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo")))
-    try:
+    with Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo"))) as b:
         b.build(*TARGETS)
         yield b
-    finally:
-        b.kill()
 
 
 def ran_actions(b: Buck2) -> list[str]:

@@ -50,11 +50,8 @@ def repo(tmp_path_factory):
         proc = subprocess.run([reindeer, "--third-party-dir", "third-party", verb], cwd=root, capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"reindeer {verb}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert "@prelude_ext//:cargo.bzl" in (root / "third-party" / "BUCK").read_text()
-    b = Buck2(buck2_exe, root)
-    try:
+    with Buck2(buck2_exe, root) as b:
         yield b
-    finally:
-        b.kill()
 
 
 def test_generated_buck_uses_our_macros(repo: Buck2) -> None:
