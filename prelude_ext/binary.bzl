@@ -35,6 +35,7 @@ load(
     "dep_crates_tset",
     "rust_deps",
     "rustc_args",
+    "crate_env",
     "rustc_env",
 )
 load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
@@ -66,7 +67,7 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
             "-o",
             obj.as_output(),
         ),
-        env = rustc_env(ctx),
+        env = rustc_env(ctx, toolchain),
         category = "rustc",
         identifier = crate + " (main object)",
     )
@@ -200,7 +201,7 @@ def _binary(ctx: AnalysisContext, test: bool) -> list[Provider]:
         providers.append(ExternalRunnerTestInfo(
             type = "rust",
             command = [cmd_args(exe, hidden = hidden)],
-            env = rustc_env(ctx),
+            env = crate_env(ctx),
             labels = ctx.attrs.labels,
         ))
     return providers

@@ -96,23 +96,32 @@ def rust_deps(ctx: AnalysisContext) -> list[RustV0LibraryInfo]:
     """The linkable Rust deps (named ones included): what the crate's link needs."""
     return [d[RustV0LibraryInfo] for d in all_deps(ctx) if RustV0LibraryInfo in d]
 
-def _externs(ctx: AnalysisContext) -> cmd_args:
-    """`--extern NAME=FILE` for every Rust dep: rlibs, and proc macros' `.so`
-    (loaded by rustc, never linked; their `-L dependency=` path comes with
-    the crate set, `dep_crates_tset`)."""
+def _externs(ctx: AnalysisContext, linked_by_rustc: bool) -> cmd_args:
+    """`--extern NAME=FILE` for every Rust dep: rlibs (their metadata rlib,
+    unless rustc links the result itself), and proc macros' `.so` (loaded by
+    rustc, never linked; their `-L dependency=` path comes with the crate
+    set, `dep_crates_tset`)."""
     args = cmd_args()
     named = [(None, d) for d in ctx.attrs.deps] + [(n, d) for n, d in ctx.attrs.named_deps.items()]
     for name, d in named:
         if RustV0LibraryInfo in d:
             info = d[RustV0LibraryInfo]
-            args.add(cmd_args("--extern=", name or info.identity.crate, "=", info.rlib, delimiter = ""))
+            args.add(cmd_args("--extern=", name or info.identity.crate, "=", info.rlib if linked_by_rustc else info.meta, delimiter = ""))
         elif RustV0ProcMacroInfo in d:
             info = d[RustV0ProcMacroInfo]
             args.add(cmd_args("--extern=", name or info.crate, "=", info.so, delimiter = ""))
     return args
 
-def rustc_env(ctx: AnalysisContext) -> dict:
+def crate_env(ctx: AnalysisContext) -> dict:
+    """The crate's `env`: its compile's and its tests' environment."""
     return {k: cmd_args(v) for k, v in ctx.attrs.env.items()}
+
+def rustc_env(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo) -> dict:
+    env = crate_env(ctx)
+    if toolchain.pipelined:
+        # `-Zno-codegen` is unstable; see RustV0ToolchainInfo.pipelined.
+        env["RUSTC_BOOTSTRAP"] = cmd_args("1")
+    return env
 
 def dep_crates_tset(ctx: AnalysisContext, deps: list[RustV0LibraryInfo]) -> RustV0CrateTSet:
     # Proc macros too: rustc must find a dependency's macros (serde's
@@ -129,6 +138,8 @@ def rustc_args(
         deps: list[RustV0LibraryInfo],
         dep_crates: RustV0CrateTSet) -> cmd_args:
     """The rustc arguments for one crate, without the output options."""
+    # A proc macro is linked by rustc: it compiles against its deps' code.
+    linked_by_rustc = crate_type == "proc-macro"
     args = cmd_args(
         "--crate-name=" + crate,
         "--crate-type=" + crate_type,
@@ -138,11 +149,13 @@ def rustc_args(
         ["-Cpanic=" + toolchain.panic] if crate_type != "proc-macro" else ["--extern=proc_macro"],
         "-Cmetadata=" + crate_metadata(ctx),
         toolchain.rustc_flags,
+        # With RUSTC_BOOTSTRAP (pipelining), still no `#![feature]` in source.
+        ["-Zallow-features="] if toolchain.pipelined else [],
         [cmd_args("--cfg=feature=\"", f, "\"", delimiter = "") for f in ctx.attrs.features],
         ctx.attrs.rustc_flags,
         # Direct deps by name; the rest rustc finds through the search path.
-        _externs(ctx),
-        dep_crates.project_as_args("search_path"),
+        _externs(ctx, linked_by_rustc),
+        dep_crates.project_as_args("search_path_linked" if linked_by_rustc else "search_path"),
         root,
         # Modules (`mod foo;`) are read from the source tree next to the root.
         hidden = ctx.attrs.srcs,

@@ -42,22 +42,41 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     if ctx.attrs.proc_macro:
         return _proc_macro(ctx, toolchain, crate, deps, dep_crates)
 
+    args = rustc_args(ctx, toolchain, crate, "rlib", crate_root(ctx, ["lib.rs"]), deps, dep_crates)
     rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
     ctx.actions.run(
-        cmd_args(
-            toolchain.tool,
-            "rustc",
-            "--rustc",
-            toolchain.rustc,
-            "--",
-            rustc_args(ctx, toolchain, crate, "rlib", crate_root(ctx, ["lib.rs"]), deps, dep_crates),
-            "-o",
-            rlib.as_output(),
-        ),
-        env = rustc_env(ctx),
+        cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args, "-o", rlib.as_output()),
+        env = rustc_env(ctx, toolchain),
         category = "rustc",
         identifier = crate,
     )
+    meta = rlib
+    if toolchain.pipelined:
+        # The metadata half (rustc's front end only): dependents compile
+        # against it while this crate's codegen runs. Same arguments, so the
+        # same crate hash; no marker, so no link accepts it; its sidecar
+        # (written by the tool before rustc starts) names the crate for the
+        # dependents' markers.
+        meta = ctx.actions.declare_output("meta/lib{}.rlib".format(crate))
+        sidecar = ctx.actions.declare_output("meta/lib{}.v0-identity.json".format(crate))
+        ctx.actions.run(
+            cmd_args(
+                toolchain.tool,
+                "rustc",
+                "--rustc",
+                toolchain.rustc,
+                "--",
+                args,
+                "-Zno-codegen",
+                "-o",
+                meta.as_output(),
+                hidden = sidecar.as_output(),
+            ),
+            env = rustc_env(ctx, toolchain),
+            category = "rustc_metadata",
+            identifier = crate,
+        )
+        meta = meta.with_associated_artifacts([sidecar])
 
     identity = RustV0Identity(
         crate = crate,
@@ -68,7 +87,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     )
     crates = ctx.actions.tset(
         RustV0CrateTSet,
-        value = RustV0Crate(identity = identity, rlib = rlib, whole_archive = ctx.attrs.whole_archive),
+        value = RustV0Crate(identity = identity, rlib = rlib, meta = meta, whole_archive = ctx.attrs.whole_archive),
         children = [dep_crates],
     )
 
@@ -111,10 +130,11 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             default_output = rlib,
             sub_targets = {
                 "identity": [DefaultInfo(default_output = identity_json)],
+                "metadata": [DefaultInfo(default_output = meta)],
                 "verify": [DefaultInfo(default_output = verify_json)],
             },
         ),
-        RustV0LibraryInfo(crates = crates, identity = identity, rlib = rlib),
+        RustV0LibraryInfo(crates = crates, identity = identity, meta = meta, rlib = rlib),
     ] + archive_link_providers(
         ctx,
         cxx_toolchain,
@@ -136,14 +156,14 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
             "-o",
             so.as_output(),
         ),
-        env = rustc_env(ctx),
+        env = rustc_env(ctx, toolchain),
         category = "rustc",
         identifier = crate + " (proc-macro)",
     )
     identity = RustV0Identity(crate = crate, metadata = crate_metadata(ctx), target = toolchain.target, panic = "unwind", label = ctx.label)
     # In the crate set for its `-L dependency=` path only: no link reads it
     # (links take the prelude's link providers, which a proc macro has none of).
-    crates = ctx.actions.tset(RustV0CrateTSet, value = RustV0Crate(identity = identity, rlib = so, whole_archive = False), children = [dep_crates])
+    crates = ctx.actions.tset(RustV0CrateTSet, value = RustV0Crate(identity = identity, rlib = so, meta = so, whole_archive = False), children = [dep_crates])
     return [
         DefaultInfo(default_output = so),
         RustV0ProcMacroInfo(crate = crate, so = so, crates = crates),

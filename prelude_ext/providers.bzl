@@ -30,6 +30,9 @@ RustV0Crate = record(
     identity = field(RustV0Identity),
     # The v0 rlib: an ordinary rlib plus the `_rlib_v00.o` identity member.
     rlib = field(Artifact),
+    # What dependents compile against: the metadata-only rlib of a pipelined
+    # build (`-Zno-codegen`, done before the crate's codegen), else `rlib`.
+    meta = field(Artifact),
     # Linked with `--whole-archive` (static initializers that nothing
     # references would otherwise be dropped by the linker).
     whole_archive = field(bool),
@@ -39,6 +42,11 @@ def _search_path(crate: RustV0Crate):
     # rustc finds *transitive* dependencies (those it sees only through a
     # direct dep's metadata) on `-L dependency=` directories, by name and
     # hash; each rlib lives in its own output directory, so one flag each.
+    # Compiles that only make code (rlibs, objects) read the metadata rlibs.
+    return cmd_args(crate.meta, format = "-Ldependency={}", parent = 1)
+
+def _search_path_linked(crate: RustV0Crate):
+    # Compiles that rustc links itself (proc macros) need the crates' code.
     return cmd_args(crate.rlib, format = "-Ldependency={}", parent = 1)
 
 def _rlib(crate: RustV0Crate):
@@ -65,6 +73,7 @@ RustV0CrateTSet = transitive_set(
         "describe": _describe,
         "rlib": _rlib,
         "search_path": _search_path,
+        "search_path_linked": _search_path_linked,
         "whole_archive": _whole_archive,
     },
 )
@@ -76,8 +85,11 @@ RustV0LibraryInfo = provider(
         "crates": provider_field(RustV0CrateTSet),
         # This crate's name, metadata, target and panic strategy.
         "identity": provider_field(RustV0Identity),
-        # This crate's v0 rlib, passed to dependents as `--extern crate=rlib`.
+        # This crate's v0 rlib, what links take (and proc macros compile against).
         "rlib": provider_field(Artifact),
+        # What dependents compile against (`--extern crate=meta`): the
+        # metadata-only rlib when the toolchain pipelines, else `rlib`.
+        "meta": provider_field(Artifact),
     },
 )
 
@@ -126,6 +138,13 @@ RustV0ToolchainInfo = provider(
         "linker_driver": provider_field(list[str]),
         # `-C panic=` for every crate; the std bundle must match.
         "panic": provider_field(str),
+        # Pipelined compiles: each library gets a metadata action
+        # (`-Zno-codegen`) that its dependents compile against, so they need
+        # not wait for its codegen. The flag is unstable, so every compile
+        # runs with RUSTC_BOOTSTRAP=1 (one crate hash for the metadata and
+        # the rlib) and `-Zallow-features=` (source may still use no
+        # `#![feature]`: stable Rust, as without it).
+        "pipelined": provider_field(bool),
         # rustc to run, looked up on PATH by the tool (`rlib-v0 rustc --rustc`).
         "rustc": provider_field(str),
         # Flags given to every crate *and* the std bundle (opt-level,

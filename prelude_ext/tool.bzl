@@ -10,19 +10,30 @@
 
 load("@prelude//python_bootstrap:python_bootstrap.bzl", "PythonBootstrapToolchainInfo")
 
-# Put the tree on sys.path and run the package as `python3 -m rlib_v0` would.
-# `-B`: never write __pycache__ next to the (symlinked) sources.
-_BOOTSTRAP = "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'rlib-v0'; runpy.run_module('rlib_v0', run_name='__main__', alter_sys=True)"
-
 def _rlib_v0_tool_impl(ctx: AnalysisContext) -> list[Provider]:
-    tree = ctx.actions.symlinked_dir("import_root", ctx.attrs.srcs)
     interpreter = ctx.attrs._python_bootstrap_toolchain[PythonBootstrapToolchainInfo].interpreter
-    # `[link]`: the linker wrapper without `site` (link_lean.py finds the
-    # package beside itself and turns `site` back on only for --debug).
-    link = RunInfo(args = cmd_args(interpreter, "-S", "-B", cmd_args(tree, format = "{}/rlib_v0/link_lean.py")))
+    # The sources copied and byte-compiled once (tools/bytecompile.py): every
+    # action that starts the tool then loads `.pyc` files instead of
+    # compiling each module again (`-B`: it never writes any itself).
+    tree = ctx.actions.declare_output("import_root", dir = True)
+    ctx.actions.run(
+        cmd_args(
+            interpreter,
+            "-S",
+            "-B",
+            ctx.attrs._bytecompile,
+            tree.as_output(),
+            [cmd_args(path, "=", src, delimiter = "") for path, src in sorted(ctx.attrs.srcs.items())],
+        ),
+        category = "rlib_v0_bytecompile",
+    )
+    # `-S`: no `site` (the tool needs only the standard library); lean.py
+    # finds the package beside itself and dispatches `rustc` and `link`
+    # before anything heavy is imported.
+    run = cmd_args(interpreter, "-S", "-B", cmd_args(tree, format = "{}/rlib_v0/lean.py"))
     return [
-        DefaultInfo(default_output = tree, sub_targets = {"link": [DefaultInfo(default_output = tree), link]}),
-        RunInfo(args = cmd_args(interpreter, "-B", "-c", _BOOTSTRAP, tree)),
+        DefaultInfo(default_output = tree, sub_targets = {"link": [DefaultInfo(default_output = tree), RunInfo(args = cmd_args(run, "link"))]}),
+        RunInfo(args = run),
     ]
 
 rlib_v0_tool = rule(
@@ -30,6 +41,7 @@ rlib_v0_tool = rule(
     attrs = {
         # Import path (`rlib_v0/cli.py`) -> source file.
         "srcs": attrs.dict(key = attrs.string(), value = attrs.source()),
+        "_bytecompile": attrs.source(default = "prelude_ext//tools:bytecompile.py"),
         "_python_bootstrap_toolchain": attrs.toolchain_dep(
             default = "toolchains//:python_bootstrap",
             providers = [PythonBootstrapToolchainInfo],

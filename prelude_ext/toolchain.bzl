@@ -16,6 +16,7 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
             link_tool = ctx.attrs.link_tool[RunInfo],
             linker_driver = ctx.attrs.linker_driver,
             panic = ctx.attrs.panic,
+            pipelined = ctx.attrs.pipelined,
             rustc = ctx.attrs.rustc,
             rustc_flags = ctx.attrs.rustc_flags,
             target = ctx.attrs.target,
@@ -34,6 +35,8 @@ rust_v0_toolchain = rule(
         # Empty: link rust_v0_binary with the wrapped C/C++ toolchain's linker.
         "linker_driver": attrs.list(attrs.string(), default = []),
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
+        # See RustV0ToolchainInfo.pipelined.
+        "pipelined": attrs.bool(default = True),
         "rustc": attrs.string(default = "rustc"),
         "rustc_flags": attrs.list(attrs.string(), default = []),
         "target": attrs.string(),

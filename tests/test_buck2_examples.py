@@ -97,3 +97,61 @@ def test_clean_rebuild_is_byte_identical(buck2: Buck2) -> None:
     buck2.run("clean")
     second = {t: tree_digests(p) for t, p in buck2.outputs(*targets).items()}
     assert first == second
+
+
+def _actions(lines: list[str], target: str) -> dict[str, str]:
+    """what-ran lines of `target`: action name (`rustc left`) -> command."""
+    out = {}
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) >= 4 and f"{target} (" in parts[1]:
+            out[parts[1].rsplit("(", 1)[1].rstrip(")")] = parts[3]
+    return out
+
+
+def test_pipelined_compiles(buck2: Buck2) -> None:
+    """Each library has a metadata action (`-Zno-codegen`); its dependents'
+    compiles read that, not the rlib, so they need not wait for codegen.
+    `-c rust_v0.pipelined=false` gives the plain graph, and the same program."""
+    buck2.run("clean")
+    assert buck2.run_target("//examples/diamond:main") == EXPECTED["//examples/diamond:main"] + "\n"
+    buck2.build("//examples/diamond:main")  # no-op: what-ran of a build that ran everything
+    buck2.run("clean")
+    buck2.build("//examples/diamond:main")
+    ran = buck2.what_ran()
+    left = _actions(ran, "root//examples/diamond:left")
+    assert set(left) == {"rustc left", "rustc_metadata left"}, left
+    assert "-Zno-codegen" in left["rustc_metadata left"] and "-Zno-codegen" not in left["rustc left"]
+    for cmd in left.values():
+        assert "RUSTC_BOOTSTRAP=1" in cmd and "-Zallow-features=" in cmd
+        assert re.search(r"--extern=base=\S*/meta/libbase\.rlib", cmd), cmd
+    # The binary's main object also compiles against metadata.
+    main = _actions(ran, "root//examples/diamond:main")
+    assert any("/meta/libleft.rlib" in c for c in main.values()), main
+    # A metadata rlib holds no code and no marker: `rlib-v0 link` refuses it.
+    (meta,) = buck2.outputs("//examples/diamond:base[metadata]").values()
+    assert (meta.parent / "libbase.v0-identity.json").is_file()
+
+    buck2.run("clean")
+    off = ("-c", "rust_v0.pipelined=false")
+    assert buck2.run_target("//examples/diamond:main", *off) == EXPECTED["//examples/diamond:main"] + "\n"
+    buck2.run("clean")
+    buck2.build(*off, "//examples/diamond:main")
+    left = _actions(buck2.what_ran(), "root//examples/diamond:left")
+    assert set(left) == {"rustc left"}, left
+    assert "RUSTC_BOOTSTRAP" not in left["rustc left"] and "-Zallow-features" not in left["rustc left"]
+    assert "/meta/" not in left["rustc left"]
+
+
+def test_pipelined_build_keeps_stable_source(buck2: Buck2, tmp_path: Path) -> None:
+    """RUSTC_BOOTSTRAP is set for `-Zno-codegen` only: a crate's own
+    `#![feature]` is still refused, as on stable rustc."""
+    src = buck2.repo / "examples" / "diamond" / "base.rs"
+    original = src.read_text()
+    try:
+        src.write_text("#![feature(never_type)]\n" + original)
+        proc = buck2.build("//examples/diamond:base", check=False)
+        assert proc.returncode != 0
+        assert "E0725" in proc.stderr or "not in the list of allowed features" in proc.stderr, proc.stderr[-2000:]
+    finally:
+        src.write_text(original)

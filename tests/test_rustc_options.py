@@ -259,6 +259,51 @@ def test_metadata_only_is_passed_through(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["a.rs", "liba.rmeta", "liba.v0-identity.json"]
 
 
+BOOTSTRAP = {**os.environ, "RUSTC_BOOTSTRAP": "1"}
+GENERIC_USER = "pub fn twice() -> u64 { dep::generic(dep::answer()) + dep::answer() as u64 }\n"
+
+
+def test_metadata_rlib_for_pipelining(tmp_path, std_bundle, link, run_exe):
+    """`-Zno-codegen` (Buck2's metadata action): an rlib of metadata only,
+    no marker, a sidecar naming the crate. A dependent compiles against it
+    (generics included), records the same identity as the real rlib's,
+    and links with the real one; the metadata rlib itself is refused."""
+    _crate(tmp_path, "dep", LIB)
+    _crate(tmp_path, "user", GENERIC_USER + '#[no_mangle] pub extern "C" fn user_entry() -> u64 { twice() }\n')
+    common = ["--edition=2021", "--crate-type=rlib", "-Zallow-features=", "-Cmetadata=d1"]
+    (tmp_path / "meta").mkdir()
+    proc = _rustc([*common, "--crate-name=dep", "dep.rs", "-Zno-codegen", "-o", "meta/libdep.rlib"], tmp_path, env=BOOTSTRAP)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(os.listdir(tmp_path / "meta")) == ["libdep.rlib", "libdep.v0-identity.json"]
+    from rlib_v0.identity import read_marker
+
+    assert read_marker(str(tmp_path / "meta" / "libdep.rlib"))[0] is None
+    proc = _rustc([*common, "--crate-name=dep", "dep.rs", "-o", "libdep.rlib"], tmp_path, env=BOOTSTRAP)
+    assert proc.returncode == 0, proc.stderr
+    proc = _rustc(["--edition=2021", "--crate-type=rlib", "-Zallow-features=", "-Cmetadata=u1", "user.rs", "--extern", "dep=meta/libdep.rlib", "-Ldependency=meta", "-o", "libuser.rlib"], tmp_path, env=BOOTSTRAP)
+    assert proc.returncode == 0, proc.stderr
+    user, _ = read_marker(str(tmp_path / "libuser.rlib"))
+    dep, _ = read_marker(str(tmp_path / "libdep.rlib"))
+    assert [(d.crate, d.crate_id) for d in user.deps] == [("dep", dep.crate_id)]
+    _verify(tmp_path / "libuser.rlib")
+    (tmp_path / "main.c").write_text('#include <stdio.h>\nunsigned long long user_entry(void);\nint main(void){printf("%llu\\n", user_entry());return 0;}\n')
+    subprocess.run(["cc", "-c", "main.c", "-o", "main.o"], cwd=tmp_path, check=True)
+    ok = link(["cc", tmp_path / "main.o", tmp_path / "libuser.rlib", tmp_path / "libdep.rlib", std_bundle(), "-o", tmp_path / "app"])
+    assert ok.returncode == 0, ok.stderr
+    assert run_exe(tmp_path / "app").stdout == "126\n"
+    bad = link(["cc", tmp_path / "main.o", tmp_path / "libuser.rlib", tmp_path / "meta" / "libdep.rlib", std_bundle(), "-o", tmp_path / "app2"])
+    assert_user_error(bad, "meta/libdep.rlib", "metadata-only")
+    assert not (tmp_path / "app2").exists()
+
+
+def test_metadata_rlib_failure_leaves_nothing(tmp_path):
+    _crate(tmp_path, "bad", "pub fn f() -> u32 { \"no\" }\n")
+    (tmp_path / "meta").mkdir()
+    proc = _rustc(["--edition=2021", "--crate-type=rlib", "bad.rs", "-Zno-codegen", "-o", "meta/libbad.rlib"], tmp_path, env=BOOTSTRAP)
+    assert proc.returncode == 1 and "E0308" in proc.stderr
+    assert os.listdir(tmp_path / "meta") == []
+
+
 def test_rustc_error_keeps_its_exit_code_and_leaves_nothing(tmp_path):
     _crate(tmp_path, "bad", "pub fn f() -> u32 { \"no\" }\n")
     proc = _rustc(["--edition=2021", "--crate-type=lib", "bad.rs", "--error-format=json", "--out-dir", "."], tmp_path)

@@ -85,7 +85,8 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
 
     exe = toolchain.find_rustc(rustc)
     probe = toolchain.start_probe(exe)
-    deps = dep_identities(r) if rustc_args.emits_link(r) else []
+    hollow = r.no_codegen
+    deps = dep_identities(r) if rustc_args.emits_link(r) and not hollow else []
     libs = static_libs(r)
     final = rustc_args.output_path(r)
     out_dir = os.path.dirname(os.path.abspath(final))
@@ -114,10 +115,12 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         native_libs=dylib_args(r),
         static_libs=libs,
     )
-    if rmeta:
+    if rmeta or hollow:
         from . import sidecar
 
-        sidecar.write(rmeta, ident)
+        sidecar.write(rmeta or final, ident)
+    if hollow:
+        return _compile_hollow(exe, r, ident, final, wrapper, info, probe)
     if not rustc_args.emits_link(r):
         # Metadata only (a check build, or the metadata half of a pipelined
         # build system): no rlib to stamp.
@@ -128,6 +131,32 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
             probe.result()  # reap it
         return code
     return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result())
+
+
+def _compile_hollow(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, wrapper: bool, info, probe) -> int:  # noqa: ANN001
+    """`-Zno-codegen`: the metadata half of a pipelined build (Buck2's
+    `rust_v0_library` runs it as its own action, so dependents start before
+    the crate's codegen). The archive holds rustc's metadata only and gets
+    no marker, so `rlib-v0 link` refuses it like any non-v0 rlib; the
+    sidecar beside it (written before rustc starts) gives dependents the
+    crate's identity. The arguments are rewritten as for the real rlib
+    (path remapping, `-l static` unbundled, our env flags dropped), so the
+    metadata records what the rlib's does."""
+    from .proc import run_passthrough
+    from .sidecar import path_for
+
+    named = rustc_args.libs_named_in_source(r)
+    cmd = [exe] + rustc_args.rewrite_for_temp(r, final, final, os.getcwd(), remap=not wrapper, drop_libs=named)
+    code = run_passthrough(cmd)
+    if info is None:
+        probe.result()  # reap it
+    if code != 0:
+        for p in (final, path_for(final)):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+    return code
 
 
 def _refuse_device(path: str) -> None:

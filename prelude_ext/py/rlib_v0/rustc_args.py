@@ -66,6 +66,7 @@ class RustcArgs:
     test: bool = False  # `--test`: a test harness binary, not a library
     env: list[tuple[str, str]] = field(default_factory=list)  # `--rlib-v0-env=K=V`: set in rustc's environment (build scripts' rustc-env)
     remaps: list[str] = field(default_factory=list)  # `--remap-path-prefix` values
+    unstable: list[str] = field(default_factory=list)  # `-Z` values (need RUSTC_BOOTSTRAP on stable)
 
     @property
     def metadata(self) -> str:
@@ -74,6 +75,18 @@ class RustcArgs:
     @property
     def panic(self) -> str:
         return self.codegen.get("panic", "unwind")
+
+    @property
+    def no_codegen(self) -> bool:
+        """`-Zno-codegen`: rustc writes an rlib holding only the metadata (a
+        build system's pipelining step; Buck2's prelude calls it a "hollow
+        rlib"): dependents compile against it, no link may use it."""
+        on = False
+        for v in self.unstable:
+            k, eq, val = v.partition("=")
+            if k == "no-codegen":
+                on = not eq or val in ("y", "yes", "on", "true")
+        return on
 
     def identity_codegen(self) -> dict[str, str]:
         return {k: v for k, v in sorted(self.codegen.items()) if k not in _NOT_IDENTITY and k != "panic"}
@@ -167,6 +180,8 @@ def parse(raw: list[str]) -> RustcArgs:
             r.prints.append(val)
         elif opt == "--remap-path-prefix":
             r.remaps.append(val)
+        elif opt == "-Z":
+            r.unstable.append(val)
         elif opt == "--test":
             r.test = True
         elif opt in _WITH_VALUE:

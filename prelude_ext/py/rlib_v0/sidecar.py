@@ -11,7 +11,10 @@ the dependency's rustc starts, so `rlib-v0 rustc` writes it next to the
 marker later carries the same `crate_id`, which keeps `rlib-v0 link`'s
 missing-dependency check exact.
 
-`libfoo-HASH.rmeta` -> `libfoo-HASH.v0-identity.json`.
+`libfoo-HASH.rmeta` -> `libfoo-HASH.v0-identity.json`.  A metadata-only
+rlib (`-Zno-codegen`, the metadata action of a pipelined Buck2 build) has no
+marker either and gets the same sidecar: `meta/libfoo.rlib` ->
+`meta/libfoo.v0-identity.json`.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ SCHEMA = 1
 
 
 def path_for(rmeta: str) -> str:
-    stem = rmeta[: -len(".rmeta")] if rmeta.endswith(".rmeta") else rmeta
-    return stem + SUFFIX
+    stem, dot, ext = rmeta.rpartition(".")
+    return (stem if dot and ext in ("rmeta", "rlib") and "/" not in ext else rmeta) + SUFFIX
 
 
 def write(rmeta: str, ident: Identity) -> str:
@@ -47,36 +50,43 @@ def write(rmeta: str, ident: Identity) -> str:
 
 
 def dep_identity(name: str, path: str) -> Dep:
-    """The identity of `--extern name=path`: an rlib's marker, or an rmeta's sidecar."""
+    """The identity of `--extern name=path`: an rlib's marker, or the sidecar
+    of an rmeta or of a metadata-only rlib."""
     if path.endswith(".rmeta"):
         side = path_for(path)
-        try:
-            with open(side, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:
+        if not os.path.isfile(side):
             rlib = path[: -len(".rmeta")] + ".rlib"
             if os.path.isfile(rlib):
                 return dep_identity(name, rlib)
-            raise UserError(f"--extern {name}={path}: no v0 identity beside it ({os.path.basename(side)} missing); build crate {name} with `rlib-v0 rustc`") from None
-        except OSError as e:
-            raise UserError(f"{side}: cannot read ({e.strerror})") from None
-        import json
-
-        try:
-            d = json.loads(raw)
-            if not isinstance(d, dict) or d.get("kind") != KIND:
-                raise ValueError("not an rlib-v0 identity file")
-            if not isinstance(d.get("schema"), int) or d["schema"] > SCHEMA:
-                raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {d.get('schema')}); use that version")
-            crate, cid = d["crate"], d["crate_id"]
-            if not isinstance(crate, str) or not isinstance(cid, str):
-                raise ValueError("crate and crate_id must be strings")
-        except UserError:
-            raise
-        except (ValueError, KeyError, TypeError) as e:
-            raise UserError(f"{side}: unreadable v0 identity ({e})") from None
-        return Dep(name, crate, cid)
+            raise UserError(f"--extern {name}={path}: no v0 identity beside it ({os.path.basename(side)} missing); build crate {name} with `rlib-v0 rustc`")
+        return _read(name, side)
     ident, _ = read_marker(path)
-    if ident is None:
-        raise UserError(f"--extern {name}={path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
-    return Dep(name, ident.crate, ident.crate_id)
+    if ident is not None:
+        return Dep(name, ident.crate, ident.crate_id)
+    if os.path.isfile(path_for(path)):
+        return _read(name, path_for(path))  # metadata-only rlib (pipelining)
+    raise UserError(f"--extern {name}={path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
+
+
+def _read(name: str, side: str) -> Dep:
+    try:
+        with open(side, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise UserError(f"{side}: cannot read ({e.strerror})") from None
+    import json
+
+    try:
+        d = json.loads(raw)
+        if not isinstance(d, dict) or d.get("kind") != KIND:
+            raise ValueError("not an rlib-v0 identity file")
+        if not isinstance(d.get("schema"), int) or d["schema"] > SCHEMA:
+            raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {d.get('schema')}); use that version")
+        crate, cid = d["crate"], d["crate_id"]
+        if not isinstance(crate, str) or not isinstance(cid, str):
+            raise ValueError("crate and crate_id must be strings")
+    except UserError:
+        raise
+    except (ValueError, KeyError, TypeError) as e:
+        raise UserError(f"{side}: unreadable v0 identity ({e})") from None
+    return Dep(name, crate, cid)

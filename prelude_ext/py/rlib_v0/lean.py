@@ -1,0 +1,30 @@
+"""`rlib-v0` for build systems, started without `site`:
+
+    python3 -S /path/to/rlib_v0/lean.py VERB [ARGS...]
+
+Same verbs, options and behaviour as the `rlib-v0` command. `rlib-v0 rustc`
+runs once per crate and `rlib-v0 link` once per link, so start-up is a large
+part of their cost, and `-S` skips the `site` module, which reads every
+`.pth` file in site-packages (editable installs, distutils shims,
+certificate hooks...) and can cost more than the whole link plan. The tool
+needs only the standard library. This file finds its package from its own
+location, so it works from a checkout, an installed copy and the tree the
+Buck2 rules byte-compile (prelude_ext//:rlib_v0).
+"""
+
+import os
+import sys
+
+
+def run(argv: list[str]) -> None:
+    # sys.path[0] is this file's directory (the package itself): replace it by
+    # the directory holding the package before importing anything else.
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    from rlib_v0.__main__ import main
+    from rlib_v0.errors import exit_now
+
+    exit_now(main(argv))
+
+
+if __name__ == "__main__":
+    run(sys.argv[1:])
