@@ -284,34 +284,59 @@ def buck2_section(b: dict, w) -> None:
     w(f"- **stock**: the prelude's `rust_library` per crate on `system_rust_toolchain` (rustc flags `{' '.join(b['rustc_flags'])}`) and `system_cxx_toolchain` (gcc/g++, `-fuse-ld=bfd`, `{' '.join(b['cxx_flags'])}`, `link_style = \"static_pic\"`: Debian's gcc links PIE, and the non-PIC `static` style compiles the staticlib with `-Crelocation-model=static`, which ld.bfd refuses in a PIE).")
     w(f"- the root, identical in both: a stock `cxx_binary` of `main.cpp` + {b['parts']} C++ objects that calls the top crate (which reaches all N crates).")
     w("")
+    if b.get("path_first"):
+        w(f"Both projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not the launchers PATH found first (pyenv's shim adds ~60 ms to every Python start here, rustup's proxy a few ms to every rustc; every action of both rule sets starts one or both).")
+        w("")
     w(f"Timed, wall clock, k = {b['k']}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again; **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
       "Both programs print the same line after the clean build and after the last leaf change (asserted), and the leaf change changes it.")
     w("")
-    w("| graph | N | clean: ours | clean: stock | ratio | no-op: ours | no-op: stock | ratio | leaf: ours | leaf: stock | ratio | binary ours / stock (MiB) | buck-out ours / stock (MiB) |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    label = {"ours": "ours, pipelined", "ours_nopipe": "ours, not pipelined", "stock": "stock", "stock_aul": "stock, advanced_unstable_linking"}
+    kinds = [k for k in label if b["rows"] and k in b["rows"][0]]
+    w("Ratios are ours (min) over stock (min) in the same run; the goal is ≤ 0.9 for clean and leaf builds at N = 50 and 200, ≤ 1.0 at N = 10, no-op ≤ 1.0.")
+    w("")
+    w("| graph | N | rules | clean | ratio | no-op | ratio | leaf | ratio | binary (MiB) | buck-out (MiB) |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
 
     def s(st: dict) -> str:
         return f"{st['min']:.2f} / {st['median']:.2f}"
 
     for r in b["rows"]:
-        o, st = r["ours"], r["stock"]
-        cells = []
-        for key in ("clean", "noop", "leaf"):
-            cells += [s(o[key]), s(st[key]), f"{o[key]['min'] / st[key]['min']:.2f}"]
-        w(f"| {r['shape']} | {r['n']} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} / {mib(st['binary_bytes'])} | {mib(o['buck_out_bytes'])} / {mib(st['buck_out_bytes'])} |")
+        st = r["stock"]
+        for kind in kinds:
+            o = r[kind]
+            cells = []
+            for key in ("clean", "noop", "leaf"):
+                cells += [s(o[key]), "" if kind == "stock" else f"**{o[key]['min'] / st[key]['min']:.2f}**"]
+            w(f"| {r['shape']} | {r['n']} | {label[kind]} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} | {mib(o['buck_out_bytes'])} |")
     w("")
+    if any("clean_critical_path" in r["ours"] for r in b["rows"]):
+        w("Critical paths (`buck2 log critical-path` of the last clean build and the last leaf change): the path's length, then its actions by category (count × seconds), longest first:")
+        w("")
+        w("| graph | N | rules | clean: path (s) | clean: actions on it | leaf: path (s) | leaf: actions on it |")
+        w("|---|---|---|---|---|---|---|")
+
+        def path(cp: dict) -> str:
+            return ", ".join(f"{k} {v['count']} × {v['seconds']:.2f}" for k, v in cp["actions"].items())
+
+        for r in b["rows"]:
+            for kind in kinds:
+                o = r[kind]
+                if "clean_critical_path" not in o:
+                    continue
+                w(f"| {r['shape']} | {r['n']} | {label[kind]} | {o['clean_critical_path']['seconds']:.2f} | {path(o['clean_critical_path'])} | {o['leaf_critical_path']['seconds']:.2f} | {path(o['leaf_critical_path'])} |")
+        w("")
     w("Rerun this section alone with `python bench/run.py --only buck2` (`--buck2-sizes`, `--buck2-shapes`, `--buck2-k`); the other sections are then read from `benchmarks.json`, and rows of graphs and N not rerun are kept.")
     w("")
     w("Actions run (`buck2 log what-ran`), clean build → leaf change:")
     w("")
-    w("| graph | N | ours | stock |")
-    w("|---|---|---|---|")
+    w("| graph | N | " + " | ".join(label[k] for k in kinds) + " |")
+    w("|---|---|" + "---|" * len(kinds))
 
     def acts(a: dict) -> str:
         return ", ".join(f"{k} {v}" for k, v in a.items())
 
     for r in b["rows"]:
-        w(f"| {r['shape']} | {r['n']} | {acts(r['ours']['clean_actions'])} → {acts(r['ours']['leaf_actions'])} | {acts(r['stock']['clean_actions'])} → {acts(r['stock']['leaf_actions'])} |")
+        w(f"| {r['shape']} | {r['n']} | " + " | ".join(f"{acts(r[k]['clean_actions'])} → {acts(r[k]['leaf_actions'])}" for k in kinds) + " |")
     w("")
     w("**What the stock prelude does** when a `cxx_binary` depends on a `rust_library` (stable rustc, i.e. without the toolchain's `advanced_unstable_linking`): "
       "the library's native link info is a `staticlib` (`LinkageLang(\"native-bundled\")`): rustc compiles the crate from source as `--crate-type=staticlib` against its dependencies' rlibs (a second compile of it when Rust crates also need its rlib), "

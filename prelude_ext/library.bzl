@@ -141,6 +141,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         rlib,
         link_whole = ctx.attrs.whole_archive,
         deps = all_deps(ctx) + [ctx.attrs._std_bundle],
+        # What the compile read through `env` and `rustc_flags` (a build
+        # script's OUT_DIR and flags file): the static libraries the marker
+        # records live there, and `rlib-v0 link` reads them.
+        link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
     )
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from buck2_util import Buck2, copy_repo, require_buck2
+from nativelink_util import NativeLink, require_nativelink
 
 HERE = Path(__file__).parent
 EXPECTED = "a1b22 n=3 digits=23 pid_ok=true stack_ok=true json={\"name\":\"a1b22\",\"n\":3}"
@@ -94,3 +95,22 @@ def test_failing_rust_test_fails_buck2_test(repo: Buck2) -> None:
         assert proc.returncode != 0 and "zero_is_an_error" in proc.stderr + proc.stdout
     finally:
         lib.write_text(original)
+
+
+def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The whole set on NativeLink, local execution off: proc macros, build
+    scripts (psm's assembled library in its OUT_DIR reaches the remote link)."""
+    exe = require_nativelink()
+    local = repo.repo / ".buckconfig.local"
+    with NativeLink(exe, tmp_path_factory.mktemp("nativelink")) as server:
+        local.write_text(server.buckconfig())
+        try:
+            with Buck2(repo.exe, repo.repo, isolation="pytest-re") as b:
+                b.build("//app:cxx_main", "//app:rust_main")
+                ran = [ln.split("\t") for ln in b.what_ran()]
+                assert ran and all(c[2].startswith("re(") or c[2] == "cache" for c in ran if len(c) > 2), [c[:3] for c in ran if not c[2].startswith("re(")]
+                assert any("buildscript" in c[1] or "build-script" in c[1] for c in ran)
+                assert b.run_target("//app:cxx_main") == f"cxx: {EXPECTED}\n"
+                assert b.run_target("//app:rust_main") == f"rust: {EXPECTED}\nhello: [1,2]\n"
+        finally:
+            local.unlink()
