@@ -35,15 +35,11 @@ load(
     "dep_crates_tset",
     "rust_deps",
     "rustc_args",
+    "REMAP_CWD",
     "crate_env",
     "rustc_env",
 )
 load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
-
-# rustc records its working directory (DW_AT_comp_dir) in debug info: map it
-# to `.` so the object does not depend on where the repo is checked out. The
-# directory is only known when the action runs, hence the shell.
-_REMAP_CWD = 'exec "$@" "--remap-path-prefix=$PWD=."'
 
 def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, dep_crates: RustV0CrateTSet, test: bool) -> Artifact:
     obj = ctx.actions.declare_output("{}.o".format(crate))
@@ -52,7 +48,7 @@ def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: s
         cmd_args(
             "/bin/sh",
             "-c",
-            _REMAP_CWD,
+            REMAP_CWD,
             "rustc-main",
             # Through the tool: argument files from build scripts may carry
             # environment settings (`--rlib-v0-env=`), applied and dropped there.

@@ -22,6 +22,12 @@ RUST_V0_CXX_TOOLCHAIN = read_root_config("rust_v0", "cxx_toolchain", "toolchains
 #     test_std_bundle = toolchains//:std_bundle_test   rust_v0_std_bundle(with_test = True), for rust_v0_test
 RUST_V0_TEST_STD_BUNDLE = read_root_config("rust_v0", "test_std_bundle", "toolchains//:std_bundle_test")
 
+# rustc records its working directory (DW_AT_comp_dir, metadata spans): map it
+# to `.` so the output does not depend on where the repo is checked out or
+# which remote worker ran it. The directory is only known when the action
+# runs, hence the shell: `/bin/sh -c REMAP_CWD NAME RUSTC ARGS...`.
+REMAP_CWD = 'exec "$@" "--remap-path-prefix=$PWD=."'
+
 def crate_attrs() -> dict[str, Attr]:
     """The attributes `rust_v0_library` and `rust_v0_binary` share."""
     return {

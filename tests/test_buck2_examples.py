@@ -122,6 +122,10 @@ def test_pipelined_compiles(buck2: Buck2) -> None:
     left = _actions(ran, "root//examples/diamond:left")
     assert set(left) == {"rustc left", "rustc_metadata left"}, left
     assert "-Zno-codegen" in left["rustc_metadata left"] and "-Zno-codegen" not in left["rustc left"]
+    # No rustc_flags: the metadata action is rustc alone (no tool start),
+    # its sidecar written by the rule; the rlib goes through the tool.
+    assert "lean.py" not in left["rustc_metadata left"] and "--remap-path-prefix=$PWD=." in left["rustc_metadata left"]
+    assert "lean.py rustc" in left["rustc left"]
     for cmd in left.values():
         assert "RUSTC_BOOTSTRAP=1" in cmd and "-Zallow-features=" in cmd
         assert re.search(r"--extern=base=\S*/meta/libbase\.rlib", cmd), cmd

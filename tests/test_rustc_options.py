@@ -286,6 +286,18 @@ def test_metadata_rlib_for_pipelining(tmp_path, std_bundle, link, run_exe):
     dep, _ = read_marker(str(tmp_path / "libdep.rlib"))
     assert [(d.crate, d.crate_id) for d in user.deps] == [("dep", dep.crate_id)]
     _verify(tmp_path / "libuser.rlib")
+    # The sidecar as the Buck2 rules write it (no crate_id: derived on reading).
+    side = tmp_path / "meta" / "libdep.v0-identity.json"
+    fields = json.loads(side.read_text())
+    del fields["crate_id"]
+    side.write_text(json.dumps(fields))
+    proc = _rustc(["--edition=2021", "--crate-type=rlib", "-Zallow-features=", "-Cmetadata=u1", "user.rs", "--extern", "dep=meta/libdep.rlib", "-Ldependency=meta", "-o", "libuser.rlib"], tmp_path, env=BOOTSTRAP)
+    assert proc.returncode == 0, proc.stderr
+    assert [(d.crate, d.crate_id) for d in read_marker(str(tmp_path / "libuser.rlib"))[0].deps] == [("dep", dep.crate_id)]
+    fields["target"] = 7
+    side.write_text(json.dumps(fields))
+    proc = _rustc(["--edition=2021", "--crate-type=rlib", "user.rs", "--extern", "dep=meta/libdep.rlib", "-o", "libuser2.rlib"], tmp_path, env=BOOTSTRAP)
+    assert_user_error(proc, "libdep.v0-identity.json", "unreadable")
     (tmp_path / "main.c").write_text('#include <stdio.h>\nunsigned long long user_entry(void);\nint main(void){printf("%llu\\n", user_entry());return 0;}\n')
     subprocess.run(["cc", "-c", "main.c", "-o", "main.o"], cwd=tmp_path, check=True)
     ok = link(["cc", tmp_path / "main.o", tmp_path / "libuser.rlib", tmp_path / "libdep.rlib", std_bundle(), "-o", tmp_path / "app"])

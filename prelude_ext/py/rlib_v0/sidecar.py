@@ -14,7 +14,10 @@ missing-dependency check exact.
 `libfoo-HASH.rmeta` -> `libfoo-HASH.v0-identity.json`.  A metadata-only
 rlib (`-Zno-codegen`, the metadata action of a pipelined Buck2 build) has no
 marker either and gets the same sidecar: `meta/libfoo.rlib` ->
-`meta/libfoo.v0-identity.json`.
+`meta/libfoo.v0-identity.json`.  The Buck2 rules write that one themselves
+at analysis time when the metadata action runs rustc directly; it has no
+`crate_id` then (Starlark has no sha256), and readers derive it from the
+name, metadata and target, as `rlib-v0 rustc` does.
 """
 
 from __future__ import annotations
@@ -82,7 +85,17 @@ def _read(name: str, side: str) -> Dep:
             raise ValueError("not an rlib-v0 identity file")
         if not isinstance(d.get("schema"), int) or d["schema"] > SCHEMA:
             raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {d.get('schema')}); use that version")
-        crate, cid = d["crate"], d["crate_id"]
+        crate = d["crate"]
+        if "crate_id" in d:
+            cid = d["crate_id"]
+        else:
+            # Written by the Buck2 rules at analysis time (no sha256 in
+            # Starlark): derived here exactly as `rlib-v0 rustc` derives it.
+            from .identity import crate_id
+
+            if not all(isinstance(d.get(k), str) for k in ("metadata", "target")):
+                raise ValueError("metadata and target must be strings")
+            cid = crate_id(crate, d["metadata"], d["target"])
         if not isinstance(crate, str) or not isinstance(cid, str):
             raise ValueError("crate and crate_id must be strings")
     except UserError:
