@@ -285,7 +285,7 @@ def buck2_section(b: dict, w) -> None:
     w(f"- the root, identical in both: a stock `cxx_binary` of `main.cpp` + {b['parts']} C++ objects that calls the top crate (which reaches all N crates).")
     w("")
     if b.get("path_first"):
-        w(f"Both projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not the launchers PATH found first (pyenv's shim adds ~60 ms to every Python start here, rustup's proxy a few ms to every rustc; every action of both rule sets starts one or both).")
+        w(f"Both projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of both rule sets starts one or both).")
         w("")
     w(f"Timed, wall clock, k = {b['k']}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again; **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
       "Both programs print the same line after the clean build and after the last leaf change (asserted), and the leaf change changes it.")
@@ -301,14 +301,23 @@ def buck2_section(b: dict, w) -> None:
         return f"{st['min']:.2f} / {st['median']:.2f}"
 
     for r in b["rows"]:
-        st = r["stock"]
+        st = r.get("stock")
         for kind in kinds:
-            o = r[kind]
+            o = r.get(kind)
+            if o is None:
+                w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | does not build here (below) | | | | | | | |")
+                continue
             cells = []
             for key in ("clean", "noop", "leaf"):
-                cells += [s(o[key]), "" if kind == "stock" else f"**{o[key]['min'] / st[key]['min']:.2f}**"]
-            w(f"| {r['shape']} | {r['n']} | {label[kind]} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} | {mib(o['buck_out_bytes'])} |")
+                cells += [s(o[key]), "" if kind == "stock" else (f"**{o[key]['min'] / st[key]['min']:.2f}**" if st else "—")]
+            w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} | {mib(o['buck_out_bytes'])} |")
     w("")
+    for r in b["rows"]:
+        if r["shape"] == "reindeer":
+            w(f"The `reindeer` rows are a real third-party graph: tests/reindeer's crate set ({r.get('crates', '?')} crates from crates.io: serde + derive, serde_json, thiserror, regex, once_cell, anyhow, libc, psm and their dependencies, with proc macros and build scripts), vendored by reindeer and buckified with our macros or with reindeer's defaults (the stock prelude's), under a first-party `app_lib` and the same `cxx_binary` (`bench/buck2_reindeer.py`); its \"leaf\" change is an edit of `app_lib`, the crate a user edits there. "
+              f"The stock side needs two things ours does not: reindeer's `cargo_env = true` (the prelude's build-script runner sets no CARGO_PKG_*; serde_core's build script panics without CARGO_PKG_VERSION_PATCH) and a Python ≥ 3.12 as `python3` (its build-script C compiler shim, `from_any_dir.py`, uses `Path.relative_to(walk_up=)`; with 3.11 psm's build script cannot assemble its code), and the C compilers and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`."
+              + (f" With all that it still does not link here: `{r['stock_failed']}` — psm's build script makes `libpsm_s.a` and asks for it (`cargo:rustc-link-lib=static=psm_s`), and the stock staticlib of `app_lib` does not carry it (ours records it in psm's marker and `rlib-v0 link` puts it after psm)." if r.get("stock_failed") else ""))
+            w("")
     if any("clean_critical_path" in r["ours"] for r in b["rows"]):
         w("Critical paths (`buck2 log critical-path` of the last clean build and the last leaf change): the path's length, then its actions by category (count × seconds), longest first:")
         w("")
@@ -320,10 +329,10 @@ def buck2_section(b: dict, w) -> None:
 
         for r in b["rows"]:
             for kind in kinds:
-                o = r[kind]
-                if "clean_critical_path" not in o:
+                o = r.get(kind)
+                if not o or "clean_critical_path" not in o:
                     continue
-                w(f"| {r['shape']} | {r['n']} | {label[kind]} | {o['clean_critical_path']['seconds']:.2f} | {path(o['clean_critical_path'])} | {o['leaf_critical_path']['seconds']:.2f} | {path(o['leaf_critical_path'])} |")
+                w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | {o['clean_critical_path']['seconds']:.2f} | {path(o['clean_critical_path'])} | {o['leaf_critical_path']['seconds']:.2f} | {path(o['leaf_critical_path'])} |")
         w("")
     w("Rerun this section alone with `python bench/run.py --only buck2` (`--buck2-sizes`, `--buck2-shapes`, `--buck2-k`); the other sections are then read from `benchmarks.json`, and rows of graphs and N not rerun are kept.")
     w("")
@@ -336,7 +345,7 @@ def buck2_section(b: dict, w) -> None:
         return ", ".join(f"{k} {v}" for k, v in a.items())
 
     for r in b["rows"]:
-        w(f"| {r['shape']} | {r['n']} | " + " | ".join(f"{acts(r[k]['clean_actions'])} → {acts(r[k]['leaf_actions'])}" for k in kinds) + " |")
+        w(f"| {r['shape']} | {r['n'] or '—'} | " + " | ".join(f"{acts(r[k]['clean_actions'])} → {acts(r[k]['leaf_actions'])}" if k in r else "—" for k in kinds) + " |")
     w("")
     w("**What the stock prelude does** when a `cxx_binary` depends on a `rust_library` (stable rustc, i.e. without the toolchain's `advanced_unstable_linking`): "
       "the library's native link info is a `staticlib` (`LinkageLang(\"native-bundled\")`): rustc compiles the crate from source as `--crate-type=staticlib` against its dependencies' rlibs (a second compile of it when Rust crates also need its rlib), "
@@ -349,7 +358,7 @@ def buck2_section(b: dict, w) -> None:
         if sl.get("rust_archives"):
             w(f"- {r['shape']}, N = {r['n']}: " + ", ".join(f"`{a}`" for a in sl["rust_archives"]) + f" (from `{sl['argsfile']}`).")
             w("")
-    two = [(r["shape"], r["n"], r["ours"].get("two_rust_deps"), r["stock"].get("two_rust_deps")) for r in b["rows"]]
+    two = [(r["shape"], r["n"], r["ours"].get("two_rust_deps"), (r.get("stock") or {}).get("two_rust_deps")) for r in b["rows"]]
     w("**Two Rust dependencies** (`bench/gen.py`'s C++ root proper: the top and the middle crate, built once, untimed):")
     w("")
     for shape, n, o, st in two:
@@ -361,13 +370,13 @@ def buck2_section(b: dict, w) -> None:
     w("")
     w("Each stock staticlib carries the crates below it, so two of them define the shared crates twice: the problem the RFC addresses. With our rules every crate is one rlib on the link line, deduplicated by the wrapper, plus one std bundle.")
     w("")
-    w("The prelude's other mechanism, linking the rlibs themselves into C/C++ (`LinkageLang(\"rust\")`), is behind the toolchain field `advanced_unstable_linking` (\"improves linking at the cost of using unstable implementation details of rustc\", needs `nightly_features`); `system_rust_toolchain` has no attribute to set it, so the stock setup measured here always uses staticlibs.")
+    w("The prelude's other mechanism, linking the rlibs themselves into C/C++ (`LinkageLang(\"rust\")`), is behind the toolchain field `advanced_unstable_linking` (\"improves linking at the cost of using unstable implementation details of rustc\"). `system_rust_toolchain` has no attribute for it, but a toolchain rule of the benchmark's own can copy its `RustToolchainInfo` with the field set (tried: accepted). What stopped it: analysis then fails with \"Explicit sysroot deps are required when advanced_unstable_linking is on\" (`prelude/rust/link_info.bzl`): every sysroot crate (core, alloc, std, compiler_builtins, panic_unwind/abort, hashbrown, libc, unwind, ... about 20 rlibs) must be a `prebuilt_rust_library` inside the project, and the bundled prelude has no allocator handling at all, while rustc writes the allocator shim (`__rustc::__rust_alloc`, `__rust_no_alloc_shim_is_unstable_v2`, ...) only when it links a final artifact itself — a `cxx_binary` linking rlibs needs a shim crate written on rustc internals. That column is not in the table; the staticlib mode above is what the stock prelude does on stable rustc.")
     w("")
-    w("**Where the time differences come from.** No-op rebuilds are the same in both (Buck2 checks its graph and runs nothing). "
-      "In a clean or leaf-change build, ours runs one `rlib-v0 rustc` per crate (Python start-up, then rustc, then the marker and the `verify` check: see the ratio in the compile section below) and, on a clean build, builds the std bundle once; a crate waits for its dependencies' full rlibs. "
-      "The stock prelude pipelines: each crate whose dependents are Rust gets a separate `rustc metadata` action, and the dependents compile against the `.rmeta` while the rlib is still being built, which shortens the critical path of a long chain (the lattice: crate i waits for i-1), "
-      "at the price of more actions (metadata, the top crate's staticlib with all crates and std archived again, `deps` symlink directories), which shows where the graph is wide enough to keep both cores busy anyway (the diamond). "
-      "buck-out is larger on the stock side: `.rmeta` files beside the rlibs, and a staticlib holding every crate plus std.")
+    w("**Where the time differences come from** (the critical-path table above). No-op rebuilds run no action in any of the three; their ~0.5 s is the client and the daemon's bookkeeping, and its run-to-run noise (±0.15 s here) is as large as any difference between them. "
+      "Clean and leaf builds: the stock prelude runs, per crate, a `rustc metadata` action (`-Zno-codegen`), a `rustc rlib` action and a `deps` action (a directory of symlinks to the dependencies' rlibs for `-L dependency=`), each through its Python `rustc_action.py`, and then the top crate once more as a staticlib holding every crate and std; its critical path is those rustc and `deps` actions one after the other. "
+      "Ours runs one `rlib-v0 rustc` per crate (the tool started with `python3 -S` from a tree byte-compiled once, `rlib_v0_bytecompile`), with no symlink directories (one `-L dependency=` per crate, from a transitive set), and no staticlib; the std bundle is built once, off the critical path. "
+      "Pipelining adds one metadata action per crate (rustc's front end, no Python when the crate has no `rustc_flags`) that dependents compile against. On these 2 cores and these small crates the front end is most of a compile, so the metadata actions nearly double the work and compete with the rlib compiles for the cores: the chain of metadata actions is barely shorter than the chain of whole compiles (lattice), and where the graph is wide (diamond) there are no idle cores for pipelining to use — so here the build without it is faster. "
+      "Pipelining pays where cores are idle while a crate's codegen runs: more cores, remote executors, crates whose codegen dominates (release builds, large generic-heavy crates).")
     w("")
 
 

@@ -143,7 +143,8 @@ RustV0ToolchainInfo = provider(
         # not wait for its codegen. The flag is unstable, so every compile
         # runs with RUSTC_BOOTSTRAP=1 (one crate hash for the metadata and
         # the rlib) and `-Zallow-features=` (source may still use no
-        # `#![feature]`: stable Rust, as without it).
+        # `#![feature]`: stable Rust, as without it). Off by default: on 2
+        # cores with small crates it is slower (docs/benchmarks.md, section 5).
         "pipelined": provider_field(bool),
         # rustc to run, looked up on PATH by the tool (`rlib-v0 rustc --rustc`).
         "rustc": provider_field(str),

@@ -36,7 +36,7 @@ rust_v0_toolchain = rule(
         "linker_driver": attrs.list(attrs.string(), default = []),
         "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
         # See RustV0ToolchainInfo.pipelined.
-        "pipelined": attrs.bool(default = True),
+        "pipelined": attrs.bool(default = False),
         "rustc": attrs.string(default = "rustc"),
         "rustc_flags": attrs.list(attrs.string(), default = []),
         "target": attrs.string(),

@@ -103,13 +103,15 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
     exe = require_nativelink()
     local = repo.repo / ".buckconfig.local"
     with NativeLink(exe, tmp_path_factory.mktemp("nativelink")) as server:
-        local.write_text(server.buckconfig())
+        # Pipelined: proc macros compile against real rlibs, the rest against metadata rlibs.
+        local.write_text("[rust_v0]\n  pipelined = true\n" + server.buckconfig())
         try:
             with Buck2(repo.exe, repo.repo, isolation="pytest-re") as b:
                 b.build("//app:cxx_main", "//app:rust_main")
                 ran = [ln.split("\t") for ln in b.what_ran()]
                 assert ran and all(c[2].startswith("re(") or c[2] == "cache" for c in ran if len(c) > 2), [c[:3] for c in ran if not c[2].startswith("re(")]
                 assert any("buildscript" in c[1] or "build-script" in c[1] for c in ran)
+                assert any("rustc_metadata" in c[1] for c in ran)
                 assert b.run_target("//app:cxx_main") == f"cxx: {EXPECTED}\n"
                 assert b.run_target("//app:rust_main") == f"rust: {EXPECTED}\nhello: [1,2]\n"
         finally:

@@ -51,12 +51,18 @@ def _executors(b: Buck2) -> dict[str, str]:
     return out
 
 
+# Pipelined, to run metadata actions too (their sidecars are associated
+# artifacts, which a remote worker must receive with the metadata rlib).
+PIPELINED = "[rust_v0]\n  pipelined = true\n"
+
+
 def _remote(repo: Path, server: NativeLink) -> None:
-    (repo / ".buckconfig.local").write_text(server.buckconfig())
+    (repo / ".buckconfig.local").write_text(PIPELINED + server.buckconfig())
 
 
 def test_examples_build_remotely_and_from_cache_in_a_second_checkout(server: NativeLink, tmp_path: Path) -> None:
     first = copy_repo(tmp_path / "first")
+    (first / ".buckconfig.local").write_text(PIPELINED)
     with Buck2(require_buck2(), first, isolation=ISOLATION) as b:
         local = _outputs(b)
         assert all(w == "local" for w in _executors(b).values())

@@ -305,6 +305,8 @@ def test_metadata_rlib_for_pipelining(tmp_path, std_bundle, link, run_exe):
     assert run_exe(tmp_path / "app").stdout == "126\n"
     bad = link(["cc", tmp_path / "main.o", tmp_path / "libuser.rlib", tmp_path / "meta" / "libdep.rlib", std_bundle(), "-o", tmp_path / "app2"])
     assert_user_error(bad, "meta/libdep.rlib", "metadata-only")
+    proc = subprocess.run([*TOOL, "verify", str(tmp_path / "meta" / "libdep.rlib")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "metadata-only" in proc.stdout + proc.stderr
     assert not (tmp_path / "app2").exists()
 
 

@@ -63,7 +63,14 @@ def report_members(path: str, ident, members: list[tuple[str, bytes]], index: se
     if index is None:
         rep.fail("archive has no symbol index (a one-pass linker would find nothing in it)")
     if ident is None:
-        rep.fail("no _rlib_v00 member: not a v0 rlib (build it with `rlib-v0 rustc`)")
+        import os
+
+        from .sidecar import path_for
+
+        if os.path.isfile(path_for(path)):
+            rep.fail("no _rlib_v00 member: a metadata-only rlib (-Zno-codegen, for pipelined compiles), not a v0 rlib; it holds no code")
+        else:
+            rep.fail("no _rlib_v00 member: not a v0 rlib (build it with `rlib-v0 rustc`)")
     else:
         rep.crate, rep.kind = ident.crate, ident.kind
     target = expect_target or (ident.target if ident else None)
