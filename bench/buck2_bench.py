@@ -187,25 +187,32 @@ def _package(kind: str, shape: str, n: int) -> str:
 KINDS = ("ours", "ours_nopipe", "stock")
 
 
-def make_project(kind: str, root: str, shape: str, n: int) -> None:
-    """(Re)generate one project; crate 0 at leaf value 0."""
+def new_project_root(kind: str, root: str, stock_toolchains: str = STOCK_TOOLCHAINS) -> None:
+    """An empty project at `root` with the cells of `kind`: ours (this
+    repository's .buckconfig, BUCK, prelude_ext/, toolchains/, and a
+    .buckconfig.local saying whether it pipelines) or stock (the bundled
+    prelude and `stock_toolchains`)."""
     if os.path.isdir(root):
         shutil.rmtree(root)
     os.makedirs(root)
-    if kind.startswith("ours"):
-        # Each variant says what it is, whatever the repository's default.
-        _write(os.path.join(root, ".buckconfig.local"), f"[rust_v0]\n  pipelined = {'false' if kind == 'ours_nopipe' else 'true'}\n")
     if kind.startswith("ours"):
         shutil.copy(os.path.join(REPO, ".buckconfig"), root)
         shutil.copy(os.path.join(REPO, "BUCK"), root)
         ign = shutil.ignore_patterns("__pycache__", "*.pyc")
         for d in ("prelude_ext", "toolchains"):
             shutil.copytree(os.path.join(REPO, d), os.path.join(root, d), ignore=ign)
+        # Each variant says what it is, whatever the repository's default.
+        _write(os.path.join(root, ".buckconfig.local"), f"[rust_v0]\n  pipelined = {'false' if kind == 'ours_nopipe' else 'true'}\n")
     else:
         _write(os.path.join(root, ".buckconfig"), STOCK_BUCKCONFIG)
-        _write(os.path.join(root, "toolchains", "BUCK"), STOCK_TOOLCHAINS)
+        _write(os.path.join(root, "toolchains", "BUCK"), stock_toolchains)
         _write(os.path.join(root, "toolchains", ".buckconfig"), "")
     _write(os.path.join(root, ".buckroot"), "")
+
+
+def make_project(kind: str, root: str, shape: str, n: int) -> None:
+    """(Re)generate one project; crate 0 at leaf value 0."""
+    new_project_root(kind, root)
     pkg = os.path.join(root, PKG)
     for i in range(n):
         name = gen.crate_name(shape, i)

@@ -99,35 +99,27 @@ def vendored(reindeer: str, base: str, env: dict) -> str:
     return tp
 
 
+def _stock_toolchains() -> str:
+    """bench/buck2_bench.py's stock toolchains with the C compilers and `ar`
+    by absolute path: the prelude's build-script compiler shim runs them with
+    os.execl, which does not search PATH ("exec failed: ['gcc', ...]" for
+    psm's assembly otherwise)."""
+    tc = bb.STOCK_TOOLCHAINS
+    for key, name in (("compiler", "gcc"), ("cxx_compiler", "g++")):
+        tc = tc.replace(f'\n    {key} = "{name}",', f'\n    {key} = "{shutil.which(name) or name}",')
+    return tc.replace('\n    compiler_type = "gcc",', f'\n    compiler_type = "gcc",\n    archiver = "{shutil.which("ar") or "ar"}",')
+
+
 def make_project(kind: str, root: str, third_party: str, reindeer: str, env: dict) -> None:
-    if os.path.isdir(root):
-        shutil.rmtree(root)
-    os.makedirs(root)
+    bb.new_project_root(kind, root, _stock_toolchains())
     if kind.startswith("ours"):
-        for f in (".buckconfig", "BUCK"):
-            shutil.copy(os.path.join(REPO, f), root)
-        ign = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for d in ("prelude_ext", "toolchains"):
-            shutil.copytree(os.path.join(REPO, d), os.path.join(root, d), ignore=ign)
-        bb._write(os.path.join(root, ".buckconfig.local"), f"[rust_v0]\n  pipelined = {'false' if kind == 'ours_nopipe' else 'true'}\n")
-        shutil.copytree(os.path.join(SRC, "app"), os.path.join(root, "app"))
         # Only the C++ binary is timed; the app's BUCK as the tests use it.
+        shutil.copytree(os.path.join(SRC, "app"), os.path.join(root, "app"))
     else:
-        bb._write(os.path.join(root, ".buckconfig"), bb.STOCK_BUCKCONFIG)
-        # Compilers by absolute path: the prelude's build-script compiler
-        # shim runs them with os.execl, which does not search PATH
-        # ("exec failed: ['gcc', ...]" for psm's assembly otherwise).
-        tc = bb.STOCK_TOOLCHAINS
-        for key, name in (("compiler", "gcc"), ("cxx_compiler", "g++")):
-            tc = tc.replace(f'\n    {key} = "{name}",', f'\n    {key} = "{shutil.which(name) or name}",')
-        tc = tc.replace('\n    compiler_type = "gcc",', f'\n    compiler_type = "gcc",\n    archiver = "{shutil.which("ar") or "ar"}",')
-        bb._write(os.path.join(root, "toolchains", "BUCK"), tc)
-        bb._write(os.path.join(root, "toolchains", ".buckconfig"), "")
         os.makedirs(os.path.join(root, "app"))
         for f in ("lib.rs", "main.cpp"):
             shutil.copy(os.path.join(SRC, "app", f), os.path.join(root, "app", f))
         bb._write(os.path.join(root, "app", "BUCK"), STOCK_APP)
-    bb._write(os.path.join(root, ".buckroot"), "")
     tp = os.path.join(root, "third-party")
     shutil.copytree(third_party, tp, symlinks=True, ignore=shutil.ignore_patterns(".vendored", "BUCK"))
     if kind == "stock":

@@ -44,10 +44,12 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         return _proc_macro(ctx, toolchain, crate, deps, dep_crates)
 
     args = rustc_args(ctx, toolchain, crate, "rlib", crate_root(ctx, ["lib.rs"]), deps, dep_crates)
+    tool_rustc = cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args)
+    env = rustc_env(ctx, toolchain)
     rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
     ctx.actions.run(
-        cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args, "-o", rlib.as_output()),
-        env = rustc_env(ctx, toolchain),
+        cmd_args(tool_rustc, "-o", rlib.as_output()),
+        env = env,
         category = "rustc",
         identifier = crate,
     )
@@ -64,7 +66,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # `-l static=`): the tool applies them as for the rlib, and
             # writes the sidecar before rustc starts.
             sidecar = ctx.actions.declare_output(sidecar_name)
-            cmd = cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args, hidden = sidecar.as_output())
+            cmd = cmd_args(tool_rustc, hidden = sidecar.as_output())
         else:
             # Nothing for the tool to do but remap the working directory:
             # rustc alone (no Python start, ~30 ms of each metadata action),
@@ -81,7 +83,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             cmd = cmd_args("/bin/sh", "-c", REMAP_CWD, "rustc-metadata", toolchain.rustc, args)
         ctx.actions.run(
             cmd_args(cmd, "-Zno-codegen", "-o", meta.as_output()),
-            env = rustc_env(ctx, toolchain),
+            env = env,
             category = "rustc_metadata",
             identifier = crate,
         )

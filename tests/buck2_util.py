@@ -93,6 +93,16 @@ class Buck2:
         """`buck2 log what-ran` for the last command: one line per action."""
         return self.run("log", "what-ran").stdout.splitlines()
 
+    def executors(self) -> dict[str, str]:
+        """what-ran of the last command: action -> where it ran (`local`,
+        `cache`, or `re(PLATFORM PROPERTIES)` for remote execution)."""
+        out = {}
+        for line in self.what_ran():
+            cols = line.split("\t")
+            if len(cols) >= 3:
+                out[cols[1]] = cols[2]
+        return out
+
     def kill(self) -> None:
         self.run("kill", check=False, timeout=120)
 

@@ -108,10 +108,10 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
         try:
             with Buck2(repo.exe, repo.repo, isolation="pytest-re") as b:
                 b.build("//app:cxx_main", "//app:rust_main")
-                ran = [ln.split("\t") for ln in b.what_ran()]
-                assert ran and all(c[2].startswith("re(") or c[2] == "cache" for c in ran if len(c) > 2), [c[:3] for c in ran if not c[2].startswith("re(")]
-                assert any("buildscript" in c[1] or "build-script" in c[1] for c in ran)
-                assert any("rustc_metadata" in c[1] for c in ran)
+                ran = b.executors()
+                assert ran and all(w.startswith("re(") or w == "cache" for w in ran.values()), {a: w for a, w in ran.items() if not w.startswith("re(")}
+                assert any("buildscript" in a or "build-script" in a for a in ran)
+                assert any("rustc_metadata" in a for a in ran)
                 assert b.run_target("//app:cxx_main") == f"cxx: {EXPECTED}\n"
                 assert b.run_target("//app:rust_main") == f"rust: {EXPECTED}\nhello: [1,2]\n"
         finally:

@@ -41,16 +41,6 @@ def _outputs(b: Buck2) -> dict[str, dict[str, str]]:
     return {t: tree_digests(p if p.is_absolute() else b.repo / p) for t, p in b.outputs(*TARGETS).items()}
 
 
-def _executors(b: Buck2) -> dict[str, str]:
-    """what-ran of the last command: action -> where it ran (`re(...)`, `cache`, `local`)."""
-    out = {}
-    for line in b.what_ran():
-        cols = line.split("\t")
-        if len(cols) >= 3:
-            out[cols[1]] = cols[2]
-    return out
-
-
 # Pipelined, to run metadata actions too (their sidecars are associated
 # artifacts, which a remote worker must receive with the metadata rlib).
 PIPELINED = "[rust_v0]\n  pipelined = true\n"
@@ -65,12 +55,12 @@ def test_examples_build_remotely_and_from_cache_in_a_second_checkout(server: Nat
     (first / ".buckconfig.local").write_text(PIPELINED)
     with Buck2(require_buck2(), first, isolation=ISOLATION) as b:
         local = _outputs(b)
-        assert all(w == "local" for w in _executors(b).values())
+        assert all(w == "local" for w in b.executors().values())
     _remote(first, server)
     with Buck2(require_buck2(), first, isolation=ISOLATION) as b:
         b.run("clean")
         remote = _outputs(b)
-        ran = _executors(b)
+        ran = b.executors()
         assert ran and all(w.startswith("re(") for w in ran.values()), {a: w for a, w in ran.items() if not w.startswith("re(")}
         kinds = " ".join(ran)
         for category in ("rlib_v0_bytecompile", "rustc_metadata", "(rustc ", "rlib_v0_std_bundle", "rlib_v0_link", "cxx_compile", "cxx_link_executable"):
@@ -83,7 +73,7 @@ def test_examples_build_remotely_and_from_cache_in_a_second_checkout(server: Nat
     _remote(second, server)
     with Buck2(require_buck2(), second, isolation=ISOLATION) as b:
         again = _outputs(b)
-        ran = _executors(b)
+        ran = b.executors()
         assert ran and all(w == "cache" for w in ran.values()), {a: w for a, w in ran.items() if w != "cache"}
         assert b.run_target("//examples/diamond:main") == "diamond: left#1 right#2\n"
     assert again == local
@@ -111,4 +101,4 @@ def test_an_undeclared_input_fails_remotely(server: NativeLink, tmp_path: Path) 
     (pkg / "BUCK").write_text((pkg / "BUCK").read_text().replace('srcs = ["leak.rs"]', 'srcs = ["leak.rs", "secret.txt"]'))
     with Buck2(require_buck2(), repo, isolation="rlibv0-re-remote") as b:
         b.build("//leak:leak")
-        assert all(w.startswith("re(") or w == "cache" for w in _executors(b).values())
+        assert all(w.startswith("re(") or w == "cache" for w in b.executors().values())

@@ -87,9 +87,9 @@ def _examine(path: str, rlib: bool) -> Identity | None:
         if is_rust_staticlib(toc.long_names):
             raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
         if rlib:
-            from .sidecar import path_for
+            from .sidecar import is_metadata_rlib
 
-            if os.path.isfile(path_for(path)):
+            if is_metadata_rlib(path):
                 raise UserError(f"{path} is a metadata-only rlib (-Zno-codegen, for pipelined compiles): it holds no code; link the crate's real v0 rlib")
             raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
     return ident

@@ -84,9 +84,12 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
     from . import toolchain
 
     exe = toolchain.find_rustc(rustc)
-    probe = toolchain.start_probe(exe)
     hollow = r.no_codegen
-    deps = dep_identities(r) if rustc_args.emits_link(r) and not hollow else []
+    stamps = rustc_args.emits_link(r) and not hollow  # a v0 rlib comes out
+    # `rustc -vV`: the marker records it, and without `--target` it names
+    # the target; a metadata-only compile with `--target` needs neither.
+    probe = toolchain.start_probe(exe) if stamps or not r.target else None
+    deps = dep_identities(r) if stamps else []
     libs = static_libs(r)
     final = rustc_args.output_path(r)
     out_dir = os.path.dirname(os.path.abspath(final))
@@ -119,21 +122,19 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         from . import sidecar
 
         sidecar.write(rmeta or final, ident)
+    # Past here a probe, if any, is still running only when `stamps`.
     if hollow:
-        return _compile_hollow(exe, r, ident, final, wrapper, info, probe)
-    if not rustc_args.emits_link(r):
+        return _compile_hollow(exe, r, final, wrapper)
+    if not stamps:
         # Metadata only (a check build, or the metadata half of a pipelined
         # build system): no rlib to stamp.
         from .proc import run_passthrough
 
-        code = run_passthrough([exe] + rustc_args.without_env_flags(r.args))
-        if info is None:
-            probe.result()  # reap it
-        return code
+        return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
     return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result())
 
 
-def _compile_hollow(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, wrapper: bool, info, probe) -> int:  # noqa: ANN001
+def _compile_hollow(exe: str, r: rustc_args.RustcArgs, final: str, wrapper: bool) -> int:
     """`-Zno-codegen`: the metadata half of a pipelined build (Buck2's
     `rust_v0_library` runs it as its own action, so dependents start before
     the crate's codegen). The archive holds rustc's metadata only and gets
@@ -148,8 +149,6 @@ def _compile_hollow(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: s
     named = rustc_args.libs_named_in_source(r)
     cmd = [exe] + rustc_args.rewrite_for_temp(r, final, final, os.getcwd(), remap=not wrapper, drop_libs=named)
     code = run_passthrough(cmd)
-    if info is None:
-        probe.result()  # reap it
     if code != 0:
         for p in (final, path_for(final)):
             try:

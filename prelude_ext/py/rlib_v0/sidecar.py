@@ -37,6 +37,12 @@ def path_for(rmeta: str) -> str:
     return (stem if dot and ext in ("rmeta", "rlib") and "/" not in ext else rmeta) + SUFFIX
 
 
+def is_metadata_rlib(rlib: str) -> bool:
+    """An rlib without a marker that has a sidecar: a `-Zno-codegen`
+    metadata rlib of a pipelined build (no code; never linked)."""
+    return os.path.isfile(path_for(rlib))
+
+
 def write(rmeta: str, ident: Identity) -> str:
     """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself)."""
     path = path_for(rmeta)
@@ -66,8 +72,8 @@ def dep_identity(name: str, path: str) -> Dep:
     ident, _ = read_marker(path)
     if ident is not None:
         return Dep(name, ident.crate, ident.crate_id)
-    if os.path.isfile(path_for(path)):
-        return _read(name, path_for(path))  # metadata-only rlib (pipelining)
+    if is_metadata_rlib(path):
+        return _read(name, path_for(path))
     raise UserError(f"--extern {name}={path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
 
 

@@ -63,11 +63,9 @@ def report_members(path: str, ident, members: list[tuple[str, bytes]], index: se
     if index is None:
         rep.fail("archive has no symbol index (a one-pass linker would find nothing in it)")
     if ident is None:
-        import os
+        from .sidecar import is_metadata_rlib
 
-        from .sidecar import path_for
-
-        if os.path.isfile(path_for(path)):
+        if is_metadata_rlib(path):
             rep.fail("no _rlib_v00 member: a metadata-only rlib (-Zno-codegen, for pipelined compiles), not a v0 rlib; it holds no code")
         else:
             rep.fail("no _rlib_v00 member: not a v0 rlib (build it with `rlib-v0 rustc`)")
