@@ -17,7 +17,12 @@ generated under bench/out/buck2/:
   `static_pic` link style, `-O0 -g`; rustc `-Copt-level=0 -Cdebuginfo=2` as
   ours).  The C++ root has one Rust dependency: with two (gen.py's C++ root
   proper, target `main_two`, built once untimed) the stock staticlibs each
-  carry the shared crates and the link fails with multiple definitions.
+  carry the shared crates and the link fails with multiple definitions;
+- **stock, advanced_unstable_linking**: the stock project with the
+  prelude's other mode, which links the rlibs themselves into the
+  `cxx_binary` on rustc internals (bench/buck2_aul.py says what it takes:
+  toolchain rules of the benchmark's own, the sysroot crates as targets,
+  an allocator shim crate).
 
 Each project runs in its own root and `--isolation-dir`, and its daemon is
 killed afterwards.  Timed (wall clock, k runs each, min/median):
@@ -173,7 +178,7 @@ def _package(kind: str, shape: str, n: int) -> str:
     for i in range(n):
         name = gen.crate_name(shape, i)
         deps = [f":{gen.crate_name(shape, j)}" for j in gen.deps(shape, i)]
-        extra = '    edition = "2021",\n' if kind == "stock" else ""
+        extra = '    edition = "2021",\n' if kind.startswith("stock") else ""
         lines.append(f'{rule}(\n    name = "{name}",\n    srcs = ["{name}.rs"],\n    crate_root = "{name}.rs",\n{extra}    deps = {_q(deps)},\n)\n')
     top = gen.crate_name(shape, gen.top(shape, n))
     roots = sorted({top, gen.crate_name(shape, gen.mid(shape, n))})
@@ -184,7 +189,7 @@ def _package(kind: str, shape: str, n: int) -> str:
     return "\n".join(lines)
 
 
-KINDS = ("ours", "ours_nopipe", "stock")
+KINDS = ("ours", "ours_nopipe", "stock", "stock_aul")
 
 
 def new_project_root(kind: str, root: str, stock_toolchains: str = STOCK_TOOLCHAINS) -> None:
@@ -210,8 +215,9 @@ def new_project_root(kind: str, root: str, stock_toolchains: str = STOCK_TOOLCHA
     _write(os.path.join(root, ".buckroot"), "")
 
 
-def make_project(kind: str, root: str, shape: str, n: int) -> None:
-    """(Re)generate one project; crate 0 at leaf value 0."""
+def make_project(kind: str, root: str, shape: str, n: int, rustc: str = "rustc") -> None:
+    """(Re)generate one project; crate 0 at leaf value 0. `rustc`: the one
+    the build will run (stock_aul links its sysroot's rlibs)."""
     new_project_root(kind, root)
     pkg = os.path.join(root, PKG)
     for i in range(n):
@@ -222,6 +228,10 @@ def make_project(kind: str, root: str, shape: str, n: int) -> None:
     for p in range(PARTS):
         _write(os.path.join(pkg, f"part_{p}.cpp"), gen.cpp_part(p))
     _write(os.path.join(pkg, "BUCK"), _package(kind, shape, n))
+    if kind == "stock_aul":
+        import buck2_aul
+
+        buck2_aul.finish_project(root, rustc)
 
 
 class Project:
@@ -449,7 +459,7 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                     p = Project(buck2, kind, root, shape, n, env)
                     if os.path.isdir(root):
                         p.kill()  # a daemon left by an interrupted run
-                    make_project(kind, root, shape, n)
+                    make_project(kind, root, shape, n, shutil.which("rustc", path=env.get("PATH")) or "rustc")
                     _log(f"{kind}, {shape} N={n}: k={k} clean / no-op / leaf-change builds")
                     try:
                         row[kind] = measure_project(p, k, leaf_base=0)

@@ -137,7 +137,7 @@ def render(d: dict, has_png: bool) -> str:
     for name, cmd in ov["launchers"].items():
         w(f"- `{name}`: `{cmd} -- ...`")
     w("")
-    w("The console script runs Python with `site` (it reads every `.pth` file of site-packages); the lean launcher `python3 -S .../rlib_v0/link_lean.py` skips it; the third is the lean launcher on a copy of the sources without bytecode, as `python -B` on a fresh tree runs it (every module compiled on every link). All run the same code. The package is byte-compiled before measuring, as an installed copy is.")
+    w("The console script runs Python with `site` (it reads every `.pth` file of site-packages); the second is how the Buck2 toolchain starts the wrapper: `python3 -S -B TREE/rlib_v0/lean.py link` on the tree the `rlib_v0_bytecompile` action makes (the sources copied, unchecked-hash `.pyc` beside them; made here by the same `prelude_ext/tools/bytecompile.py`); the third is the same on a copy of the sources without bytecode, as `python -B` on a fresh tree runs it (every module compiled on every link). All run the same code. The installed package is byte-compiled before measuring, as pip leaves it.")
     w("")
     launch = [n for n in ov["real"][0]["times"] if n != "bare"]
     noop_launch = [n for n in ov["noop"][0]["times"] if n not in ("bare", "python -S -c pass", "python -c pass")]
@@ -278,11 +278,12 @@ def buck2_section(b: dict, w) -> None:
         w(f"Skipped: {b['skipped']}.")
         w("")
         return
-    w(f"`{b['version']}`, its bundled prelude. The same graphs in two generated Buck2 projects (`bench/buck2_bench.py`, under `bench/out/buck2/`), each with its own root, `--isolation-dir` and daemon (killed afterwards):")
+    w(f"`{b['version']}`, its bundled prelude. The same graphs in one generated Buck2 project per rule set (`bench/buck2_bench.py`, under `bench/out/buck2/`), each with its own root, `--isolation-dir` and daemon (killed afterwards):")
     w("")
     w("- **ours**: this repository's `.buckconfig`, `prelude_ext/`, `toolchains/` and tool; one `rust_v0_library` per crate; platform `toolchains//platforms:default` (ld.bfd, dev mode). The link goes through `rlib-v0 link`; the std bundle is built once per clean build (`rlib_v0_std_bundle`).")
     w(f"- **stock**: the prelude's `rust_library` per crate on `system_rust_toolchain` (rustc flags `{' '.join(b['rustc_flags'])}`) and `system_cxx_toolchain` (gcc/g++, `-fuse-ld=bfd`, `{' '.join(b['cxx_flags'])}`, `link_style = \"static_pic\"`: Debian's gcc links PIE, and the non-PIC `static` style compiles the staticlib with `-Crelocation-model=static`, which ld.bfd refuses in a PIE).")
-    w(f"- the root, identical in both: a stock `cxx_binary` of `main.cpp` + {b['parts']} C++ objects that calls the top crate (which reaches all N crates).")
+    w("- **stock, advanced_unstable_linking**: the stock project with the prelude's mode that links the rlibs themselves into the `cxx_binary` (no staticlib), on rustc internals, through toolchain rules of the benchmark's own (what it took: below); `link_ordering = \"topological\"` on its C++ toolchain.")
+    w(f"- the root, identical in all: a stock `cxx_binary` of `main.cpp` + {b['parts']} C++ objects that calls the top crate (which reaches all N crates).")
     w("")
     if b.get("path_first"):
         w(f"Both projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of both rule sets starts one or both).")
@@ -305,13 +306,27 @@ def buck2_section(b: dict, w) -> None:
         for kind in kinds:
             o = r.get(kind)
             if o is None:
-                w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | does not build here (below) | | | | | | | |")
+                why = "not run for this graph" if kind == "stock_aul" else "does not build here (below)"
+                w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | {why} | | | | | | | |")
                 continue
             cells = []
             for key in ("clean", "noop", "leaf"):
                 cells += [s(o[key]), "" if kind == "stock" else (f"**{o[key]['min'] / st[key]['min']:.2f}**" if st else "—")]
             w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} | {mib(o['buck_out_bytes'])} |")
     w("")
+    aul_rows = [r for r in b["rows"] if r.get("stock_aul")]
+    if aul_rows:
+        w("The same figures as ratios over the stock prelude's `advanced_unstable_linking` mode (min over min; the closest peer: it too links each crate's rlib once, but on rustc internals):")
+        w("")
+        w("| graph | N | rules | clean | no-op | leaf |")
+        w("|---|---|---|---|---|---|")
+        for r in aul_rows:
+            a = r["stock_aul"]
+            for kind in ("ours", "ours_nopipe", "stock"):
+                o = r.get(kind)
+                if o:
+                    w(f"| {r['shape']} | {r['n']} | {label[kind]} | " + " | ".join(f"{o[key]['min'] / a[key]['min']:.2f}" for key in ("clean", "noop", "leaf")) + " |")
+        w("")
     for r in b["rows"]:
         if r["shape"] == "reindeer":
             w(f"The `reindeer` rows are a real third-party graph: tests/reindeer's crate set ({r.get('crates', '?')} crates from crates.io: serde + derive, serde_json, thiserror, regex, once_cell, anyhow, libc, psm and their dependencies, with proc macros and build scripts), vendored by reindeer and buckified with our macros or with reindeer's defaults (the stock prelude's), under a first-party `app_lib` and the same `cxx_binary` (`bench/buck2_reindeer.py`); its \"leaf\" change is an edit of `app_lib`, the crate a user edits there. "
@@ -366,11 +381,19 @@ def buck2_section(b: dict, w) -> None:
             continue
         ours_txt = f"links and prints `{o['output']}`" if o["ok"] else f"fails: `{o['error']}`"
         stock_txt = f"links and prints `{st['output']}`" if st["ok"] else f"fails ({st.get('multiple_definitions', 0)} multiple-definition errors): `{st['error'][:220]}`"
-        w(f"- {shape}, N = {n}: ours {ours_txt}; stock {stock_txt}.")
+        aul = next((r["stock_aul"].get("two_rust_deps") for r in b["rows"] if r["shape"] == shape and r["n"] == n and r.get("stock_aul")), None)
+        aul_txt = "" if not aul else f"; stock with advanced_unstable_linking {'links and prints `' + aul['output'] + '`' if aul['ok'] else 'fails: `' + aul['error'][:220] + '`'}"
+        w(f"- {shape}, N = {n}: ours {ours_txt}; stock {stock_txt}{aul_txt}.")
     w("")
     w("Each stock staticlib carries the crates below it, so two of them define the shared crates twice: the problem the RFC addresses. With our rules every crate is one rlib on the link line, deduplicated by the wrapper, plus one std bundle.")
     w("")
-    w("The prelude's other mechanism, linking the rlibs themselves into C/C++ (`LinkageLang(\"rust\")`), is behind the toolchain field `advanced_unstable_linking` (\"improves linking at the cost of using unstable implementation details of rustc\"). `system_rust_toolchain` has no attribute for it, but a toolchain rule of the benchmark's own can copy its `RustToolchainInfo` with the field set (tried: accepted). What stopped it: analysis then fails with \"Explicit sysroot deps are required when advanced_unstable_linking is on\" (`prelude/rust/link_info.bzl`): every sysroot crate (core, alloc, std, compiler_builtins, panic_unwind/abort, hashbrown, libc, unwind, ... about 20 rlibs) must be a `prebuilt_rust_library` inside the project, and the bundled prelude has no allocator handling at all, while rustc writes the allocator shim (`__rustc::__rust_alloc`, `__rust_no_alloc_shim_is_unstable_v2`, ...) only when it links a final artifact itself — a `cxx_binary` linking rlibs needs a shim crate written on rustc internals. That column is not in the table; the staticlib mode above is what the stock prelude does on stable rustc.")
+    w("**The prelude's other mechanism**, linking the rlibs themselves into C/C++ (`LinkageLang(\"rust\")`), is behind the toolchain field `advanced_unstable_linking` (\"improves linking at the cost of using unstable implementation details of rustc\"); `system_rust_toolchain` has no attribute for it. "
+      "The `stock, advanced_unstable_linking` rows run it with toolchain rules of the benchmark's own (`bench/buck2_aul.py`, `bench/buck2_aul.bzl`). What it took on stable rustc, each step the error the previous one left: "
+      "the sysroot crates as targets (\"Explicit sysroot deps are required when advanced_unstable_linking is on\"; this prelude has no `prebuilt_rust_library`, so a small rule giving each sysroot rlib the link providers, chained in rustc's own link order from `rustc --print link-args`); "
+      "each sysroot crate's `.rmeta` for rustc (the 1.95 sysroot rlibs hold only a metadata stub) and its `.rlib` for the linker; `-Zunstable-options` (the prelude's `--extern noprelude:...`; RUSTC_BOOTSTRAP=1 it already sets); "
+      "`link_ordering = \"topological\"` on the C++ toolchain (the default preorder puts the rlibs before the crates using them: undefined references between crates); "
+      "and an allocator shim crate, `link_whole`, that every `cxx_binary` must depend on (`__rust_alloc` & co. and `__rust_no_alloc_shim_is_unstable_v2`, which rustc writes only when it links a final artifact itself), written on rustc internals (`#![feature(rustc_attrs)]`, `#[rustc_std_internal_symbol]`). "
+      "None of it is checked: a crate built with another rustc, panic strategy or a duplicate crate under two versions reaches the linker as it is, and the shim must follow rustc's private allocator protocol release by release.")
     w("")
     w("**Where the time differences come from** (the critical-path table above). No-op rebuilds run no action in any of the three; their ~0.5 s is the client and the daemon's bookkeeping, and its run-to-run noise (±0.15 s here) is as large as any difference between them. "
       "Clean and leaf builds: the stock prelude runs, per crate, a `rustc metadata` action (`-Zno-codegen`), a `rustc rlib` action and a `deps` action (a directory of symlinks to the dependencies' rlibs for `-L dependency=`), each through its Python `rustc_action.py`, and then the top crate once more as a staticlib holding every crate and std; its critical path is those rustc and `deps` actions one after the other. "
@@ -400,7 +423,7 @@ def analysis(d: dict, w) -> None:
             if ln == "rlib-v0 link" or ln.startswith("python -m"):
                 w(f"- `{ln}` ({shape}) misses the fixed-cost goal by {over - GOAL_FIXED_MS:.1f} ms: the console script runs Python with `site`, and `site` alone costs {site * 1000:.1f} ms on this machine "
                   "(`python -c pass` − `python -S -c pass`: it reads every `.pth` file in site-packages — here an editable install's, a distutils shim's and a certificate hook's). "
-                  "A console script cannot pass `-S`; build systems should start the wrapper as `python3 -S .../rlib_v0/link_lean.py` (the lean rows), which runs the same code.")
+                  "A console script cannot pass `-S`; build systems should start the wrapper as `python3 -S .../rlib_v0/lean.py link` (the lean rows; the Buck2 toolchain does), which runs the same code.")
             elif "no .pyc" in ln:
                 w(f"- `{ln}` ({shape}) misses by {over - GOAL_FIXED_MS:.1f} ms: without bytecode (`python -B`, `PYTHONDONTWRITEBYTECODE`, read-only sources) every link compiles the link path's modules from source again. "
                   "Run the wrapper from an installed copy (pip byte-compiles on install) or from a tree byte-compiled once (`python -m compileall`).")
@@ -442,18 +465,16 @@ RUSTC_FLAGS_DOC = ["-Wl,--as-needed", "-Wl,--eh-frame-hdr", "-Wl,-z,noexecstack"
 
 CHANGES = """**What was changed to make the link path lean** (profiled with `python -X importtime` and `cProfile` on these graphs):
 
-- `python3 -S .../rlib_v0/link_lean.py`: a launcher that skips `site` (the tool needs only the standard library, `--debug` included);
-- the link path imports no `dataclasses` (which imports `inspect`, `ast`, `dis`, `enum`... and compiles code for every class): the records of `archive`, `identity`, `plan`, `linker_cmd` and `elf` use `rlib_v0.records`, a dependency-free equivalent;
-- no `json`/`re` on the link path: markers are parsed by CPython's C JSON scanner directly (falling back to `json` elsewhere and for error messages), and the Rust-staticlib member-name check is spelled out instead of a regex;
-- no `subprocess` (the linker is started with `os.posix_spawnp`, its stderr read from a pipe), no `tempfile` (the temporary output name comes from `os.urandom`), no `typing` and no `hashlib` at import time;
+- `python3 -S .../rlib_v0/lean.py VERB`: one launcher for every verb that skips `site` (the tool needs only the standard library, `--debug` included); the Buck2 rules start it on a tree byte-compiled once (`rlib_v0_bytecompile`), so `-B` costs nothing;
+- the link path imports no `dataclasses` (which imports `inspect`, `ast`, `dis`, `enum`... and compiles code for every class): its records are plain `__slots__` classes with their own `__init__` (`rlib_v0.records.Record` adds `==`, `repr`, `as_dict`), quicker to build and to read than `__dict__` instances;
+- no `json`/`re` on the link path: markers are parsed by CPython's C JSON scanner directly (made once; `json` elsewhere and for error messages), and the Rust-staticlib member-name check is spelled out instead of a regex;
+- no `subprocess` (the linker is started with `os.posix_spawnp`, its stderr read from a pipe), no `tempfile` (the temporary output name comes from `os.urandom`), no `typing` and no `hashlib` at import time; `libsearch` only when a `-l` or a crate's native static library needs it;
 - the previous output is deleted while the linker runs, so the final rename of the temporary output is a plain one: renaming over an existing 28 MB binary cost 12-22 ms here (ext4 flushes the new file on such a rename and frees the old one's blocks synchronously; linkers avoid it the same way);
-- each input is opened once (magic, marker and completeness check on one file object), and a path given twice is read once;
-- `records` sets attributes in place (instances keep CPython's fast inline attributes) and has a fast path for all-positional or all-keyword construction;
+- each input is opened once, non-blocking, and an archive read once from its start (32 KiB, `archive.HeadFile`): magic, headers, marker and the symbol index's offsets come from that read, the one header the completeness check needs past it from one `pread`; objects get an 8-byte read; a path given twice is read once;
+- the marker's section is found by comparing section names as bytes (no name decoded), and its JSON checked field by field against one table;
 - the planner numbers crates by first appearance and orders them with a heap of integers (no tuples, no per-crate sets), and skips the `--whole-archive` bookkeeping when no crate is named.
 
 The wrapper never re-reads whole archives: it reads the first member header, the marker and the symbol index's member offsets of each archive (`read_marker(first_only=True)`, `archive.check_complete`).
 
-Possible further saving, not made: treating inputs named `*.o` as objects without opening them would save the `stat` + `open` of every object (about 3 ms for the 300 objects here), at the price of not recognising an archive that is named like an object.
-
-Notes: the machine is shared and noisy, so compare ratios and minima within one run, not absolute times across runs. Rerun with `python bench/run.py` (cached builds make a rerun take minutes); `--help` lists the options.
+Possible further saving, not made: treating inputs named `*.o` as objects without opening them would save the `open` and read of every object (about 1 ms for the 300 objects here), at the price of not recognising an archive that is named like an object.
 """

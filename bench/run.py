@@ -48,7 +48,6 @@ sys.path.insert(0, HERE)
 
 import gen  # noqa: E402
 
-LEAN_LAUNCHER = os.path.join(PYDIR, "rlib_v0", "link_lean.py")
 RUST_FLAGS = ["-C", "opt-level=0", "-C", "debuginfo=2"]  # a dev build, as Buck2's default mode
 CXX_FLAGS = ["-O0", "-g"]
 ALL_LINKERS = ("bfd", "lld", "mold")
@@ -370,19 +369,29 @@ def run_output(binary: str) -> str:
 # ---------------------------------------------------------------- 1. overhead
 
 
-def launchers() -> dict[str, list[str]]:
-    """How the wrapper is started: the installed console script and the lean launcher."""
+LEAN = "python -S -B lean.py link"  # as the Buck2 toolchain starts it
+NOPYC = "python -S -B lean.py link, no .pyc"
+
+
+def launchers(b: Build) -> dict[str, list[str]]:
+    """How the wrapper is started: the installed console script, and the
+    way the Buck2 rules start it: `python3 -S -B TREE/rlib_v0/lean.py link`
+    on the tree `rlib_v0_bytecompile` makes (prelude_ext/tools/bytecompile.py:
+    the sources copied, unchecked-hash .pyc beside them), made here by the
+    same script."""
     out: dict[str, list[str]] = {}
     script = os.path.join(os.path.dirname(sys.executable), "rlib-v0")
     if os.path.isfile(script):
         out["rlib-v0 link"] = [script, "link"]
     else:
         out["python -m rlib_v0 link"] = [sys.executable, "-m", "rlib_v0", "link"]
-    out["python -S link_lean.py"] = [sys.executable, "-S", LEAN_LAUNCHER]
+    tree = os.path.join(b.root, "tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    pkg = os.path.join(PYDIR, "rlib_v0")
+    pairs = [f"rlib_v0/{f}={os.path.join(pkg, f)}" for f in sorted(os.listdir(pkg)) if f.endswith(".py")]
+    sh([sys.executable, os.path.join(REPO, "prelude_ext", "tools", "bytecompile.py"), tree, *pairs])
+    out[LEAN] = [sys.executable, "-S", "-B", os.path.join(tree, "rlib_v0", "lean.py"), "link"]
     return out
-
-
-NOPYC = "python -S -B link_lean.py, no .pyc"
 
 
 def prepare_package(b: Build) -> str:
@@ -400,14 +409,14 @@ def prepare_package(b: Build) -> str:
     for f in os.listdir(pkg):
         if f.endswith(".py"):
             shutil.copy2(os.path.join(pkg, f), os.path.join(copy, "rlib_v0", f))
-    return os.path.join(copy, "rlib_v0", "link_lean.py")
+    return os.path.join(copy, "rlib_v0", "lean.py")
 
 
 def bench_overhead(b: Build, linkers: list[str], k: int) -> dict:
     res: dict = {"linkers": linkers, "launchers": {}, "real": [], "noop": [], "python": {}}
-    lau = launchers()
+    lau = launchers(b)
     res["launchers"] = {n: shlex.join(v) for n, v in lau.items()}
-    nopyc = [sys.executable, "-S", "-B", prepare_package(b)]
+    nopyc = [sys.executable, "-S", "-B", prepare_package(b), "link"]
     res["launchers"][NOPYC] = shlex.join(nopyc)
     libs = b.native_libs()
     env = tool_env()
@@ -508,7 +517,7 @@ def bench_plan(b: Build, k: int, total: int = 10_000) -> dict:
     for i in range(total - 1):
         cid = f"syn{i:05d}"
         deps = [Dep(f"c{j}", f"c{j}", f"syn{j:05d}") for j in (i - 1, i - 2) if j >= 0]
-        syn.append(type(template)(**{**vars(template), "crate": f"c{i}", "metadata": f"m{i}", "crate_id": cid, "deps": deps, "content_hash": f"h{i}"}))
+        syn.append(type(template)(**{**{n: getattr(template, n) for n in template.__slots__}, "crate": f"c{i}", "metadata": f"m{i}", "crate_id": cid, "deps": deps, "content_hash": f"h{i}"}))
 
     def syn_inputs() -> list[RustInput]:
         rng = random.Random(8)
@@ -570,8 +579,8 @@ def bench_rustc(b: Build, sizes: list[int], k: int) -> list[dict]:
     shape = "lattice" if "lattice" in b.shapes else b.shapes[0]
     out = []
     libs = b.native_libs()
-    lau = launchers()
-    lean = lau["python -S link_lean.py"]
+    lau = launchers(b)
+    lean = lau[LEAN]
     for n in sizes:
         d = b.run_dir(f"rustc-{shape}-{n}")
         src = os.path.join(d, "app.rs")

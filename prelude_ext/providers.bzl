@@ -154,12 +154,13 @@ RustV0ToolchainInfo = provider(
         # `--target` triple. Always explicit, so the identity never depends on
         # which machine ran the compile.
         "target": provider_field(str),
-        # `python3 -m rlib_v0` over the declared `prelude_ext/py/` tree: an input of every
-        # action that runs it, so those actions are hermetic.
+        # `python3 -S -B TREE/rlib_v0/lean.py` over the byte-compiled tool
+        # tree (`rlib_v0_bytecompile`): an input of every action that runs
+        # it, so those actions are hermetic.
         "tool": provider_field(RunInfo),
-        # `rlib-v0 link` alone, started lean (`python -S link_lean.py`): it
-        # runs on every link, where `site` and the CLI's imports would cost
-        # more than the plan itself (docs/benchmarks.md).
+        # The same with the verb `link`: it runs on every link, where `site`
+        # and the CLI's imports would cost more than the plan itself
+        # (docs/benchmarks.md, section 1).
         "link_tool": provider_field(RunInfo),
     },
 )

@@ -20,7 +20,7 @@ hypothesis = pytest.importorskip("hypothesis", reason="pip install hypothesis (o
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from rlib_v0 import archive, identity  # noqa: E402
+from rlib_v0 import archive, cmd_link, identity  # noqa: E402
 from rlib_v0.errors import UserError  # noqa: E402
 
 # Member names as archives hold them: no "/" (GNU uses it as terminator), no
@@ -197,6 +197,7 @@ def _read_everything(p: str) -> None:
     archive.scan(p, limit=1)
     identity.read_marker(p)
     identity.read_marker(p, first_only=True)
+    cmd_link._examine(p, True)  # the link path: one first read, then the file
 
 
 def test_fuzz_baseline_is_valid(tmp_path, real_rlib):
@@ -204,6 +205,23 @@ def test_fuzz_baseline_is_valid(tmp_path, real_rlib):
     _read_everything(p)
     ident, toc = identity.read_marker(p, first_only=True)
     assert ident is not None and ident.crate == "fz" and toc.members[0].name == identity.MARKER_MEMBER
+
+
+def test_link_path_reads_past_its_first_read(tmp_path, real_rlib, monkeypatch):
+    """The link path serves an archive's headers and marker from one read of
+    its start (archive.HeadFile) and reads what lies past it from the file:
+    wherever that first read ends, the identity is the same, and an archive
+    cut short is still refused, naming it."""
+    data = _bytes_of(real_rlib)
+    p = _write(tmp_path, data, "ok.rlib")
+    want, toc = identity.read_marker(p, first_only=True)
+    last_indexed = max(off for _, off in toc.read_symbol_index())
+    cut = _write(tmp_path, data[: last_indexed + 61], "cut.rlib")  # the last indexed member's header, then nothing
+    for head in (8, 59, 60, 68, 69, 200, toc.members[0].data_offset, toc.members[0].data_offset + 1, 4096, 1 << 20):
+        monkeypatch.setattr(cmd_link, "_HEAD_BYTES", head)
+        assert cmd_link._examine(p, True) == want, head
+        with pytest.raises(UserError, match="cut.rlib"):
+            cmd_link._examine(cut, True)
 
 
 def _header_offsets(data: bytes) -> list[int]:

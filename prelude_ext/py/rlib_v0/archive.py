@@ -17,7 +17,7 @@ import struct
 from stat import S_ISDIR, S_ISREG
 
 from .errors import UserError
-from .records import dataclass  # not dataclasses: link-path start-up
+from .records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: importing typing costs the link path ~2 ms
@@ -29,28 +29,33 @@ _HEADER = struct.Struct("16s12s6s6s8s10s2s")
 _FMAG = b"`\n"
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(Record):
     """One regular member of an archive (not the symbol index or name table)."""
 
-    name: str  # member file name, long names resolved
-    header_offset: int  # offset of the 60-byte header; the symbol index points here
-    data_offset: int  # offset of the member's data
-    size: int  # size of the data in bytes
+    __slots__ = ("name", "header_offset", "data_offset", "size")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, name: str, header_offset: int, data_offset: int, size: int) -> None:
+        self.name = name  # member file name, long names resolved
+        self.header_offset = header_offset  # offset of the 60-byte header; the symbol index points here
+        self.data_offset = data_offset  # offset of the member's data
+        self.size = size  # size of the data in bytes
 
 
-@dataclass
-class Archive:
+class Archive(Record):
     """The table of contents of an archive file."""
 
-    path: str  # the file it was read from
-    members: list[Member]  # regular members, in file order
-    has_symbol_index: bool  # a `/` or `/SYM64/` member is present
-    symbol_index_offset: int  # data offset of that member (-1 if none)
-    symbol_index_size: int  # its size in bytes
-    symbol_index_64: bool  # `/SYM64/` (64-bit offsets) rather than `/`
-    long_names: bytes = b""  # the `//` table: every member name over 15 bytes
-    complete: bool = True  # False when `scan` stopped early (`limit`)
+    __slots__ = ("path", "members", "has_symbol_index", "symbol_index_offset", "symbol_index_size", "symbol_index_64", "long_names", "complete")
+
+    def __init__(self, path: str, members: list[Member], has_symbol_index: bool, symbol_index_offset: int, symbol_index_size: int, symbol_index_64: bool, long_names: bytes = b"", complete: bool = True) -> None:
+        self.path = path  # the file it was read from
+        self.members = members  # regular members, in file order
+        self.has_symbol_index = has_symbol_index  # a `/` or `/SYM64/` member is present
+        self.symbol_index_offset = symbol_index_offset  # data offset of that member (-1 if none)
+        self.symbol_index_size = symbol_index_size  # its size in bytes
+        self.symbol_index_64 = symbol_index_64  # `/SYM64/` (64-bit offsets) rather than `/`
+        self.long_names = long_names  # the `//` table: every member name over 15 bytes
+        self.complete = complete  # False when `scan` stopped early (`limit`)
 
     def member(self, name: str) -> Member | None:
         for m in self.members:
@@ -145,6 +150,33 @@ def _field_int(raw: bytes, path: str, what: str) -> int:
     if not text.isdigit():
         raise UserError(f"{path}: not a valid ar archive (bad {what} field)")
     return int(text, 10)
+
+
+class HeadFile:
+    """An open file read through one large first read.
+
+    The link planner reads a few headers and the marker near the start of
+    every archive: served from `head` (one `pread` of the file's start),
+    they cost no system call each; reads past it go to the file."""
+
+    __slots__ = ("fd", "head", "pos")
+
+    def __init__(self, fd: int, head: bytes) -> None:
+        self.fd = fd  # the open file (not owned: the caller closes it)
+        self.head = head  # the file's first bytes
+        self.pos = 0  # where the next read starts
+
+    def seek(self, pos: int) -> None:
+        self.pos = pos
+
+    def read(self, n: int) -> bytes:
+        p = self.pos
+        data = self.head[p : p + n] if p + n <= len(self.head) else os.pread(self.fd, n, p)
+        self.pos = p + len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self.fd
 
 
 def open_input(path: str) -> BinaryIO:

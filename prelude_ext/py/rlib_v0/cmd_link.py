@@ -18,6 +18,10 @@ from .outputs import DEVICE, output_kind
 from .plan import Plan, RustInput, is_rust_staticlib, make_plan
 
 _ARCH_MAGIC = b"!<arch>\n"
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+# The first read of an archive: the symbol index, name table and marker of
+# a typical rlib fit; what lies further is read when asked for.
+_HEAD_BYTES = 32768
 # Above this many bytes of arguments, pass them in a response file.
 _ARGV_LIMIT = 100_000
 
@@ -59,30 +63,39 @@ def _examine(path: str, rlib: bool) -> Identity | None:
     A `.rlib` must be a v0 archive: anything else is an error here (an empty
     file would even link, as an empty linker script).  Other non-archives
     are the linker's business."""
+    # Opened non-blocking: a FIFO must not block the wrapper (it is refused
+    # below, never read).  One open and, for archives, one read of the start
+    # serve the magic, the headers, the marker and the completeness check.
     try:
-        st = os.stat(path)
+        fd = os.open(path, _OPEN_FLAGS)
+    except PermissionError:
+        raise UserError(f"{path}: cannot read (permission denied)") from None
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
         if rlib:
             why = "no such file" if isinstance(e, FileNotFoundError) else "not a valid path" if isinstance(e, ValueError) else f"cannot read ({e.strerror})"
             raise UserError(f"{path}: {why}") from None
         return None  # not a file: the linker will say so in its own words
-    if not S_ISREG(st.st_mode):
-        if rlib:
-            raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
-        return None  # never open a FIFO or device here: it would block
-    # One open per input: the magic, the marker and the completeness check.
     try:
-        with open(path, "rb") as f:
-            if f.read(8) != _ARCH_MAGIC and not rlib:
+        st = os.fstat(fd)
+        if not S_ISREG(st.st_mode):
+            if rlib:
+                raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
+            return None  # never read from a FIFO or device here: it would block
+        head = os.pread(fd, _HEAD_BYTES if rlib else 8, 0)
+        if head[:8] != _ARCH_MAGIC:
+            if not rlib:
                 return None
-            ident, toc = read_marker(path, first_only=True, f=f)
-            if ident is not None:
-                # Only the first header was read: make sure the archive is whole.
-                archive.check_complete(toc, f)
-    except PermissionError:
-        raise UserError(f"{path}: cannot read (permission denied)") from None
+        elif not rlib:
+            head = os.pread(fd, _HEAD_BYTES, 0)
+        f = archive.HeadFile(fd, head)
+        ident, toc = read_marker(path, first_only=True, f=f)
+        if ident is not None:
+            # Only the first header was read: make sure the archive is whole.
+            archive.check_complete(toc, f)
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    finally:
+        os.close(fd)
     if ident is None:
         if is_rust_staticlib(toc.long_names):
             raise UserError(f"{path} is a Rust staticlib carrying its own copy of std and its dependencies; link the crates' v0 rlibs and one std bundle instead")
@@ -101,13 +114,13 @@ def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, lis
     one-pass linker then has every reference when it reaches the archive).
 
     Found where `rlib-v0 rustc` found it, else in the link's `-L` directories."""
-    from .libsearch import find_in
-
     last: dict[str, int] = {}
     whole: dict[str, bool] = {}
     order: list[str] = []
     for n, c in enumerate(plan.crates):
         for lib in c.ident.static_libs:
+            from .libsearch import find_in  # only when a crate has one
+
             path = lib.path if lib.path and os.path.isfile(lib.path) else find_in(cmd.search_dirs, (lib.file_name,))
             if path is None:
                 where = f"not at {lib.path}, " if lib.path else ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 
 from .errors import UserError
-from .records import dataclass  # not dataclasses: link-path start-up
+from .records import Record
 
 ELF_MAGIC = b"\x7fELF"
 MARKER_SECTION = ".rlib_v0"
@@ -45,21 +45,27 @@ def machine_for_target(target: str) -> int | None:
     return MACHINES.get(target.split("-", 1)[0])
 
 
-@dataclass(frozen=True)
-class Symbol:
-    name: str  # symbol name as in the string table
-    bind: int  # STB_* value
-    defined: bool  # st_shndx != SHN_UNDEF
-    section: str  # name of the defining section, "" when undefined or special
+class Symbol(Record):
+    __slots__ = ("name", "bind", "defined", "section")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, name: str, bind: int, defined: bool, section: str) -> None:
+        self.name = name  # symbol name as in the string table
+        self.bind = bind  # STB_* value
+        self.defined = defined  # st_shndx != SHN_UNDEF
+        self.section = section  # name of the defining section, "" when undefined or special
 
 
-@dataclass(frozen=True)
-class ElfHeader:
-    is64: bool  # ELFCLASS64
-    little: bool  # ELFDATA2LSB
-    machine: int  # e_machine
-    osabi: int  # e_ident[EI_OSABI]
-    flags: int  # e_flags (ABI flags, e.g. float ABI on ARM)
+class ElfHeader(Record):
+    __slots__ = ("is64", "little", "machine", "osabi", "flags")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, is64: bool, little: bool, machine: int, osabi: int, flags: int) -> None:
+        self.is64 = is64  # ELFCLASS64
+        self.little = little  # ELFDATA2LSB
+        self.machine = machine  # e_machine
+        self.osabi = osabi  # e_ident[EI_OSABI]
+        self.flags = flags  # e_flags (ABI flags, e.g. float ABI on ARM)
 
 
 def is_elf(data: bytes) -> bool:
@@ -148,13 +154,32 @@ def _sections(data: bytes) -> tuple[str, list[tuple[str, int, int, int, int]]]:
 
 
 def section_data(data: bytes, name: str) -> bytes | None:
+    """The bytes of section `name`, None if the object has none (or is not
+    a well-formed ELF object).  On the link path (once per input archive,
+    for the marker): a walk of the section headers that compares names as
+    bytes, decoding none."""
     try:
-        _, secs = _sections(data)
-    except (ValueError, struct.error, IndexError, OverflowError):
+        if len(data) < 52 or data[:4] != ELF_MAGIC:
+            return None
+        e = "<" if data[5] == 1 else ">"
+        if data[4] == 2:
+            shoff = struct.unpack_from(e + "Q", data, 40)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
+            ent = struct.Struct(e + "I4x8x8xQQ")  # sh_name, sh_offset, sh_size
+        else:
+            shoff = struct.unpack_from(e + "I", data, 32)[0]
+            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
+            ent = struct.Struct(e + "I4x4x4xII")
+        if shstrndx >= shnum:
+            return None
+        _, str_off, str_size = ent.unpack_from(data, shoff + shstrndx * shentsize)
+        want = name.encode() + b"\0"
+        for i in range(shnum):
+            name_off, off, size = ent.unpack_from(data, shoff + i * shentsize)
+            if name_off < str_size and data[str_off + name_off : str_off + name_off + len(want)] == want:
+                return data[off : off + size] if off + size <= len(data) else None
+    except struct.error:
         return None
-    for sname, _typ, off, size, *_ in secs:
-        if sname == name:
-            return data[off : off + size]
     return None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from . import archive
 from .errors import UserError
-from .records import asdict, dataclass, field  # not dataclasses: link-path start-up
+from .records import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: no typing import on the link path
@@ -29,50 +29,113 @@ KIND_RLIB = "rlib"
 KIND_STD_BUNDLE = "std-bundle"
 
 
-@dataclass(frozen=True)
-class Dep:
-    name: str  # the name the crate uses for it (`--extern NAME=...`)
-    crate: str  # the dependency's own crate name
-    crate_id: str  # the dependency's `Identity.crate_id`
+class Dep(Record):
+    __slots__ = ("name", "crate", "crate_id")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, name: str, crate: str, crate_id: str) -> None:
+        self.name = name  # the name the crate uses for it (`--extern NAME=...`)
+        self.crate = crate  # the dependency's own crate name
+        self.crate_id = crate_id  # the dependency's `Identity.crate_id`
 
 
-@dataclass(frozen=True)
-class StaticLib:
-    name: str  # the `-l static=NAME` name (a file name with `verbatim`)
-    path: str | None  # the archive rustc would have bundled, as found via the crate's `-L` (None: not found then)
-    whole_archive: bool = False  # `+whole-archive`
-    verbatim: bool = False  # `+verbatim`: `name` is the file name
+class StaticLib(Record):
+    __slots__ = ("name", "path", "whole_archive", "verbatim")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, name: str, path: str | None, whole_archive: bool = False, verbatim: bool = False) -> None:
+        self.name = name  # the `-l static=NAME` name (a file name with `verbatim`)
+        self.path = path  # the archive rustc would have bundled, as found via the crate's `-L` (None: not found then)
+        self.whole_archive = whole_archive  # `+whole-archive`
+        self.verbatim = verbatim  # `+verbatim`: `name` is the file name
 
     @property
     def file_name(self) -> str:
         return self.name if self.verbatim else f"lib{self.name}.a"
 
 
-@dataclass
-class Identity:
-    kind: str  # KIND_RLIB or KIND_STD_BUNDLE
-    crate: str  # crate name (`std`/`core` for a bundle)
-    metadata: str  # the `-C metadata` values, comma-joined ("" if none)
-    crate_id: str  # stable id of this crate: hash of name, metadata, target
-    rustc_version: str  # full `rustc -vV` output
-    rustc_release: str  # e.g. "1.95.0"
-    rustc_commit: str  # commit-hash line of `rustc -vV`
-    target: str  # target triple
-    panic: str  # "unwind" or "abort"
-    codegen: dict[str, str] = field(default_factory=dict)  # other `-C` options that shape the code
-    deps: list[Dep] = field(default_factory=list)  # direct Rust dependencies (linkable ones)
-    content_hash: str = ""  # sha256 of every other member (name + bytes)
-    native_libs: list[str] = field(default_factory=list)  # linker args the crate/bundle needs (bundles: std's)
-    defines_allocator: bool = False  # the crate declares `#[global_allocator]`
-    no_std: bool = False  # bundles: core only
-    with_test: bool = False  # bundles: std plus libtest (for `rustc --test` binaries); supersedes the plain bundle on a link
-    static_libs: list[StaticLib] = field(default_factory=list)  # native static libraries the crate links, kept out of the rlib
-    # The allocator functions the crate defines (from its symbol index): the
-    # link wrapper names them with `-u` so the crate's allocator is linked
-    # whatever the input order.  Empty in markers written before the field.
-    allocator_symbols: list[str] = field(default_factory=list)
-    defines_panic_handler: bool = False  # the crate declares `#[panic_handler]` (no_std)
-    panic_handler_symbols: list[str] = field(default_factory=list)  # as allocator_symbols
+# Every marker field, the JSON type it must have (checked, so a corrupt
+# marker is one line here, not an AttributeError deep in the planner) and its
+# default when a marker leaves it out (`_REQUIRED`: no default).  Identity's
+# slots are these names, in this order.
+_FIELDS: dict[str, type] = {
+    "kind": str,
+    "crate": str,
+    "metadata": str,
+    "crate_id": str,
+    "rustc_version": str,
+    "rustc_release": str,
+    "rustc_commit": str,
+    "target": str,
+    "panic": str,
+    "codegen": dict,
+    "deps": list,
+    "content_hash": str,
+    "native_libs": list,
+    "defines_allocator": bool,
+    "no_std": bool,
+    "with_test": bool,
+    "static_libs": list,
+    "allocator_symbols": list,
+    "defines_panic_handler": bool,
+    "panic_handler_symbols": list,
+}
+_REQUIRED = ("kind", "crate", "metadata", "crate_id", "rustc_version", "rustc_release", "rustc_commit", "target", "panic")
+_STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
+_DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
+# The entry type of each list field.
+_ENTRY_TYPES = {"deps": dict, "static_libs": dict, "native_libs": str, "allocator_symbols": str, "panic_handler_symbols": str}
+
+
+class Identity(Record):
+    __slots__ = tuple(_FIELDS)
+
+    def __init__(
+        self,
+        kind: str,
+        crate: str,
+        metadata: str,
+        crate_id: str,
+        rustc_version: str,
+        rustc_release: str,
+        rustc_commit: str,
+        target: str,
+        panic: str,
+        codegen: dict[str, str] | None = None,
+        deps: list[Dep] | None = None,
+        content_hash: str = "",
+        native_libs: list[str] | None = None,
+        defines_allocator: bool = False,
+        no_std: bool = False,
+        with_test: bool = False,
+        static_libs: list[StaticLib] | None = None,
+        allocator_symbols: list[str] | None = None,
+        defines_panic_handler: bool = False,
+        panic_handler_symbols: list[str] | None = None,
+    ) -> None:
+        self.kind = kind  # KIND_RLIB or KIND_STD_BUNDLE
+        self.crate = crate  # crate name (`std`/`core` for a bundle)
+        self.metadata = metadata  # the `-C metadata` values, comma-joined ("" if none)
+        self.crate_id = crate_id  # stable id of this crate: hash of name, metadata, target
+        self.rustc_version = rustc_version  # full `rustc -vV` output
+        self.rustc_release = rustc_release  # e.g. "1.95.0"
+        self.rustc_commit = rustc_commit  # commit-hash line of `rustc -vV`
+        self.target = target  # target triple
+        self.panic = panic  # "unwind" or "abort"
+        self.codegen = {} if codegen is None else codegen  # other `-C` options that shape the code
+        self.deps = [] if deps is None else deps  # direct Rust dependencies (linkable ones)
+        self.content_hash = content_hash  # sha256 of every other member (name + bytes)
+        self.native_libs = [] if native_libs is None else native_libs  # linker args the crate/bundle needs (bundles: std's)
+        self.defines_allocator = defines_allocator  # the crate declares `#[global_allocator]`
+        self.no_std = no_std  # bundles: core only
+        self.with_test = with_test  # bundles: std plus libtest (for `rustc --test` binaries); supersedes the plain bundle on a link
+        self.static_libs = [] if static_libs is None else static_libs  # native static libraries the crate links, kept out of the rlib
+        # The allocator functions the crate defines (from its symbol index): the
+        # link wrapper names them with `-u` so the crate's allocator is linked
+        # whatever the input order.  Empty in markers written before the field.
+        self.allocator_symbols = [] if allocator_symbols is None else allocator_symbols
+        self.defines_panic_handler = defines_panic_handler  # the crate declares `#[panic_handler]` (no_std)
+        self.panic_handler_symbols = [] if panic_handler_symbols is None else panic_handler_symbols  # as allocator_symbols
 
     @property
     def compat_key(self) -> tuple[str, str, str]:
@@ -86,7 +149,7 @@ class Identity:
     def to_json(self) -> bytes:
         import json
 
-        d = asdict(self)
+        d = self.as_dict()
         d["schema"] = SCHEMA
         return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
 
@@ -99,62 +162,57 @@ class Identity:
             d = _json_loads(raw)
         except (ValueError, RecursionError) as e:  # RecursionError: [[[[... nested 100 000 deep
             raise UserError(f"{where}: unreadable _rlib_v00 marker (not JSON: {_first_line(e)})") from None
-        if not isinstance(d, dict):
+        if type(d) is not dict:
             raise UserError(f"{where}: unreadable _rlib_v00 marker (not a JSON object)")
         schema = d.pop("schema", None)
         if type(schema) is int and schema > SCHEMA:
             raise UserError(f"{where}: built by a newer rlib-v0 (marker schema {schema}, this rlib-v0 {_version()} reads schema {SCHEMA}); upgrade rlib-v0")
         if type(schema) is not int or schema not in _READABLE_SCHEMAS:  # `true` and `1.0` == 1 in Python
             raise UserError(f"{where}: unreadable _rlib_v00 marker (unknown marker schema {_short(schema)})")
-        unknown = sorted(k for k in d if k not in _FIELDS)
-        if unknown:
+        if not d.keys() <= _FIELD_NAMES:
+            unknown = sorted(k for k in d if k not in _FIELDS)
             raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
-        missing = [k for k in _REQUIRED if k not in d]
-        if missing:
+        if not _REQUIRED_NAMES <= d.keys():
+            missing = [k for k in _REQUIRED if k not in d]
             raise UserError(f"{where}: unreadable _rlib_v00 marker (no {missing[0]!r})")
         for k, v in d.items():
             want = _FIELDS[k]
             if type(v) is not want:
                 raise UserError(f"{where}: unreadable _rlib_v00 marker ({k!r} is {type(v).__name__}, not {want.__name__})")
-            if want is list and not all(type(x) is (dict if k in ("deps", "static_libs") else str) for x in v):
-                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
-            if want is dict and not all(type(x) is str for x in v.values()):
-                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
-        deps = []
-        for x in d.get("deps", ()):
-            if x.keys() != _DEP_FIELDS or not all(type(y) is str for y in x.values()):
-                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'deps')")
-            deps.append(Dep(**x))
-        d["deps"] = deps
-        libs = []
-        for x in d.get("static_libs", ()):
-            ok = x.keys() <= _STATIC_LIB_FIELDS and {"name", "path"} <= x.keys() and type(x["name"]) is str and (x["path"] is None or type(x["path"]) is str)
-            if not ok or not all(type(x.get(k, False)) is bool for k in ("whole_archive", "verbatim")):
-                raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'static_libs')")
-            libs.append(StaticLib(**x))
-        d["static_libs"] = libs
+            if want is list:
+                entry = _ENTRY_TYPES[k]
+                for x in v:
+                    if type(x) is not entry:
+                        raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+            elif want is dict:
+                for x in v.values():
+                    if type(x) is not str:
+                        raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+        deps = d.get("deps")
+        if deps:
+            out = []
+            for x in deps:
+                if x.keys() != _DEP_FIELDS:
+                    raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'deps')")
+                name, crate, cid = x["name"], x["crate"], x["crate_id"]
+                if type(name) is not str or type(crate) is not str or type(cid) is not str:
+                    raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'deps')")
+                out.append(Dep(name, crate, cid))
+            d["deps"] = out
+        libs = d.get("static_libs")
+        if libs:
+            out = []
+            for x in libs:
+                ok = x.keys() <= _STATIC_LIB_FIELDS and {"name", "path"} <= x.keys() and type(x["name"]) is str and (x["path"] is None or type(x["path"]) is str)
+                if not ok or not all(type(x.get(k, False)) is bool for k in ("whole_archive", "verbatim")):
+                    raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in 'static_libs')")
+                out.append(StaticLib(**x))
+            d["static_libs"] = out
         return cls(**d)
 
 
-# Every marker field and the JSON type it must have (checked, so a corrupt
-# marker is one line here, not an AttributeError deep in the planner), from
-# Identity's own declarations: a field added there is read here too.
-def _field_types() -> tuple[dict[str, type], tuple[str, ...]]:
-    from .records import _MISSING
-
-    json_type = {"str": str, "bool": bool, "list": list, "dict": dict}
-    types: dict[str, type] = {}
-    required: list[str] = []
-    for name, default, factory in Identity.__record_fields__:
-        types[name] = json_type[Identity.__annotations__[name].split("[", 1)[0]]
-        if default is _MISSING and factory is _MISSING:
-            required.append(name)
-    return types, tuple(required)
-
-
-_FIELDS, _REQUIRED = _field_types()
-_STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
-_DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
+_FIELD_NAMES = frozenset(_FIELDS)
+_REQUIRED_NAMES = frozenset(_REQUIRED)
 
 
 def _version() -> str:
@@ -220,25 +278,31 @@ class _ScanContext:
     parse_constant = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
 
 
+_scanner = None  # CPython's C JSON scanner, made on first use
+
+
 def _json_loads(raw: bytes) -> object:
     """`json.loads(raw)` without importing `json` on the link path.
 
     `json` imports `re` and compiles its patterns, a fifth of the wrapper's
     start-up; CPython's C scanner (`_json`, what `json.loads` runs) needs
     neither.  Elsewhere, or for the error message, plain `json` is used."""
-    try:
-        from _json import make_scanner
-    except ImportError:
-        import json
+    global _scanner
+    if _scanner is None:
+        try:
+            from _json import make_scanner
+        except ImportError:
+            import json
 
-        return json.loads(raw)
+            return json.loads(raw)
+        _scanner = make_scanner(_ScanContext)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = ""  # json.loads also reads UTF-16/32: let it decide below
     start = len(text) - len(text.lstrip(" \t\n\r"))
     try:
-        obj, end = make_scanner(_ScanContext)(text, start)
+        obj, end = _scanner(text, start)
     except StopIteration:
         obj, end = None, -1
     if end < 0 or text[end:].strip(" \t\n\r"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from .errors import UserError
-from .records import dataclass, field  # not dataclasses: link-path start-up
+from .records import Record
 
 _DIRECT_LINKERS = ("ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "ld.mold", "gold", "bfd")
 
@@ -106,29 +106,33 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
     return out, files
 
 
-@dataclass
-class LibArg:
+class LibArg(Record):
     """One `-lNAME` / `-l NAME` / `-l:FILE` (or `--library`) of a link command."""
 
-    index: int  # position of the option in argv
-    value_index: int  # position of its value (== index when attached: `-lNAME`)
-    spec: str  # NAME, or `:FILE`
-    static: bool  # `-Bstatic` / `-static` in effect there: only archives are searched
-    whole_archive: bool  # inside a --whole-archive region
+    __slots__ = ("index", "value_index", "spec", "static", "whole_archive")
+
+    def __init__(self, index: int, value_index: int, spec: str, static: bool, whole_archive: bool) -> None:
+        self.index = index  # position of the option in argv
+        self.value_index = value_index  # position of its value (== index when attached: `-lNAME`)
+        self.spec = spec  # NAME, or `:FILE`
+        self.static = static  # `-Bstatic` / `-static` in effect there: only archives are searched
+        self.whole_archive = whole_archive  # inside a --whole-archive region
 
 
-@dataclass
-class LinkCommand:
-    argv: list[str]  # the whole command, response files expanded
-    direct: bool  # the linker itself, not a compiler driver
-    used_response_files: bool  # the original command had @files
-    output_index: int | None = None  # index in argv of the output path value
-    output_prefix: str = ""  # what precedes the path in that argument: "", "-o" or "--output="
-    inputs: list[int] = field(default_factory=list)  # indexes of positional file arguments
-    whole_archive_inputs: set[int] = field(default_factory=set)  # inputs inside --whole-archive regions
-    libs: list[LibArg] = field(default_factory=list)  # `-l` options, in order
-    search_dirs: list[str] = field(default_factory=list)  # `-L` directories, in order (GNU ld applies all to every -l)
-    no_default_dirs: bool = False  # `-nostdlib` (driver) / `-nostdlib` (ld): no built-in search path
+class LinkCommand(Record):
+    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs")
+
+    def __init__(self, argv: list[str], direct: bool, used_response_files: bool) -> None:
+        self.argv = argv  # the whole command, response files expanded
+        self.direct = direct  # the linker itself, not a compiler driver
+        self.used_response_files = used_response_files  # the original command had @files
+        self.output_index: int | None = None  # index in argv of the output path value
+        self.output_prefix = ""  # what precedes the path in that argument: "", "-o" or "--output="
+        self.inputs: list[int] = []  # indexes of positional file arguments
+        self.whole_archive_inputs: set[int] = set()  # inputs inside --whole-archive regions
+        self.libs: list[LibArg] = []  # `-l` options, in order
+        self.search_dirs: list[str] = []  # `-L` directories, in order (GNU ld applies all to every -l)
+        self.no_default_dirs = False  # `-nostdlib` (driver) / `-nostdlib` (ld): no built-in search path
 
     @property
     def output(self) -> str | None:

@@ -16,39 +16,45 @@ import heapq
 
 from .errors import UserError
 from .identity import KIND_STD_BUNDLE, Identity
-from .records import dataclass, field  # not dataclasses: link-path start-up
+from .records import Record
 
 _HEX = frozenset(b"0123456789abcdef")
 
 
-@dataclass
-class RustInput:
-    arg_index: int  # position in the linker argv
-    path: str  # the file as given
-    ident: Identity  # its marker
-    whole_archive: bool = False  # inside a user --whole-archive region
+class RustInput(Record):
+    __slots__ = ("arg_index", "path", "ident", "whole_archive")
+
+    def __init__(self, arg_index: int, path: str, ident: Identity, whole_archive: bool = False) -> None:
+        self.arg_index = arg_index  # position in the linker argv
+        self.path = path  # the file as given
+        self.ident = ident  # its marker
+        self.whole_archive = whole_archive  # inside a user --whole-archive region
 
 
-@dataclass
-class Dropped:
-    path: str  # the input left out
-    kept: str  # the input linked instead
-    reason: str  # why, in a sentence
+class Dropped(Record):
+    __slots__ = ("path", "kept", "reason")
+
+    def __init__(self, path: str, kept: str, reason: str) -> None:
+        self.path = path  # the input left out
+        self.kept = kept  # the input linked instead
+        self.reason = reason  # why, in a sentence
 
 
-@dataclass
-class Plan:
-    crates: list[RustInput] = field(default_factory=list)  # linked rlibs, in link order
-    bundle: RustInput | None = None  # the one std bundle
-    dropped: list[Dropped] = field(default_factory=list)  # duplicates left out
-    rust_arg_indexes: list[int] = field(default_factory=list)  # argv positions of every Rust input
-    native_libs: list[str] = field(default_factory=list)  # appended after the Rust block
-    # Symbols the linker is told are undefined (`-u`) so the crate declaring
-    # `#[global_allocator]` / `#[panic_handler]` is linked whatever the input
-    # order: a one-pass linker would otherwise skip a crate nothing refers to
-    # yet and take the bundle's weak default instead.
-    undefined: list[str] = field(default_factory=list)
-    providers: list[str] = field(default_factory=list)  # for describe(): who provides the allocator/handler, how
+class Plan(Record):
+    __slots__ = ("crates", "bundle", "dropped", "rust_arg_indexes", "native_libs", "undefined", "providers")
+
+    def __init__(self) -> None:
+        self.crates: list[RustInput] = []  # linked rlibs, in link order
+        self.bundle: RustInput | None = None  # the one std bundle
+        self.dropped: list[Dropped] = []  # duplicates left out
+        self.rust_arg_indexes: list[int] = []  # argv positions of every Rust input
+        self.native_libs: list[str] = []  # appended after the Rust block
+        # Symbols the linker is told are undefined (`-u`) so the crate declaring
+        # `#[global_allocator]` / `#[panic_handler]` is linked whatever the input
+        # order: a one-pass linker would otherwise skip a crate nothing refers to
+        # yet and take the bundle's weak default instead.
+        self.undefined: list[str] = []
+        self.providers: list[str] = []  # for describe(): who provides the allocator/handler, how
 
     def describe(self) -> str:
         lines = ["rlib-v0 link plan:"]
@@ -80,7 +86,8 @@ def is_rust_staticlib(long_names: bytes) -> bool:
 
 
 def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset()) -> Plan:
-    plan = Plan(rust_arg_indexes=[i.arg_index for i in inputs])
+    plan = Plan()
+    plan.rust_arg_indexes = [i.arg_index for i in inputs]
     bundles: list[RustInput] = []
     rlibs: list[RustInput] = []
     for i in inputs:

@@ -8,7 +8,7 @@ decide whether two crates were "built in a compatible manner".
 from __future__ import annotations
 
 import os
-from .records import dataclass, field  # not dataclasses: start-up of every compile
+from .records import Record
 
 from .errors import UserError
 
@@ -17,21 +17,25 @@ from .errors import UserError
 _NOT_IDENTITY = {"metadata", "extra-filename", "incremental", "linker", "link-arg", "link-args", "remark", "save-temps", "linker-flavor", "link-self-contained", "link-dead-code", "rpath", "prefer-dynamic"}
 
 
-@dataclass
-class Extern:
-    name: str  # the name the crate uses
-    path: str | None  # the file given, None for `--extern name` (sysroot crates)
+class Extern(Record):
+    __slots__ = ("name", "path")
+
+    def __init__(self, name: str, path: str | None) -> None:
+        self.name = name  # the name the crate uses
+        self.path = path  # the file given, None for `--extern name` (sysroot crates)
 
 
-@dataclass
-class NativeLib:
+class NativeLib(Record):
     """One `-l [KIND[:MODIFIERS]=]NAME[:RENAME]` (what rustc links for the crate)."""
 
-    kind: str  # "static", "dylib", "framework", "link-arg"; "" when not given (rustc: dylib)
-    modifiers: list[str]  # e.g. ["+whole-archive", "-bundle"], as given
-    name: str  # the library name (after `:RENAME`, the name linked)
-    arg_index: int  # position of the `-l` (or `-lNAME`) argument in `args`
-    value_index: int  # position of its value (== arg_index for `-lNAME`)
+    __slots__ = ("kind", "modifiers", "name", "arg_index", "value_index")
+
+    def __init__(self, kind: str, modifiers: list[str], name: str, arg_index: int, value_index: int) -> None:
+        self.kind = kind  # "static", "dylib", "framework", "link-arg"; "" when not given (rustc: dylib)
+        self.modifiers = modifiers  # e.g. ["+whole-archive", "-bundle"], as given
+        self.name = name  # the library name (after `:RENAME`, the name linked)
+        self.arg_index = arg_index  # position of the `-l` (or `-lNAME`) argument in `args`
+        self.value_index = value_index  # position of its value (== arg_index for `-lNAME`)
 
     def modifier(self, name: str) -> bool | None:
         """True for `+name`, False for `-name`, None when not given."""
@@ -46,27 +50,29 @@ class NativeLib:
         return self.kind == "static" and self.modifier("bundle") is not False
 
 
-@dataclass
-class RustcArgs:
-    args: list[str]  # the arguments, @files expanded
-    crate_name: str | None = None
-    crate_types: list[str] = field(default_factory=list)
-    output: str | None = None  # `-o`
-    out_dir: str | None = None  # `--out-dir`
-    emit: list[tuple[str, str | None]] = field(default_factory=list)  # (kind, path)
-    externs: list[Extern] = field(default_factory=list)
-    codegen: dict[str, str] = field(default_factory=dict)  # every `-C k=v`
-    target: str | None = None
-    source: str | None = None
-    native_libs: list[str] = field(default_factory=list)  # `-l` flags as linker args
-    libs: list[NativeLib] = field(default_factory=list)  # the same `-l` flags, parsed
-    search: list[tuple[str, str]] = field(default_factory=list)  # `-L [KIND=]DIR` as (kind, dir); kind "all" when not given
-    error_format: str | None = None  # `--error-format`
-    prints: list[str] = field(default_factory=list)  # `--print` requests (no compile output then)
-    test: bool = False  # `--test`: a test harness binary, not a library
-    env: list[tuple[str, str]] = field(default_factory=list)  # `--rlib-v0-env=K=V`: set in rustc's environment (build scripts' rustc-env)
-    remaps: list[str] = field(default_factory=list)  # `--remap-path-prefix` values
-    unstable: list[str] = field(default_factory=list)  # `-Z` values (need RUSTC_BOOTSTRAP on stable)
+class RustcArgs(Record):
+    __slots__ = ("args", "crate_name", "crate_types", "output", "out_dir", "emit", "externs", "codegen", "target", "source", "native_libs", "libs", "search", "error_format", "prints", "test", "env", "remaps", "unstable")
+
+    def __init__(self, args: list[str]) -> None:
+        self.args = args  # the arguments, @files expanded
+        self.crate_name: str | None = None
+        self.crate_types: list[str] = []
+        self.output: str | None = None  # `-o`
+        self.out_dir: str | None = None  # `--out-dir`
+        self.emit: list[tuple[str, str | None]] = []  # (kind, path)
+        self.externs: list[Extern] = []
+        self.codegen: dict[str, str] = {}  # every `-C k=v`
+        self.target: str | None = None
+        self.source: str | None = None
+        self.native_libs: list[str] = []  # `-l` flags as linker args
+        self.libs: list[NativeLib] = []  # the same `-l` flags, parsed
+        self.search: list[tuple[str, str]] = []  # `-L [KIND=]DIR` as (kind, dir); kind "all" when not given
+        self.error_format: str | None = None  # `--error-format`
+        self.prints: list[str] = []  # `--print` requests (no compile output then)
+        self.test = False  # `--test`: a test harness binary, not a library
+        self.env: list[tuple[str, str]] = []  # `--rlib-v0-env=K=V`: set in rustc's environment (build scripts' rustc-env)
+        self.remaps: list[str] = []  # `--remap-path-prefix` values
+        self.unstable: list[str] = []  # `-Z` values (need RUSTC_BOOTSTRAP on stable)
 
     @property
     def metadata(self) -> str:
@@ -124,7 +130,7 @@ _WITH_VALUE = {"--crate-name", "--crate-type", "-o", "--out-dir", "--emit", "--e
 
 def parse(raw: list[str]) -> RustcArgs:
     args = expand_argfiles(raw)
-    r = RustcArgs(args=args)
+    r = RustcArgs(args)
     i = 0
     while i < len(args):
         a = args[i]

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
-from .records import dataclass  # not dataclasses: start-up of the rustc path
+from .records import Record
 
 from .errors import UserError
 
 
-@dataclass(frozen=True)
-class RustcInfo:
-    path: str  # the rustc executable
-    version_text: str  # full `rustc -vV` output
-    release: str  # "1.95.0"
-    commit: str  # commit hash ("" for a source build without one)
-    host: str  # host triple, rustc's default target
+class RustcInfo(Record):
+    __slots__ = ("path", "version_text", "release", "commit", "host")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, path: str, version_text: str, release: str, commit: str, host: str) -> None:
+        self.path = path  # the rustc executable
+        self.version_text = version_text  # full `rustc -vV` output
+        self.release = release  # "1.95.0"
+        self.commit = commit  # commit hash ("" for a source build without one)
+        self.host = host  # host triple, rustc's default target
 
 
 def find_rustc(explicit: str | None) -> str:
