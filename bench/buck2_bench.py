@@ -349,10 +349,12 @@ def try_two_roots(p: Project) -> dict:
     return {"ok": True, "output": _program_output(out)}
 
 
-def measure_project(p: Project, k: int, leaf_base: int) -> dict:
-    """k clean builds, k no-op rebuilds, k leaf-change rebuilds."""
+def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> dict:
+    """k clean builds, max(3k, 6) no-op rebuilds (unless `noop` is False:
+    `interleaved_noop` then measures them), k leaf-change rebuilds."""
     res: dict = {}
-    clean, noop, leaf = [], [], []
+    noop_runs = noop
+    clean, noops, leaf = [], [], []
     p.set_leaf(0)
     for _ in range(k):
         p.run("clean")
@@ -366,8 +368,8 @@ def measure_project(p: Project, k: int, leaf_base: int) -> dict:
     res["output_initial"] = _program_output(binary)
     # A no-op build is ~0.5 s of client and daemon bookkeeping whose noise
     # (±0.15 s here) is as large as any difference: more runs for its min.
-    for _ in range(max(3 * k, 6)):
-        noop.append(p.timed_build())
+    for _ in range(max(3 * k, 6) if noop_runs else 0):
+        noops.append(p.timed_build())
     for j in range(k):
         p.set_leaf(leaf_base + j + 1)
         leaf.append(p.timed_build())
@@ -375,8 +377,56 @@ def measure_project(p: Project, k: int, leaf_base: int) -> dict:
     res["leaf_critical_path"] = critical_path(p)
     res["output_after_leaf_change"] = _program_output(p.output_path())
     res["leaf_value"] = leaf_base + k
-    res["clean"], res["noop"], res["leaf"] = _stats(clean), _stats(noop), _stats(leaf)
+    res["clean"], res["leaf"] = _stats(clean), _stats(leaf)
+    if noops:
+        res["noop"] = _stats(noops)
     return res
+
+
+NOOP_ROUNDS = 10
+
+
+def interleaved_noop(projects: dict[str, Project], rounds: int = NOOP_ROUNDS) -> dict[str, dict]:
+    """No-op builds of the live projects (daemons up, last build done), one
+    of each rule set in turn, `rounds` times. A no-op is ~0.5 s of client
+    and daemon bookkeeping whose noise (±0.15 s here) is as large as any
+    difference between the rule sets, and it comes in spells: measured one
+    project after the other, a spell lands on one rule set only."""
+    times: dict[str, list[float]] = {kind: [] for kind in projects}
+    for _ in range(rounds):
+        for kind, p in projects.items():
+            times[kind].append(p.timed_build())
+    return {kind: _stats(ts) for kind, ts in times.items()}
+
+
+def remeasure_noop(buck2: str, rows: list[dict], cache: str, env: dict) -> None:
+    """The no-op figures alone, again (`run.py --buck2-noop-only`): each
+    row's projects under `cache`/buck2 are built once, untimed (a fresh
+    daemon rebuilds), then measured by `interleaved_noop`; `rows` is
+    updated in place."""
+    env, _ = real_tools_path(env)
+    base = os.path.join(os.path.abspath(cache), "buck2")
+    for row in rows:
+        if row["shape"] == "reindeer":
+            continue
+        live: dict[str, Project] = {}
+        try:
+            for kind in KINDS:
+                root = os.path.join(base, f"{kind}-{row['shape']}-{row['n']}")
+                if kind not in row or not os.path.isdir(root):
+                    continue
+                p = Project(buck2, kind, root, row["shape"], row["n"], env)
+                live[kind] = p
+                _log(f"{kind}, {row['shape']} N={row['n']}: building again (untimed) for the no-op runs")
+                p.run("build", p.target)
+                if _program_output(p.output_path()) != row[kind]["output_after_leaf_change"]:
+                    raise Buck2BenchError(f"{kind}, {row['shape']} N={row['n']}: the project is not the one the row measured (its program prints another line)")
+            _log(f"{row['shape']} N={row['n']}: {NOOP_ROUNDS} rounds of no-op builds, interleaved")
+            for kind, st in interleaved_noop(live).items():
+                row[kind]["noop"] = st
+        finally:
+            for p in live.values():
+                p.kill()
 
 
 def stock_link_notes(p: Project) -> dict:
@@ -454,19 +504,25 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 continue
             for n in sizes:
                 row: dict = {"shape": shape, "n": n}
-                for kind in KINDS:
-                    root = os.path.join(base, f"{kind}-{shape}-{n}")
-                    p = Project(buck2, kind, root, shape, n, env)
-                    if os.path.isdir(root):
-                        p.kill()  # a daemon left by an interrupted run
-                    make_project(kind, root, shape, n, shutil.which("rustc", path=env.get("PATH")) or "rustc")
-                    _log(f"{kind}, {shape} N={n}: k={k} clean / no-op / leaf-change builds")
-                    try:
-                        row[kind] = measure_project(p, k, leaf_base=0)
+                live: dict[str, Project] = {}  # daemons kept up for the no-op rounds
+                try:
+                    for kind in KINDS:
+                        root = os.path.join(base, f"{kind}-{shape}-{n}")
+                        p = Project(buck2, kind, root, shape, n, env)
+                        if os.path.isdir(root):
+                            p.kill()  # a daemon left by an interrupted run
+                        make_project(kind, root, shape, n, shutil.which("rustc", path=env.get("PATH")) or "rustc")
+                        live[kind] = p
+                        _log(f"{kind}, {shape} N={n}: k={k} clean / leaf-change builds")
+                        row[kind] = measure_project(p, k, leaf_base=0, noop=False)
                         row[kind]["two_rust_deps"] = try_two_roots(p)
                         if kind == "stock":
                             row["stock_link"] = stock_link_notes(p)
-                    finally:
+                    _log(f"{shape} N={n}: {NOOP_ROUNDS} rounds of no-op builds, interleaved")
+                    for kind, st in interleaved_noop(live).items():
+                        row[kind]["noop"] = st
+                finally:
+                    for p in live.values():
                         p.kill()
                 for key in ("output_initial", "output_after_leaf_change"):
                     for kind in KINDS:
@@ -480,4 +536,4 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 rows.append(row)
     except Buck2BenchError as e:
         return {"skipped": f"failed: {e}", "version": version, "rows": rows}
-    return {"version": version, "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}
+    return {"version": version, "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}

@@ -286,9 +286,10 @@ def buck2_section(b: dict, w) -> None:
     w(f"- the root, identical in all: a stock `cxx_binary` of `main.cpp` + {b['parts']} C++ objects that calls the top crate (which reaches all N crates).")
     w("")
     if b.get("path_first"):
-        w(f"Both projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of both rule sets starts one or both).")
+        w(f"All projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of every rule set starts one or both).")
         w("")
-    w(f"Timed, wall clock, k = {b['k']}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again; **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
+    noop_how = f"{b['noop_rounds']} rounds, one build of each rule set in turn with every daemon up (no-op noise comes in spells; interleaving spreads it over all)" if b.get("noop_rounds") else "max(3k, 6) builds"
+    w(f"Timed, wall clock, k = {b['k']}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again, nothing changed ({noop_how}); **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
       "Both programs print the same line after the clean build and after the last leaf change (asserted), and the leaf change changes it.")
     w("")
     label = {"ours": "ours, pipelined", "ours_nopipe": "ours, not pipelined", "stock": "stock", "stock_aul": "stock, advanced_unstable_linking"}

@@ -679,6 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["buck2"], help="run only this section; the others are taken from the benchmarks.json in --out")
     ap.add_argument("--buck2-sizes", default="10,50", help="comma-separated N of the Buck2 section (default 10,50)")
     ap.add_argument("--buck2-k", type=int, default=3, help="builds per figure in the Buck2 section (default 3)")
+    ap.add_argument("--buck2-noop-only", action="store_true", help="with --only buck2: measure the no-op rebuilds again (interleaved across the rule sets) on the projects the last run left under --cache, and keep every other figure")
     ap.add_argument("--buck2-shapes", help="comma-separated graphs of the Buck2 section (default: all; `reindeer` is tests/reindeer's crate set, needs reindeer); with --only buck2, rows of other graphs and N already in the JSON are kept")
     a = ap.parse_args(argv)
     if a.report_only:
@@ -695,6 +696,18 @@ def main(argv: list[str] | None = None) -> int:
             with open(os.path.join(a.out, "benchmarks.json")) as f:
                 data = json.load(f)
             tools = Tools()
+            if a.buck2_noop_only:
+                import buck2_bench
+
+                b2 = data.get("buck2") or {}
+                if "rows" not in b2 or "skipped" in b2 or not tools.buck2:
+                    raise BenchError("--buck2-noop-only needs buck2 and a Buck2 section in benchmarks.json to complete")
+                if b2.get("version") != subprocess.run([tools.buck2, "--version"], capture_output=True, text=True).stdout.strip():
+                    raise BenchError("--buck2-noop-only: buck2 is not the one benchmarks.json was made with; rerun the section")
+                buck2_bench.remeasure_noop(tools.buck2, b2["rows"], a.cache, dict(os.environ))
+                b2["noop_rounds"] = buck2_bench.NOOP_ROUNDS
+                log("wrote " + ", ".join(write_report(data, a.out)))
+                return 0
             data["versions"]["buck2"] = tools.versions["buck2"]
             old = data.get("buck2") or {}
             shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None

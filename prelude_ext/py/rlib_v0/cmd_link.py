@@ -63,24 +63,27 @@ def _examine(path: str, rlib: bool) -> Identity | None:
     A `.rlib` must be a v0 archive: anything else is an error here (an empty
     file would even link, as an empty linker script).  Other non-archives
     are the linker's business."""
-    # Opened non-blocking: a FIFO must not block the wrapper (it is refused
-    # below, never read).  One open and, for archives, one read of the start
-    # serve the magic, the headers, the marker and the completeness check.
     try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except PermissionError:
-        raise UserError(f"{path}: cannot read (permission denied)") from None
+        st = os.stat(path)
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
         if rlib:
             why = "no such file" if isinstance(e, FileNotFoundError) else "not a valid path" if isinstance(e, ValueError) else f"cannot read ({e.strerror})"
             raise UserError(f"{path}: {why}") from None
         return None  # not a file: the linker will say so in its own words
+    if not S_ISREG(st.st_mode):
+        if rlib:
+            raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
+        return None  # never open a FIFO or device here: opening may block or act
+    # Non-blocking: should the path turn into a FIFO after the stat, the read
+    # returns rather than waits.  One open and, for archives, one read of the
+    # start serve the magic, the headers, the marker and the completeness check.
     try:
-        st = os.fstat(fd)
-        if not S_ISREG(st.st_mode):
-            if rlib:
-                raise UserError(f"{path}: {'is a directory' if S_ISDIR(st.st_mode) else 'not a regular file'}, not an rlib")
-            return None  # never read from a FIFO or device here: it would block
+        fd = os.open(path, _OPEN_FLAGS)
+    except PermissionError:
+        raise UserError(f"{path}: cannot read (permission denied)") from None
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    try:
         head = os.pread(fd, _HEAD_BYTES if rlib else 8, 0)
         if head[:8] != _ARCH_MAGIC:
             if not rlib:
