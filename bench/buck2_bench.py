@@ -386,17 +386,20 @@ def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> di
 NOOP_ROUNDS = 10
 
 
-def interleaved_noop(projects: dict[str, Project], rounds: int = NOOP_ROUNDS) -> dict[str, dict]:
-    """No-op builds of the live projects (daemons up, last build done), one
-    of each rule set in turn, `rounds` times. A no-op is ~0.5 s of client
-    and daemon bookkeeping whose noise (±0.15 s here) is as large as any
-    difference between the rule sets, and it comes in spells: measured one
-    project after the other, a spell lands on one rule set only."""
+def interleaved_noop(projects: dict[str, Project], row: dict, rounds: int = NOOP_ROUNDS) -> None:
+    """`row[kind]["noop"]`: no-op builds of the live projects (daemons up,
+    last build done), one of each rule set in turn, `rounds` times. A no-op
+    is ~0.5 s of client and daemon bookkeeping whose noise (±0.15 s here)
+    is as large as any difference between the rule sets, and it comes in
+    spells: measured one project after the other, a spell lands on one rule
+    set only."""
+    _log(f"{row['shape']} N={row['n']}: {rounds} rounds of no-op builds, interleaved")
     times: dict[str, list[float]] = {kind: [] for kind in projects}
     for _ in range(rounds):
         for kind, p in projects.items():
             times[kind].append(p.timed_build())
-    return {kind: _stats(ts) for kind, ts in times.items()}
+    for kind, ts in times.items():
+        row[kind]["noop"] = _stats(ts)
 
 
 def remeasure_noop(buck2: str, rows: list[dict], cache: str, env: dict) -> None:
@@ -421,9 +424,7 @@ def remeasure_noop(buck2: str, rows: list[dict], cache: str, env: dict) -> None:
                 p.run("build", p.target)
                 if _program_output(p.output_path()) != row[kind]["output_after_leaf_change"]:
                     raise Buck2BenchError(f"{kind}, {row['shape']} N={row['n']}: the project is not the one the row measured (its program prints another line)")
-            _log(f"{row['shape']} N={row['n']}: {NOOP_ROUNDS} rounds of no-op builds, interleaved")
-            for kind, st in interleaved_noop(live).items():
-                row[kind]["noop"] = st
+            interleaved_noop(live, row)
         finally:
             for p in live.values():
                 p.kill()
@@ -518,9 +519,7 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                         row[kind]["two_rust_deps"] = try_two_roots(p)
                         if kind == "stock":
                             row["stock_link"] = stock_link_notes(p)
-                    _log(f"{shape} N={n}: {NOOP_ROUNDS} rounds of no-op builds, interleaved")
-                    for kind, st in interleaved_noop(live).items():
-                        row[kind]["noop"] = st
+                    interleaved_noop(live, row)
                 finally:
                     for p in live.values():
                         p.kill()
