@@ -242,7 +242,7 @@ def render(d: dict, has_png: bool) -> str:
     w("## Compiling a crate: `rlib-v0 rustc` vs `rustc`")
     w("")
     t = c["times"]
-    w(f"Crate {c['crate']} (dev mode): `rustc` {mm(t['rustc'])} ms, `rlib-v0 rustc` {mm(t['rlib-v0 rustc'])} ms (ratio {t['rlib-v0 rustc']['min'] / t['rustc']['min']:.2f}): the wrapper's start-up, the marker and the `verify` check of the result.")
+    w(f"Crate {c['crate']} (dev mode): `rustc` {mm(t['rustc'])} ms, `rlib-v0 rustc` {mm(t['rlib-v0 rustc'])} ms (ratio {t['rlib-v0 rustc']['min'] / t['rustc']['min']:.2f}): the wrapper's start-up (here `python -m rlib_v0 rustc`, with `site`; the Buck2 rules start it as `python3 -S -B TREE/rlib_v0/lean.py rustc`), the marker and the `verify` check of the result. `bench/rustc_overhead.py` measures it crate by crate as cargo compiles them (`docs/rustc-overhead.md`).")
     w("")
 
     # ---- goals
