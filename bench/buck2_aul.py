@@ -103,8 +103,8 @@ def toolchains(rlibs: list[tuple[str, str]]) -> str:
     # Rust libraries list all their transitive deps as direct link deps,
     # dependencies first: the default preorder would put them before the
     # crates that use them.
-    base = base.replace('    link_style = "static_pic",\n', '    link_style = "static_pic",\n    link_ordering = "topological",\n', 1)
-    base = base.replace('load("@prelude//toolchains:rust.bzl", "system_rust_toolchain")\n', 'load(":aul.bzl", "aul_rust_toolchain", "sysroot_rlib")\n', 1)
+    base = bb.replace_once(base, '    link_style = "static_pic",\n', '    link_style = "static_pic",\n    link_ordering = "topological",\n')
+    base = bb.replace_once(base, 'load("@prelude//toolchains:rust.bzl", "system_rust_toolchain")\n', 'load(":aul.bzl", "aul_rust_toolchain", "sysroot_rlib")\n')
     i = base.index("system_rust_toolchain(")
     j = base.index(")\n", i) + 2
     rust = f"""\

@@ -106,8 +106,8 @@ def _stock_toolchains() -> str:
     psm's assembly otherwise)."""
     tc = bb.STOCK_TOOLCHAINS
     for key, name in (("compiler", "gcc"), ("cxx_compiler", "g++")):
-        tc = tc.replace(f'\n    {key} = "{name}",', f'\n    {key} = "{shutil.which(name) or name}",')
-    return tc.replace('\n    compiler_type = "gcc",', f'\n    compiler_type = "gcc",\n    archiver = "{shutil.which("ar") or "ar"}",')
+        tc = bb.replace_once(tc, f'\n    {key} = "{name}",', f'\n    {key} = "{shutil.which(name) or name}",')
+    return bb.replace_once(tc, '\n    compiler_type = "gcc",', f'\n    compiler_type = "gcc",\n    archiver = "{shutil.which("ar") or "ar"}",')
 
 
 def make_project(kind: str, root: str, third_party: str, reindeer: str, env: dict) -> None:

@@ -374,15 +374,14 @@ def buck2_section(b: dict, w) -> None:
         if sl.get("rust_archives"):
             w(f"- {r['shape']}, N = {r['n']}: " + ", ".join(f"`{a}`" for a in sl["rust_archives"]) + f" (from `{sl['argsfile']}`).")
             w("")
-    two = [(r["shape"], r["n"], r["ours"].get("two_rust_deps"), (r.get("stock") or {}).get("two_rust_deps")) for r in b["rows"]]
+    two = [(r["shape"], r["n"], r["ours"].get("two_rust_deps"), (r.get("stock") or {}).get("two_rust_deps"), (r.get("stock_aul") or {}).get("two_rust_deps")) for r in b["rows"]]
     w("**Two Rust dependencies** (`bench/gen.py`'s C++ root proper: the top and the middle crate, built once, untimed):")
     w("")
-    for shape, n, o, st in two:
+    for shape, n, o, st, aul in two:
         if not o or not st:
             continue
         ours_txt = f"links and prints `{o['output']}`" if o["ok"] else f"fails: `{o['error']}`"
         stock_txt = f"links and prints `{st['output']}`" if st["ok"] else f"fails ({st.get('multiple_definitions', 0)} multiple-definition errors): `{st['error'][:220]}`"
-        aul = next((r["stock_aul"].get("two_rust_deps") for r in b["rows"] if r["shape"] == shape and r["n"] == n and r.get("stock_aul")), None)
         aul_txt = "" if not aul else f"; stock with advanced_unstable_linking {'links and prints `' + aul['output'] + '`' if aul['ok'] else 'fails: `' + aul['error'][:220] + '`'}"
         w(f"- {shape}, N = {n}: ours {ours_txt}; stock {stock_txt}{aul_txt}.")
     w("")

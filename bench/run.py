@@ -702,7 +702,7 @@ def main(argv: list[str] | None = None) -> int:
                 b2 = data.get("buck2") or {}
                 if "rows" not in b2 or "skipped" in b2 or not tools.buck2:
                     raise BenchError("--buck2-noop-only needs buck2 and a Buck2 section in benchmarks.json to complete")
-                if b2.get("version") != subprocess.run([tools.buck2, "--version"], capture_output=True, text=True).stdout.strip():
+                if b2.get("version") != tools.versions["buck2"]:
                     raise BenchError("--buck2-noop-only: buck2 is not the one benchmarks.json was made with; rerun the section")
                 buck2_bench.remeasure_noop(tools.buck2, b2["rows"], a.cache, dict(os.environ))
                 b2["noop_rounds"] = buck2_bench.NOOP_ROUNDS

@@ -159,27 +159,18 @@ def section_data(data: bytes, name: str) -> bytes | None:
     for the marker): a walk of the section headers that compares names as
     bytes, decoding none."""
     try:
-        if len(data) < 52 or data[:4] != ELF_MAGIC:
-            return None
-        e = "<" if data[5] == 1 else ">"
-        if data[4] == 2:
-            shoff = struct.unpack_from(e + "Q", data, 40)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 58)
-            ent = struct.Struct(e + "I4x8x8xQQ")  # sh_name, sh_offset, sh_size
-        else:
-            shoff = struct.unpack_from(e + "I", data, 32)[0]
-            shentsize, shnum, shstrndx = struct.unpack_from(e + "HHH", data, 46)
-            ent = struct.Struct(e + "I4x4x4xII")
-        if shstrndx >= shnum:
-            return None
-        _, str_off, str_size = ent.unpack_from(data, shoff + shstrndx * shentsize)
-        want = name.encode() + b"\0"
-        for i in range(shnum):
-            name_off, off, size = ent.unpack_from(data, shoff + i * shentsize)
-            if name_off < str_size and data[str_off + name_off : str_off + name_off + len(want)] == want:
-                return data[off : off + size] if off + size <= len(data) else None
-    except struct.error:
+        h, secs, _ = _section_table(data)
+    except (ValueError, struct.error, IndexError, OverflowError):
         return None
+    if not secs:
+        return None
+    str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
+    want = name.encode() + b"\0"
+    for s in secs:
+        a = str_off + s[0]
+        if s[0] < str_size and data[a : a + len(want)] == want:
+            off, size = s[4], s[5]
+            return data[off : off + size] if off + size <= len(data) else None
     return None
 
 

@@ -54,10 +54,10 @@ class StaticLib(Record):
         return self.name if self.verbatim else f"lib{self.name}.a"
 
 
-# Every marker field, the JSON type it must have (checked, so a corrupt
-# marker is one line here, not an AttributeError deep in the planner) and its
-# default when a marker leaves it out (`_REQUIRED`: no default).  Identity's
-# slots are these names, in this order.
+# Every marker field and the JSON type it must have (checked, so a corrupt
+# marker is one line here, not an AttributeError deep in the planner).
+# Identity's slots are these names, in this order; the fields a marker may
+# leave out are those with a default in `Identity.__init__`.
 _FIELDS: dict[str, type] = {
     "kind": str,
     "crate": str,
@@ -80,7 +80,6 @@ _FIELDS: dict[str, type] = {
     "defines_panic_handler": bool,
     "panic_handler_symbols": list,
 }
-_REQUIRED = ("kind", "crate", "metadata", "crate_id", "rustc_version", "rustc_release", "rustc_commit", "target", "panic")
 _STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
 _DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
 # The entry type of each list field.
@@ -169,7 +168,7 @@ class Identity(Record):
             raise UserError(f"{where}: built by a newer rlib-v0 (marker schema {schema}, this rlib-v0 {_version()} reads schema {SCHEMA}); upgrade rlib-v0")
         if type(schema) is not int or schema not in _READABLE_SCHEMAS:  # `true` and `1.0` == 1 in Python
             raise UserError(f"{where}: unreadable _rlib_v00 marker (unknown marker schema {_short(schema)})")
-        if not d.keys() <= _FIELD_NAMES:
+        if not d.keys() <= _FIELDS.keys():
             unknown = sorted(k for k in d if k not in _FIELDS)
             raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
         if not _REQUIRED_NAMES <= d.keys():
@@ -211,7 +210,9 @@ class Identity(Record):
         return cls(**d)
 
 
-_FIELD_NAMES = frozenset(_FIELDS)
+# The fields without a default in Identity.__init__, in order: what every
+# marker must have.
+_REQUIRED = Identity.__init__.__code__.co_varnames[1 : Identity.__init__.__code__.co_argcount - len(Identity.__init__.__defaults__)]
 _REQUIRED_NAMES = frozenset(_REQUIRED)
 
 

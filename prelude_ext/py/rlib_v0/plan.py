@@ -43,11 +43,11 @@ class Dropped(Record):
 class Plan(Record):
     __slots__ = ("crates", "bundle", "dropped", "rust_arg_indexes", "native_libs", "undefined", "providers")
 
-    def __init__(self) -> None:
+    def __init__(self, rust_arg_indexes: list[int]) -> None:
         self.crates: list[RustInput] = []  # linked rlibs, in link order
         self.bundle: RustInput | None = None  # the one std bundle
         self.dropped: list[Dropped] = []  # duplicates left out
-        self.rust_arg_indexes: list[int] = []  # argv positions of every Rust input
+        self.rust_arg_indexes = rust_arg_indexes  # argv positions of every Rust input
         self.native_libs: list[str] = []  # appended after the Rust block
         # Symbols the linker is told are undefined (`-u`) so the crate declaring
         # `#[global_allocator]` / `#[panic_handler]` is linked whatever the input
@@ -86,8 +86,7 @@ def is_rust_staticlib(long_names: bytes) -> bool:
 
 
 def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset()) -> Plan:
-    plan = Plan()
-    plan.rust_arg_indexes = [i.arg_index for i in inputs]
+    plan = Plan([i.arg_index for i in inputs])
     bundles: list[RustInput] = []
     rlibs: list[RustInput] = []
     for i in inputs:
