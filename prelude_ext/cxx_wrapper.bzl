@@ -13,6 +13,10 @@
 # checks the Rust archives the stock rules put on the line. The linker
 # flags, link style, ordering, archiver and compilers stay the base's.
 #
+# With the `rust_v0` toolchain's `link_check = "validation"` the linker
+# stays the base's too and only the link order becomes
+# topological: the checks then run as each rust_v0_library's validation.
+#
 # Providers are copied field by field (`dir()`), so fields a newer prelude
 # adds are carried over without this file knowing them.
 
@@ -35,14 +39,26 @@ def wrap_linker(base: CxxToolchainInfo, link_tool: RunInfo, debug: bool) -> CxxT
     ))
     return _replace(CxxToolchainInfo, base, linker_info = _replace(LinkerInfo, linker_info, linker = wrapped))
 
+def order_topologically(base: CxxToolchainInfo) -> CxxToolchainInfo:
+    """`base` with its linker as it is and a topological link order: every
+    library before the libraries it needs, so Rust archives, linked without
+    the wrapper to order them, resolve in one pass (ld.bfd, gold)."""
+    return _replace(CxxToolchainInfo, base, linker_info = _replace(LinkerInfo, base.linker_info, link_ordering = "topological"))
+
 def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     base = ctx.attrs.base
     rust = ctx.attrs.rust_v0[RustV0ToolchainInfo] if ctx.attrs.rust_v0 else None
     link_tool = rust.link_tool if rust else ctx.attrs.link_tool[RunInfo]
     debug = ctx.attrs.link_debug or (rust.link_debug if rust else False)
+    # The libraries' toolchain decides: only it can give them validations.
+    link_check = rust.link_check if rust else "wrapper"
+    if link_check == "validation" and not debug:
+        cxx = order_topologically(base[CxxToolchainInfo])
+    else:
+        cxx = wrap_linker(base[CxxToolchainInfo], link_tool, debug)
     providers = [
         DefaultInfo(),
-        wrap_linker(base[CxxToolchainInfo], link_tool, debug),
+        cxx,
         RustV0WrappedLinkerInfo(base_linker = base[CxxToolchainInfo].linker_info.linker),
     ]
     if CxxPlatformInfo in base:
@@ -59,8 +75,8 @@ rust_v0_cxx_toolchain_wrapper = rule(
         "link_debug": attrs.bool(default = False),
         # The wrapper itself, when no `rust_v0` toolchain is given.
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
-        # Optional: take `link_tool` and `link_debug` from this rust_v0
-        # toolchain, so one setting drives both.
+        # Optional: take `link_tool`, `link_debug` and `link_check` from this
+        # rust_v0 toolchain, so one setting drives both.
         "rust_v0": attrs.option(attrs.toolchain_dep(providers = [RustV0ToolchainInfo]), default = None),
     },
     is_toolchain_rule = True,

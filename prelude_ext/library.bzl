@@ -31,6 +31,7 @@ load(
     "RustV0Identity",
     "RustV0LibraryInfo",
     "RustV0ProcMacroInfo",
+    "RustV0StdBundleInfo",
     "RustV0ToolchainInfo",
 )
 
@@ -47,8 +48,24 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     tool_rustc = cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args)
     env = rustc_env(ctx, toolchain)
     rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
+
+    # The crate's link-args file and, for a crate declaring a global
+    # allocator or panic handler, its guard object (link_args.py): a
+    # directory, since only the compile knows whether the guard exists.
+    link_dir = ctx.actions.declare_output("link", dir = True)
+    link_args_name = "lib{}.rlib-v0-link-args".format(crate)
     ctx.actions.run(
-        cmd_args(tool_rustc, "-o", rlib.as_output()),
+        cmd_args(
+            toolchain.tool,
+            "rustc",
+            "--rustc",
+            toolchain.rustc,
+            cmd_args(link_dir.as_output(), format = "--link-args={}/" + link_args_name),
+            "--",
+            args,
+            "-o",
+            rlib.as_output(),
+        ),
         env = env,
         category = "rustc",
         identifier = crate,
@@ -136,7 +153,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         identifier = crate,
     )
 
-    return [
+    providers = []
+    if toolchain.link_check == "validation" and not toolchain.link_debug:
+        providers.append(_validation(ctx, toolchain, crate, rlib, deps))
+    return providers + [
         DefaultInfo(
             default_output = rlib,
             sub_targets = {
@@ -152,11 +172,40 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         rlib,
         link_whole = ctx.attrs.whole_archive,
         deps = all_deps(ctx) + [ctx.attrs._std_bundle],
+        link_args = cmd_args(
+            cmd_args(link_dir, format = "@{}/" + link_args_name),
+            # A whole rlib brings in the marker and rustc's metadata member,
+            # objects without .note.GNU-stack: ld.bfd and gold would make
+            # the stack executable (the wrapper adds the same).
+            ["-Wl,-z,noexecstack"] if ctx.attrs.whole_archive else [],
+        ),
         # What the compile read through `env` and `rustc_flags` (a build
         # script's OUT_DIR and flags file): the static libraries the marker
         # records live there, and `rlib-v0 link` reads them.
         link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
     )
+
+def _validation(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, rlib: Artifact, deps: list[RustV0LibraryInfo]) -> ValidationInfo:
+    """`rlib-v0 validate` on the crate (`link_check = "validation"`): what
+    `rlib-v0 link` would refuse about it, checked beside the links instead
+    of in front of them. Buck2 runs the validations of every target a build
+    reaches and fails the build, with the message, when one fails."""
+    result = ctx.actions.declare_output("rlib_v0_validation.json")
+    ctx.actions.run(
+        cmd_args(
+            toolchain.tool,
+            "validate",
+            rlib,
+            "--bundle",
+            ctx.attrs._std_bundle[RustV0StdBundleInfo].archive,
+            [cmd_args("--dep", d.rlib) for d in deps],
+            "--result",
+            result.as_output(),
+        ),
+        category = "rlib_v0_validate",
+        identifier = crate,
+    )
+    return ValidationInfo(validations = [ValidationSpec(name = "rlib_v0", validation_result = result)])
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
     """A proc macro: a `.so` rustc loads, built by rustc itself (through the

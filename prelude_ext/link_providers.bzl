@@ -53,18 +53,21 @@ def archive_link_providers(
         archive: Artifact,
         link_whole: bool,
         deps: list[Dependency],
+        link_args: cmd_args,
         link_inputs: cmd_args | None = None) -> list[Provider]:
     """
     `MergedLinkInfo`, `LinkableGraph`, `SharedLibraryInfo` and `LinkGroupLibInfo`
-    for one static archive and the linkable `deps` it needs. `link_inputs`:
-    files any link of the archive reads besides it (a build script's OUT_DIR
-    holding the `-l static` libraries its marker names), as hidden inputs,
-    so a link on a remote executor has them.
+    for one static archive and the linkable `deps` it needs. `link_args`:
+    what follows the archive on a link line (`@` its link-args file, written
+    by the tool: what a link without `rlib-v0 link` needs; the wrapper drops
+    it). `link_inputs`: files any link of the archive reads besides it (a
+    build script's OUT_DIR holding the `-l static` libraries its marker
+    names), as hidden inputs, so a link on a remote executor has them.
     """
     linkable_deps = [d for d in deps if MergedLinkInfo in d]
     link_info = LinkInfo(
         name = ctx.label.name,
-        post_flags = [link_inputs] if link_inputs else [],
+        post_flags = [link_args] + ([link_inputs] if link_inputs else []),
         linkables = [ArchiveLinkable(
             archive = Archive(artifact = archive),
             linker_type = cxx_toolchain.linker_info.type,

@@ -129,6 +129,21 @@ RustV0ToolchainInfo = provider(
         # files (`prelude_ext//tools:capture.py`), so the link plan survives a
         # failing link in debug mode.
         "capture": provider_field(RunInfo),
+        # Where a link's Rust archives are checked:
+        # - "wrapper": every link runs through `rlib-v0 link`, which reads
+        #   each archive on the line (Rust staticlibs and foreign rlibs
+        #   included), dedups, orders and checks before the system linker
+        #   runs, and explains failures in crate terms;
+        # - "validation": links run the C/C++ toolchain's own linker, bare:
+        #   each rust_v0_library names its link-args file after its rlib
+        #   (static libs, `-u` symbols, guard object; see link_args.py), the
+        #   link order is topological, and each library carries a
+        #   `ValidationInfo` (`rlib-v0 validate`: marker, std bundle, deps)
+        #   that fails the build when it fails but keeps the check off the
+        #   link's critical path. Archives that no rust_v0 rule built (a
+        #   prebuilt Rust staticlib in a cxx_library) are not examined.
+        # `link_debug` always uses the wrapper (its plan is the debug output).
+        "link_check": provider_field(str),
         # Pass `--debug` to every `rlib-v0 link` (`-c rust_v0.link_debug=true`).
         "link_debug": provider_field(bool),
         # The compiler driver that runs the system linker, with the flags that

@@ -15,6 +15,7 @@ load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
 def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
+    link_args = ctx.actions.declare_output("lib{}.rlib-v0-link-args".format(ctx.label.name))
     ctx.actions.run(
         cmd_args(
             toolchain.tool,
@@ -23,6 +24,8 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             toolchain.rustc,
             "-o",
             archive.as_output(),
+            "--link-args",
+            link_args.as_output(),
             "--panic",
             ctx.attrs.panic,
             "--target",
@@ -44,6 +47,9 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         archive,
         link_whole = False,
         deps = [],
+        # std's system libraries (-lgcc_s, -lpthread, ...), for links
+        # without the wrapper.
+        link_args = cmd_args(link_args, format = "@{}"),
     )
 
 rust_v0_std_bundle = rule(

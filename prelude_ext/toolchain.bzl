@@ -12,6 +12,7 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
         DefaultInfo(),
         RustV0ToolchainInfo(
             capture = ctx.attrs.capture[RunInfo],
+            link_check = ctx.attrs.link_check,
             link_debug = ctx.attrs.link_debug,
             link_tool = ctx.attrs.link_tool[RunInfo],
             linker_driver = ctx.attrs.linker_driver,
@@ -30,6 +31,8 @@ rust_v0_toolchain = rule(
         # Exec deps: these run on the machine doing the build, whatever the
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
+        # See RustV0ToolchainInfo.link_check.
+        "link_check": attrs.enum(["wrapper", "validation"], default = "wrapper"),
         "link_debug": attrs.bool(default = False),
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
         # Empty: link rust_v0_binary with the wrapped C/C++ toolchain's linker.

@@ -70,8 +70,10 @@ def dylib_args(r: rustc_args.RustcArgs) -> list[str]:
     return list(dict.fromkeys(dirs)) + libs
 
 
-def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
-    """`rlib-v0 rustc`; `wrapper`: started by cargo as RUSTC_WRAPPER (no path remapping added)."""
+def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: str | None = None) -> int:
+    """`rlib-v0 rustc`; `wrapper`: started by cargo as RUSTC_WRAPPER (no path
+    remapping added); `link_args`: also write the crate's link-args response
+    file there (`link_args` module), once the rlib is in place."""
     r = rustc_args.parse(args)
     for k, v in r.env:
         os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
@@ -123,6 +125,18 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
 
         sidecar.write(rmeta or final, ident)
     # Past here a probe, if any, is still running only when `stamps`.
+    if link_args and not stamps:
+        raise UserError(f"--link-args {link_args}: this compile makes no rlib to link (metadata only)")
+    if link_args:
+        # Its directory may be a build system's declared output directory,
+        # which the action creates.
+        d = os.path.dirname(link_args)
+        if d:
+            try:
+                os.makedirs(d, exist_ok=True)
+            except OSError as e:
+                raise UserError(f"--link-args {link_args}: cannot create {d} ({e.strerror})") from None
+        _refuse_device(link_args)
     if hollow:
         return _compile_hollow(exe, r, final, wrapper)
     if not stamps:
@@ -131,7 +145,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False) -> int:
         from .proc import run_passthrough
 
         return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
-    return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result())
+    return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result(), link_args)
 
 
 def _compile_hollow(exe: str, r: rustc_args.RustcArgs, final: str, wrapper: bool) -> int:
@@ -184,7 +198,7 @@ def _start_preload() -> None:
     threading.Thread(target=_preload, daemon=True).start()
 
 
-def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info) -> int:  # noqa: ANN001
+def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info, link_args: str | None) -> int:  # noqa: ANN001
     from .proc import TempDir, run_filtering_stderr
 
     with TempDir(out_dir, ".rlib-v0-rustc-") as tmp:
@@ -209,7 +223,7 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         produced = os.path.join(tmp, os.path.basename(final))
         if not os.path.isfile(produced):
             raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
-        _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"))
+        template = _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"))
         if len(types) > 1:
             for name in sorted(os.listdir(tmp)):
                 src = os.path.join(tmp, name)
@@ -217,6 +231,8 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
                     os.replace(src, os.path.join(out_dir, name))
         os.replace(os.path.join(tmp, ".stamped"), final)
     _fix_dep_info(r, final, tmp_given)
+    if link_args:
+        _write_link_args(link_args, ident, template)
     if held:
         out = sys.stderr.buffer
         for line in held:
@@ -230,7 +246,23 @@ def _emit_without_link_path(cmd: list[str]) -> str:
     return ",".join("link" if part.startswith("link=") else part for part in emit.split(","))
 
 
-def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -> None:
+def _write_link_args(path: str, ident: Identity, template) -> None:  # noqa: ANN001
+    """The crate's link-args response file, and its guard object when it
+    defines an allocator or panic handler (`link_args` module)."""
+    from . import link_args
+    from .elf import guard_object
+    from .fsutil import write_atomic
+
+    syms = link_args.guard_symbols(ident)
+    guard = link_args.guard_object_path(path) if syms else None
+    if guard:
+        write_atomic(guard, guard_object(template, syms))
+    write_atomic(path, link_args.render(link_args.crate_args(ident, guard)))
+
+
+def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str):  # noqa: ANN202
+    """Stamp `produced` into `out_tmp`; the ELF header of its objects (the
+    target's, for objects made to go with it)."""
     from . import stamp
     from .check import check_members, is_allocator_symbol
     from .elf import machine_for_target
@@ -251,6 +283,7 @@ def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str) -
     with open(out_tmp, "wb") as f:
         f.writelines(stamp.pieces_v0(members, index, ident, final))
     os.chmod(out_tmp, 0o644)
+    return stamp.template_header(members, final)
 
 
 def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:

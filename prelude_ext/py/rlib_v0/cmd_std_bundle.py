@@ -65,7 +65,7 @@ def _weaken_members(members: list[tuple[str, bytes]], positions: set[int], where
     return weakened
 
 
-def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None, with_test: bool = False) -> int:
+def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None, with_test: bool = False, link_args: str | None = None) -> int:
     if panic not in ("unwind", "abort"):
         raise UserError(f"--panic must be unwind or abort, not {panic!r}")
     if no_std and with_test:
@@ -75,6 +75,8 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
     exe = toolchain.find_rustc(rustc)
     info = toolchain.rustc_info(exe)
     output_kind(output)  # refuse a bad output path before the minute of building
+    if link_args:
+        output_kind(link_args)
     tmp = tempfile.mkdtemp(prefix=".rlib-v0-bundle-")
     try:
         src = os.path.join(tmp, "std_bundle.rs")
@@ -117,6 +119,10 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
             with_test=with_test,
         )
         write_atomic(output, stamp.build_v0(members, index, ident, output))
+        if link_args:
+            from .link_args import bundle_args, render
+
+            write_atomic(link_args, render(bundle_args(ident)))
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -253,6 +253,60 @@ def marker_object(template: ElfHeader, payload: bytes) -> bytes:
     return bytes(body)
 
 
+
+def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
+    """A relocatable object defining each of `symbols` as a strong global
+    (one byte each in `.rodata.rlib_v0_guard`), with `.note.GNU-stack`.
+
+    Named on a link line as an object (so always loaded), two such objects
+    defining one name make every linker (ld.bfd, gold, lld, mold) fail with
+    a multiple-definition error: how a link without the wrapper refuses two
+    crates that both declare `#[global_allocator]` or `#[panic_handler]`."""
+    e = "<" if template.little else ">"
+    names = [s.encode() for s in symbols]
+    strtab = b"\0" + b"".join(n + b"\0" for n in names)
+    sec_names = [b".rodata.rlib_v0_guard", b".note.GNU-stack", b".symtab", b".strtab", b".shstrtab"]
+    shstr = b"\0" + b"".join(n + b"\0" for n in sec_names)
+    name_off = [1 + sum(len(n) + 1 for n in sec_names[:i]) for i in range(len(sec_names))]
+    if template.is64:
+        ehsize, shentsize, symsize, align = 64, 64, 24, 8
+        sym = lambda name, value, info, shndx: struct.pack(e + "IBBHQQ", name, info, 0, shndx, value, 1)  # noqa: E731
+        sh = lambda *a: struct.pack(e + "IIQQQQIIQQ", *a)  # noqa: E731
+    else:
+        ehsize, shentsize, symsize, align = 52, 40, 16, 4
+        sym = lambda name, value, info, shndx: struct.pack(e + "IIIBBH", name, value, 1, info, 0, shndx)  # noqa: E731
+        sh = lambda *a: struct.pack(e + "IIIIIIIIII", *a)  # noqa: E731
+
+    def pad(n: int) -> int:
+        return (n + align - 1) // align * align
+
+    data = bytes(len(names))
+    off_data = ehsize
+    off_symtab = pad(off_data + len(data))
+    n_syms = 1 + len(names)
+    off_strtab = off_symtab + n_syms * symsize
+    off_shstr = off_strtab + len(strtab)
+    off_sh = pad(off_shstr + len(shstr))
+    ident = ELF_MAGIC + bytes([2 if template.is64 else 1, 1 if template.little else 2, 1, template.osabi]) + bytes(8)
+    fmt = "HHIQQQIHHHHHH" if template.is64 else "HHIIIIIHHHHHH"
+    body = bytearray(ident + struct.pack(e + fmt, 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 6, 5))
+    body += data
+    body += bytes(off_symtab - len(body))
+    body += bytes(symsize)  # the null symbol
+    str_off = 1
+    for i, n in enumerate(names):
+        body += sym(str_off, i, (1 << 4) | 1, 1)  # STB_GLOBAL, STT_OBJECT, in section 1
+        str_off += len(n) + 1
+    body += strtab + shstr
+    body += bytes(off_sh - len(body))
+    body += sh(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    body += sh(name_off[0], SHT_PROGBITS, SHF_ALLOC, 0, off_data, len(data), 0, 0, 1, 0)
+    body += sh(name_off[1], SHT_PROGBITS, 0, 0, off_symtab, 0, 0, 0, 1, 0)
+    body += sh(name_off[2], SHT_SYMTAB, 0, 0, off_symtab, n_syms * symsize, 4, 1, align, symsize)
+    body += sh(name_off[3], SHT_STRTAB, 0, 0, off_strtab, len(strtab), 0, 0, 1, 0)
+    body += sh(name_off[4], SHT_STRTAB, 0, 0, off_shstr, len(shstr), 0, 0, 1, 0)
+    return bytes(body)
+
 SHF_ALLOC = 0x2
 _SH64 = {e: struct.Struct(e + "IIQQQQIIQQ") for e in "<>"}
 _SH32 = {e: struct.Struct(e + "IIIIIIIIII") for e in "<>"}

@@ -67,6 +67,9 @@ def quote_response_arg(arg: str) -> str:
     return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
 
 
+# `link_args.SUFFIX` (not imported: this module stays light).
+LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
+
 # libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
 # a response file naming itself twice would otherwise expand exponentially.
 _MAX_RESPONSE_FILES = 2000
@@ -78,6 +81,10 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
     files: list[str] = []
     count = [0] if _count is None else _count
     for a in argv:
+        if a.startswith("@") and a.endswith(LINK_ARGS_SUFFIX):
+            # A crate's or bundle's link-args file (`link_args`): what it
+            # holds, the wrapper derives from the markers itself.
+            continue
         if a.startswith("@") and len(a) > 1 and os.path.isfile(a[1:]) and depth < 10:
             name = a[1:]
             key = os.path.realpath(name)

@@ -17,42 +17,46 @@ import sys
 
 from .errors import UserError, run_reporting
 
-USAGE = "usage: rlib-v0 rustc [--rustc PATH] -- RUSTC_ARGS..."
+USAGE = "usage: rlib-v0 rustc [--rustc PATH] [--link-args FILE] -- RUSTC_ARGS..."
 WRAPPER_USAGE = "usage: rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS... (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)"
 
 
-def parse_rustc_options(argv: list[str]) -> tuple[str | None, list[str]]:
-    rustc = None
+def parse_rustc_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """({"rustc": PATH, "link-args": FILE} as given, rustc's arguments)."""
+    opts: dict[str, str] = {}
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--":
-            return rustc, argv[i + 1 :]
-        if a == "--rustc":
-            if i + 1 >= len(argv):
-                raise UserError(f"--rustc needs a value; {USAGE}")
-            rustc = argv[i + 1]
-            i += 2
-            continue
-        if a.startswith("--rustc="):
-            rustc = a.split("=", 1)[1]
+            return opts, argv[i + 1 :]
+        name = a[2:].split("=", 1)[0] if a.startswith("--") else None
+        if name in ("rustc", "link-args"):
+            if "=" in a:
+                opts[name] = a.split("=", 1)[1]
+            elif i + 1 >= len(argv):
+                raise UserError(f"--{name} needs a value; {USAGE}")
+            else:
+                opts[name] = argv[i + 1]
+                i += 1
+            if not opts[name]:
+                raise UserError(f"--{name} needs a value; {USAGE}")
         elif a.startswith("-"):
             raise UserError(f"unknown option {a!r}; {USAGE}")
         else:
             # No `--`: the rest is rustc's (a crate root or rustc options after it).
-            return rustc, argv[i:]
+            return opts, argv[i:]
         i += 1
-    return rustc, []
+    return opts, []
 
 
 def main_rustc(argv: list[str]) -> int:
     def go() -> int:
-        rustc, args = parse_rustc_options(argv)
+        opts, args = parse_rustc_options(argv)
         if not args:
             raise UserError(f"no rustc arguments; {USAGE}")
         from .cmd_rustc import run
 
-        return run(rustc, args)
+        return run(opts.get("rustc"), args, link_args=opts.get("link-args"))
 
     return run_reporting(go)
 

@@ -1,0 +1,76 @@
+"""What a link needs besides a crate's rlib, as a response file written when
+the crate is compiled: for build systems that link without `rlib-v0 link`.
+
+`rlib-v0 link` reads every marker and adds these itself. A build system
+whose rules already give one copy of each crate, in dependency order (Buck2
+with a topological link order) can instead name, right after each rlib,
+the response file `rlib-v0 rustc --link-args` wrote for it, and after the
+std bundle the one `rlib-v0 std-bundle --link-args` wrote, and call the
+system linker's driver directly. The file holds, in driver syntax:
+- the crate's native static libraries (kept out of the rlib by
+  `rlib-v0 rustc`), right after the crate that needs them;
+- its other native libraries (`-l dylib=`, with their `-L`);
+- `-Wl,-u,SYM` for the allocator / panic handler symbols it defines, so the
+  linker keeps them whatever else refers to the crate;
+- for such a crate, a guard object (`guard_object_path`): two guards on one
+  link define one symbol twice, so two `#[global_allocator]`s (or
+  `#[panic_handler]`s) fail the link instead of one silently winning.
+
+`rlib-v0 link` drops these files from its input (`linker_cmd`): it derives
+the same from the markers, so a rule set can always name them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .identity import Identity
+from .linker_cmd import LINK_ARGS_SUFFIX as SUFFIX
+from .linker_cmd import quote_response_arg
+
+GUARD_SUFFIX = ".rlib-v0-guard.o"
+# Defined once by each guard object; a second definition is the linker's
+# multiple-definition error, whose text then names the conflict.
+GUARD_ALLOCATOR = "__rlib_v0_two_crates_declare_a_global_allocator"
+GUARD_PANIC_HANDLER = "__rlib_v0_two_crates_declare_a_panic_handler"
+
+
+def guard_object_path(link_args: str) -> str:
+    """Where the guard object of a crate's link-args file goes: beside it."""
+    return link_args[: -len(SUFFIX)] + GUARD_SUFFIX if link_args.endswith(SUFFIX) else link_args + GUARD_SUFFIX
+
+
+def guard_symbols(ident: Identity) -> list[str]:
+    out: list[str] = []
+    if ident.defines_allocator:
+        out.append(GUARD_ALLOCATOR)
+    if ident.defines_panic_handler:
+        out.append(GUARD_PANIC_HANDLER)
+    return out
+
+
+def crate_args(ident: Identity, guard: str | None) -> list[str]:
+    """The arguments after a crate's rlib (`guard`: its guard object, if
+    `guard_symbols` names any)."""
+    args: list[str] = []
+    for lib in ident.static_libs:
+        # Not found when the crate compiled (`-l static:-bundle=`): the
+        # linker looks the exact file name up on the link's -L directories.
+        path = lib.path if lib.path else "-l:" + lib.file_name
+        args += ["-Wl,--whole-archive", path, "-Wl,--no-whole-archive"] if lib.whole_archive else [path]
+    args += ident.native_libs
+    for sym in ident.allocator_symbols + ident.panic_handler_symbols:
+        args.append("-Wl,-u," + sym)
+    if guard:
+        args.append(guard)
+    return args
+
+
+def bundle_args(ident: Identity) -> list[str]:
+    """The arguments after the std bundle: the system libraries std needs
+    (`rustc --print native-static-libs`)."""
+    return [a for lib in ident.native_libs for a in lib.split(" ") if a]
+
+
+def render(args: list[str]) -> bytes:
+    return os.fsencode("".join(quote_response_arg(a) + "\n" for a in args))
