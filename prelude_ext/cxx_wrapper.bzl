@@ -13,9 +13,9 @@
 # checks the Rust archives the stock rules put on the line. The linker
 # flags, link style, ordering, archiver and compilers stay the base's.
 #
-# With the `rust_v0` toolchain's `link_check = "validation"` the linker
-# stays the base's too and only the link order becomes
-# topological: the checks then run as each rust_v0_library's validation.
+# With the `rust_v0` toolchain's `link_check = "compile"` the linker stays
+# the base's too and only the link order becomes topological: the checks
+# then run where each crate compiles (RustV0ToolchainInfo.link_check).
 #
 # Providers are copied field by field (`dir()`), so fields a newer prelude
 # adds are carried over without this file knowing them.
@@ -50,9 +50,9 @@ def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     rust = ctx.attrs.rust_v0[RustV0ToolchainInfo] if ctx.attrs.rust_v0 else None
     link_tool = rust.link_tool if rust else ctx.attrs.link_tool[RunInfo]
     debug = ctx.attrs.link_debug or (rust.link_debug if rust else False)
-    # The libraries' toolchain decides: only it can give them validations.
+    # The libraries' toolchain decides: its crates' compiles do the checks.
     link_check = rust.link_check if rust else "wrapper"
-    if link_check == "validation" and not debug:
+    if link_check == "compile" and not debug:
         cxx = order_topologically(base[CxxToolchainInfo])
     else:
         cxx = wrap_linker(base[CxxToolchainInfo], link_tool, debug)

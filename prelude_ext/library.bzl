@@ -61,6 +61,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             "--rustc",
             toolchain.rustc,
             cmd_args(link_dir.as_output(), format = "--link-args={}/" + link_args_name),
+            # The bundle's panic strategy and target, known at analysis: a
+            # crate built otherwise is refused here, whichever way links
+            # are checked, without waiting for the bundle's build.
+            cmd_args(ctx.attrs._std_bundle[RustV0StdBundleInfo].identity, format = "--bundle-identity={}"),
             "--",
             args,
             "-o",
@@ -153,10 +157,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         identifier = crate,
     )
 
-    providers = []
-    if toolchain.link_check == "validation" and not toolchain.link_debug:
-        providers.append(_validation(ctx, toolchain, crate, rlib, deps))
-    return providers + [
+    return [
         DefaultInfo(
             default_output = rlib,
             sub_targets = {
@@ -184,28 +185,6 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         # records live there, and `rlib-v0 link` reads them.
         link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
     )
-
-def _validation(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, rlib: Artifact, deps: list[RustV0LibraryInfo]) -> ValidationInfo:
-    """`rlib-v0 validate` on the crate (`link_check = "validation"`): what
-    `rlib-v0 link` would refuse about it, checked beside the links instead
-    of in front of them. Buck2 runs the validations of every target a build
-    reaches and fails the build, with the message, when one fails."""
-    result = ctx.actions.declare_output("rlib_v0_validation.json")
-    ctx.actions.run(
-        cmd_args(
-            toolchain.tool,
-            "validate",
-            rlib,
-            "--bundle",
-            ctx.attrs._std_bundle[RustV0StdBundleInfo].archive,
-            [cmd_args("--dep", d.rlib) for d in deps],
-            "--result",
-            result.as_output(),
-        ),
-        category = "rlib_v0_validate",
-        identifier = crate,
-    )
-    return ValidationInfo(validations = [ValidationSpec(name = "rlib_v0", validation_result = result)])
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
     """A proc macro: a `.so` rustc loads, built by rustc itself (through the

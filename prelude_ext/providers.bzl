@@ -114,6 +114,10 @@ RustV0StdBundleInfo = provider(
     fields = {
         # The archive (`rlib-v0 std-bundle -o`), with its own identity marker.
         "archive": provider_field(Artifact),
+        # JSON written at analysis: the bundle's label, panic strategy,
+        # target and no_std, which every crate's compile checks itself
+        # against (`rlib-v0 rustc --bundle-identity`).
+        "identity": provider_field(Artifact),
         # `#![no_std]` bundle: `core` (and `alloc`) only.
         "no_std": provider_field(bool),
         # Panic strategy it was built with; crates must use the same.
@@ -134,13 +138,15 @@ RustV0ToolchainInfo = provider(
         #   each archive on the line (Rust staticlibs and foreign rlibs
         #   included), dedups, orders and checks before the system linker
         #   runs, and explains failures in crate terms;
-        # - "validation": links run the C/C++ toolchain's own linker, bare:
-        #   each rust_v0_library names its link-args file after its rlib
-        #   (static libs, `-u` symbols, guard object; see link_args.py), the
-        #   link order is topological, and each library carries a
-        #   `ValidationInfo` (`rlib-v0 validate`: marker, std bundle, deps)
-        #   that fails the build when it fails but keeps the check off the
-        #   link's critical path. Archives that no rust_v0 rule built (a
+        # - "compile": links run the C/C++ toolchain's own linker, bare. What
+        #   the wrapper would check holds by construction or is checked where
+        #   it is cheapest: each crate's compile refuses a panic strategy or
+        #   target other than the bundle's (`--bundle-identity`), rustc
+        #   refuses deps built by another rustc, the link graph gives each
+        #   crate once, in topological order; each rust_v0_library names its
+        #   link-args file after its rlib (static libs, `-u` symbols, and a
+        #   guard object that makes two `#[global_allocator]`s fail the
+        #   link; see link_args.py). Archives that no rust_v0 rule built (a
         #   prebuilt Rust staticlib in a cxx_library) are not examined.
         # `link_debug` always uses the wrapper (its plan is the debug output).
         "link_check": provider_field(str),

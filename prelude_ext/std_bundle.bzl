@@ -38,9 +38,18 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         ),
         category = "rlib_v0_std_bundle",
     )
+    # What the bundle is built as, known here at analysis: each crate's
+    # compile checks itself against it (`rlib-v0 rustc --bundle-identity`),
+    # without waiting for the bundle's own build.
+    identity = ctx.actions.write_json("bundle-identity.json", {
+        "label": str(ctx.label.raw_target()),
+        "no_std": ctx.attrs.no_std,
+        "panic": ctx.attrs.panic,
+        "target": toolchain.target,
+    })
     return [
         DefaultInfo(default_output = archive),
-        RustV0StdBundleInfo(archive = archive, no_std = ctx.attrs.no_std, panic = ctx.attrs.panic),
+        RustV0StdBundleInfo(archive = archive, identity = identity, no_std = ctx.attrs.no_std, panic = ctx.attrs.panic),
     ] + archive_link_providers(
         ctx,
         ctx.attrs._cxx_toolchain[CxxToolchainInfo],

@@ -32,7 +32,7 @@ rust_v0_toolchain = rule(
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
         # See RustV0ToolchainInfo.link_check.
-        "link_check": attrs.enum(["wrapper", "validation"], default = "wrapper"),
+        "link_check": attrs.enum(["wrapper", "compile"], default = "wrapper"),
         "link_debug": attrs.bool(default = False),
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
         # Empty: link rust_v0_binary with the wrapped C/C++ toolchain's linker.

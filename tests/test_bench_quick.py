@@ -126,3 +126,23 @@ def test_unknown_linker_is_refused_in_one_line(tmp_path):
     assert proc.returncode != 0
     assert proc.stderr.strip().splitlines() == ["bench: error: unknown linker gold2 (choose from bfd, lld, mold)"]
     assert not (tmp_path / "benchmarks.md").exists()
+
+
+def test_link_check_benchmark_runs_on_the_quick_graphs(quick_run, tmp_path):
+    """bench/link_check.py on the quick run's cache (N = 10, ld.bfd, k = 1):
+    the three ways of linking give programs that print the same (the script
+    fails otherwise) and the report names each graph."""
+    proc, out = quick_run
+    assert proc.returncode == 0
+    cache = out.parent / "cache"
+    lc = subprocess.run(
+        [sys.executable, os.path.join(REPO, "bench", "link_check.py"), "--n", "10", "--k", "1", "--linkers", "bfd", "--parts", "20", "--no-buck2", "--cache", str(cache), "--out", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )
+    assert lc.returncode == 0, lc.stderr[-4000:]
+    data = json.loads((tmp_path / "link-check.json").read_text())
+    assert {(r["shape"], r["linker"]) for r in data["links"]} == {("lattice", "bfd"), ("diamond", "bfd")}
+    for r in data["links"]:
+        assert set(r["predicted_ratio"]) == {"compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line"}
+    text = (tmp_path / "link-check.md").read_text()
+    assert "| lattice | 10 | bfd |" in text and "| diamond | 10 | bfd |" in text

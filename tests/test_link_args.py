@@ -1,12 +1,12 @@
 """Links without the wrapper: `rlib-v0 rustc --link-args`, `rlib-v0
-std-bundle --link-args`, the guard objects, and `rlib-v0 validate`.
+std-bundle --link-args`, the guard objects, `rlib-v0 rustc --bundle-identity`.
 
-What Buck2's `link_check = "validation"` relies on, shown with real rustc
-and the real linkers: a line of rlibs, each followed by `@` its link-args
-file, then the bundle and its file, linked by the bare `cc` gives the
-program `rlib-v0 link` gives; two crates declaring `#[global_allocator]`
-fail the bare link (guard objects) whatever else refers to them; and
-`validate` refuses what the wrapper would refuse about one crate.
+What Buck2's `link_check = "compile"` relies on, shown with real rustc and
+the real linkers: a line of rlibs, each followed by `@` its link-args file,
+then the bundle and its file, linked by the bare `cc` gives the program
+`rlib-v0 link` gives; two crates declaring `#[global_allocator]` fail the
+bare link (guard objects) whatever else refers to them; a crate built with
+another panic strategy or target than the bundle is refused at its compile.
 """
 
 from __future__ import annotations
@@ -161,41 +161,46 @@ def test_failed_compile_writes_no_link_args(rlib_v0, tmp_path) -> None:
 
 
 # --------------------------------------------------------------------------
-# rlib-v0 validate
+# rlib-v0 rustc --bundle-identity
 
 
-def _validate(rlib_v0, tmp_path, *args) -> tuple[subprocess.CompletedProcess, dict]:
-    result = tmp_path / "result.json"
-    proc = rlib_v0("validate", *args, "--result", result)
-    return proc, json.loads(result.read_text())
+def _bundle_identity(tmp_path, **fields) -> Path:
+    p = tmp_path / "bundle-identity.json"
+    p.write_text(json.dumps({"label": "//toolchains:std_bundle", "panic": "unwind", "target": "x86_64-unknown-linux-gnu", **fields}))
+    return p
 
 
-def test_validate_accepts_a_crate_with_its_deps(crates, rlib_v0, tmp_path) -> None:
-    proc, res = _validate(rlib_v0, tmp_path, crates["top"][0], "--bundle", crates["bundle"][0], "--dep", crates["num"][0])
-    assert proc.returncode == 0 and res == {"version": 1, "data": {"status": "success", "message": res["data"]["message"]}}
-    assert "crate top" in res["data"]["message"]
+def _compile(rlib_v0, tmp_path, identity, *flags: str):
+    src = tmp_path / "c.rs"
+    src.write_text(NUM_RS)
+    out = tmp_path / "libc_.rlib"
+    proc = rlib_v0("rustc", "--bundle-identity", identity, "--", src, "--crate-type=rlib", "--crate-name=c_", "--target=x86_64-unknown-linux-gnu", "-o", out, *flags)
+    return proc, out
 
 
-def test_validate_refuses_a_missing_dep(crates, rlib_v0, tmp_path) -> None:
-    proc, res = _validate(rlib_v0, tmp_path, crates["top"][0], "--bundle", crates["bundle"][0], "--dep", crates["a1"][0])
-    assert proc.returncode == 0 and res["data"]["status"] == "failure"
-    assert "crate top" in res["data"]["message"] and "depends on crate num" in res["data"]["message"]
-    # Without --result: one error line, non-zero exit.
-    assert_user_error(rlib_v0("validate", crates["top"][0], "--bundle", crates["bundle"][0]), "depends on crate num")
+def test_bundle_identity_accepts_a_crate_built_like_the_bundle(rlib_v0, tmp_path) -> None:
+    proc, out = _compile(rlib_v0, tmp_path, _bundle_identity(tmp_path))
+    assert proc.returncode == 0 and out.exists(), proc.stderr
 
 
-def test_validate_refuses_a_panic_mismatch(crates, rlib_v0, std_bundle, tmp_path) -> None:
-    proc, res = _validate(rlib_v0, tmp_path, crates["num"][0], "--bundle", std_bundle("abort"))
-    assert res["data"]["status"] == "failure" and "panic" in res["data"]["message"] and "crate num" in res["data"]["message"]
+def test_bundle_identity_refuses_another_panic_strategy_before_compiling(rlib_v0, tmp_path) -> None:
+    proc, out = _compile(rlib_v0, tmp_path, _bundle_identity(tmp_path), "-Cpanic=abort")
+    assert_user_error(proc, "crate c_", "panic=abort", "//toolchains:std_bundle", "panic=unwind")
+    assert not out.exists()
 
 
-def test_validate_refuses_what_is_not_a_v0_rlib_or_a_bundle(crates, rlib_v0, tmp_path) -> None:
-    empty = tmp_path / "libempty.rlib"
-    empty.write_bytes(b"")
-    proc, res = _validate(rlib_v0, tmp_path, empty, "--bundle", crates["bundle"][0])
-    assert res["data"]["status"] == "failure" and "libempty.rlib" in res["data"]["message"]
-    proc, res = _validate(rlib_v0, tmp_path, crates["num"][0], "--bundle", crates["num"][0])
-    assert res["data"]["status"] == "failure" and "not a std bundle" in res["data"]["message"]
-    proc, res = _validate(rlib_v0, tmp_path, tmp_path / "missing.rlib", "--bundle", crates["bundle"][0])
-    assert res["data"]["status"] == "failure" and "missing.rlib: no such file" in res["data"]["message"]
-    assert "Traceback" not in proc.stderr
+def test_bundle_identity_refuses_another_target(rlib_v0, tmp_path) -> None:
+    proc, out = _compile(rlib_v0, tmp_path, _bundle_identity(tmp_path, target="aarch64-unknown-linux-gnu"))
+    assert_user_error(proc, "crate c_", "x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content", ["", "{", "[]", '{"panic": "unwind"}'])
+def test_bad_bundle_identity_is_one_line(rlib_v0, tmp_path, content: str) -> None:
+    p = tmp_path / "bad.json"
+    p.write_text(content)
+    proc, out = _compile(rlib_v0, tmp_path, p)
+    assert_user_error(proc, "--bundle-identity", "bad.json")
+    assert not out.exists()
+    proc, out = _compile(rlib_v0, tmp_path, tmp_path / "missing.json")
+    assert_user_error(proc, "--bundle-identity", "missing.json")

@@ -274,3 +274,29 @@ def test_response_file_with_nul_byte(tmp_path):
     with pytest.raises(UserError, match="NUL byte") as e:
         parse(["cc", f"@{rsp}"])
     assert str(rsp) in str(e.value)
+
+
+def test_link_args_files_are_dropped_other_response_files_kept(tmp_path):
+    """A crate's link-args file (what a link without the wrapper needs) is
+    not the wrapper's input: it derives the same from the markers, and would
+    otherwise put a crate's native libraries and guard object on the line
+    twice. Any other @file is expanded as before."""
+    la = tmp_path / "libx.rlib-v0-link-args"
+    la.write_text("-Wl,-u,sym\nguard.o\n")
+    other = tmp_path / "other.rsp"
+    other.write_text("b.o @" + str(la) + "\n")
+    argv, files = expand_response_files(["a.o", f"@{la}", f"@{other}"])
+    assert argv == ["a.o", "b.o"]
+    assert files == [str(other)]
+    cmd = parse(["cc", "a.o", f"@{other}", "-o", "out"])
+    assert "guard.o" not in cmd.argv and "-Wl,-u,sym" not in cmd.argv
+
+
+def test_rustc_options_parse_link_args():
+    from rlib_v0.rustc_entry import parse_rustc_options
+
+    assert parse_rustc_options(["--rustc", "r", "--link-args", "f", "--", "x.rs"]) == ({"rustc": "r", "link-args": "f"}, ["x.rs"])
+    assert parse_rustc_options(["--link-args=f", "x.rs"]) == ({"link-args": "f"}, ["x.rs"])
+    for bad in (["--link-args"], ["--link-args="], ["--link-arg", "f"]):
+        with pytest.raises(UserError):
+            parse_rustc_options(bad)

@@ -67,10 +67,10 @@ def test_cxx_and_rust_binaries_run(repo: Buck2, platform: str) -> None:
 
 
 @pytest.mark.parametrize("platform", ["toolchains//platforms:default", "toolchains//platforms:mold"])
-def test_cxx_binary_runs_with_validation_link_checks(repo: Buck2, platform: str) -> None:
-    """`link_check = "validation"`: the bare linker on the line, psm's
+def test_cxx_binary_runs_with_bare_links(repo: Buck2, platform: str) -> None:
+    """`link_check = "compile"`: the bare linker on the line, psm's
     assembled library reached through psm's link-args file (`stack_ok`)."""
-    mode = ("-c", "rust_v0.link_check=validation", "--target-platforms", platform)
+    mode = ("-c", "rust_v0.link_check=compile", "--target-platforms", platform)
     assert repo.run_target("//app:cxx_main", *mode) == f"cxx: {EXPECTED}\n"
     links = [ln for ln in repo.what_ran() if "(cxx_link_executable)" in ln]
     assert all("lean.py" not in ln for ln in links), links
@@ -126,9 +126,10 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
                 assert any("rustc_metadata" in a for a in ran)
                 assert b.run_target("//app:cxx_main") == f"cxx: {EXPECTED}\n"
                 assert b.run_target("//app:rust_main") == f"rust: {EXPECTED}\nhello: [1,2]\n"
-                # Validation mode: the validations and the bare link remote too.
-                assert b.run_target("//app:cxx_main", "-c", "rust_v0.link_check=validation") == f"cxx: {EXPECTED}\n"
+                # Bare links (link_check = "compile"): remote too, with the
+                # link-args files and psm's library as inputs.
+                assert b.run_target("//app:cxx_main", "-c", "rust_v0.link_check=compile") == f"cxx: {EXPECTED}\n"
                 ran = b.executors()
-                assert any("rlib_v0_validate" in a for a in ran) and all(w.startswith("re(") or w == "cache" for w in ran.values()), ran
+                assert any("cxx_link_executable" in a for a in ran) and all(w.startswith("re(") or w == "cache" for w in ran.values()), ran
         finally:
             local.unlink()

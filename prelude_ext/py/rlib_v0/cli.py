@@ -59,9 +59,10 @@ def _parser() -> _Parser:
     def verb(name: str, help_: str, usage: str | None = None) -> _Parser:
         return sub.add_parser(name, help=help_, description=help_, usage=usage, formatter_class=_Formatter)
 
-    r = verb("rustc", "Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks).", "rlib-v0 rustc [--rustc PATH] [--link-args FILE] -- RUSTC_ARGS...")
+    r = verb("rustc", "Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks).", "rlib-v0 rustc [--rustc PATH] [--link-args FILE] [--bundle-identity FILE] -- RUSTC_ARGS...")
     r.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH)")
     r.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the rlib (and its guard object beside it)")
+    r.add_argument("--bundle-identity", metavar="FILE", help="JSON {label, panic, target} of the std bundle the crate will be linked with: refuse a mismatch before compiling")
     r.add_argument("args", nargs=argparse.REMAINDER, help="rustc arguments, after `--`")
     w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
     w.add_argument("args", nargs=argparse.REMAINDER, help="the rustc to run and its arguments, as cargo passes them")
@@ -80,12 +81,6 @@ def _parser() -> _Parser:
     v.add_argument("files", nargs="+", metavar="files", help="archives to check")
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.add_argument("--target", help="expected target (default: the marker's)")
-
-    va = verb("validate", "Check one crate as `rlib-v0 link` would (marker, std bundle, deps): a build system's validation of a link it runs without the wrapper.", "rlib-v0 validate RLIB --bundle BUNDLE [--dep RLIB]... [--result FILE]")
-    va.add_argument("rlib", help="the crate's v0 rlib")
-    va.add_argument("--bundle", required=True, help="the std bundle it is linked with")
-    va.add_argument("--dep", action="append", default=[], metavar="RLIB", help="a direct dependency's v0 rlib (repeat)")
-    va.add_argument("--result", metavar="FILE", help="write the outcome as a Buck2 validation result (JSON) and exit 0 either way")
 
     ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
     ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
@@ -146,7 +141,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.verb == "rustc":
         from .rustc_entry import main_rustc
 
-        return main_rustc((["--rustc", ns.rustc] if ns.rustc else []) + (["--link-args", ns.link_args] if ns.link_args else []) + ["--"] + _strip_dashes(ns.args))
+        return main_rustc((["--rustc", ns.rustc] if ns.rustc else []) + (["--link-args", ns.link_args] if ns.link_args else []) + (["--bundle-identity", ns.bundle_identity] if ns.bundle_identity else []) + ["--"] + _strip_dashes(ns.args))
     if ns.verb == "rustc-wrapper":
         from .rustc_entry import main_wrapper
 
@@ -155,10 +150,6 @@ def _dispatch(ns: argparse.Namespace) -> int:
         from .cmd_std_bundle import run as run_bundle
 
         return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc, ns.with_test, ns.link_args)
-    if ns.verb == "validate":
-        from .cmd_validate import run as run_validate
-
-        return run_validate(ns.rlib, ns.bundle, ns.dep, ns.result)
     if ns.verb == "verify":
         from .verify import render, verify_file
 

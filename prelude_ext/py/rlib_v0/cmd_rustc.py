@@ -70,10 +70,13 @@ def dylib_args(r: rustc_args.RustcArgs) -> list[str]:
     return list(dict.fromkeys(dirs)) + libs
 
 
-def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: str | None = None) -> int:
+def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: str | None = None, bundle_identity: str | None = None) -> int:
     """`rlib-v0 rustc`; `wrapper`: started by cargo as RUSTC_WRAPPER (no path
     remapping added); `link_args`: also write the crate's link-args response
-    file there (`link_args` module), once the rlib is in place."""
+    file there (`link_args` module), once the rlib is in place;
+    `bundle_identity`: a JSON file saying how the std bundle the crate will
+    be linked with is built (`label`, `panic`, `target`): a crate built
+    otherwise is refused before rustc runs."""
     r = rustc_args.parse(args)
     for k, v in r.env:
         os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
@@ -120,6 +123,8 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
         native_libs=dylib_args(r),
         static_libs=libs,
     )
+    if bundle_identity:
+        check_against_bundle(ident, bundle_identity)
     if rmeta or hollow:
         from . import sidecar
 
@@ -146,6 +151,25 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
 
         return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
     return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result(), link_args)
+
+
+def check_against_bundle(ident: Identity, path: str) -> None:
+    """What `rlib-v0 link` would refuse later, refused now: a panic strategy
+    or target other than the bundle's (as its build system declares it)."""
+    import json
+
+    try:
+        with open(path, "rb") as f:
+            b = json.loads(f.read())
+        label, panic, target = b.get("label") or path, b["panic"], b["target"]
+    except OSError as e:
+        raise UserError(f"--bundle-identity {path}: cannot read ({e.strerror})") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UserError(f"--bundle-identity {path}: not a bundle identity (JSON with `panic` and `target`)") from None
+    if ident.panic != panic:
+        raise UserError(f"crate {ident.crate} is built with -C panic={ident.panic}, but the std bundle {label} with panic={panic}; build the crate with the configuration's panic strategy (no -C panic of its own) or link it with a --panic {ident.panic} bundle")
+    if ident.target != target:
+        raise UserError(f"crate {ident.crate} is built for {ident.target}, but the std bundle {label} for {target}")
 
 
 def _compile_hollow(exe: str, r: rustc_args.RustcArgs, final: str, wrapper: bool) -> int:

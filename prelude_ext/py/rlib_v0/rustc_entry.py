@@ -17,12 +17,12 @@ import sys
 
 from .errors import UserError, run_reporting
 
-USAGE = "usage: rlib-v0 rustc [--rustc PATH] [--link-args FILE] -- RUSTC_ARGS..."
+USAGE = "usage: rlib-v0 rustc [--rustc PATH] [--link-args FILE] [--bundle-identity FILE] -- RUSTC_ARGS..."
 WRAPPER_USAGE = "usage: rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS... (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)"
 
 
 def parse_rustc_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
-    """({"rustc": PATH, "link-args": FILE} as given, rustc's arguments)."""
+    """({"rustc": PATH, "link-args": FILE, "bundle-identity": FILE} as given, rustc's arguments)."""
     opts: dict[str, str] = {}
     i = 0
     while i < len(argv):
@@ -30,7 +30,7 @@ def parse_rustc_options(argv: list[str]) -> tuple[dict[str, str], list[str]]:
         if a == "--":
             return opts, argv[i + 1 :]
         name = a[2:].split("=", 1)[0] if a.startswith("--") else None
-        if name in ("rustc", "link-args"):
+        if name in ("rustc", "link-args", "bundle-identity"):
             if "=" in a:
                 opts[name] = a.split("=", 1)[1]
             elif i + 1 >= len(argv):
@@ -56,7 +56,7 @@ def main_rustc(argv: list[str]) -> int:
             raise UserError(f"no rustc arguments; {USAGE}")
         from .cmd_rustc import run
 
-        return run(opts.get("rustc"), args, link_args=opts.get("link-args"))
+        return run(opts.get("rustc"), args, link_args=opts.get("link-args"), bundle_identity=opts.get("bundle-identity"))
 
     return run_reporting(go)
 

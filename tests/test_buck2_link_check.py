@@ -1,25 +1,23 @@
-"""End-to-end, real buck2: `-c rust_v0.link_check=validation`.
+"""End-to-end, real buck2: `-c rust_v0.link_check=compile`.
 
 Links then run the C/C++ toolchain's own linker, bare (no `rlib-v0 link` in
 the link action), each rust_v0_library names its link-args file after its
-rlib, and each carries a validation (`rlib-v0 validate`) that fails the
-build when it fails. Shown here: every example prints what it prints with
-the wrapper; the link action really is the bare driver; a crate the wrapper
-would refuse fails the build in both modes, with the same crate-level
-message; two `#[global_allocator]` crates that are two roots of one stock
-`cxx_binary` (which no per-crate check sees together) fail the link.
+rlib, and each crate's compile checks it against the bundle. Shown here:
+every example prints what it prints with the wrapper; the link action
+really is the bare driver; a crate built with another panic strategy than
+the bundle fails the build in both modes, naming the crate; two
+`#[global_allocator]` crates that are two roots of one stock `cxx_binary`
+(which no per-crate check sees together) fail the link.
 """
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
 from buck2_util import Buck2, copy_repo, require_buck2
 from test_buck2_examples import EXPECTED
 
-VALIDATION = ("-c", "rust_v0.link_check=validation")
+COMPILE = ("-c", "rust_v0.link_check=compile")
 
 BUCK = """
 load("@prelude_ext//:defs.bzl", "rust_v0_library")
@@ -65,49 +63,50 @@ def buck2(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("target", sorted(EXPECTED))
 def test_example_prints_expected_line(buck2: Buck2, target: str) -> None:
-    assert buck2.run_target(target, *VALIDATION) == EXPECTED[target] + "\n"
+    assert buck2.run_target(target, *COMPILE) == EXPECTED[target] + "\n"
 
 
 @pytest.mark.parametrize("linker", ["gold", "lld", "mold"])
 def test_other_linkers(buck2: Buck2, linker: str) -> None:
     platform = ("--target-platforms", f"toolchains//platforms:{linker}")
-    assert buck2.run_target("//examples/cxx_diamond:main", *VALIDATION, *platform) == EXPECTED["//examples/cxx_diamond:main"] + "\n"
+    assert buck2.run_target("//examples/cxx_diamond:main", *COMPILE, *platform) == EXPECTED["//examples/cxx_diamond:main"] + "\n"
 
 
 def _link_actions(buck2: Buck2) -> list[str]:
     return [ln for ln in buck2.what_ran() if "(cxx_link_executable)" in ln]
 
 
-def test_the_link_runs_the_bare_driver_and_validations_run(buck2: Buck2) -> None:
+def test_the_link_runs_the_bare_driver(buck2: Buck2) -> None:
     target = "//examples/cxx_diamond:main"
     buck2.build(target)
     wrapped = _link_actions(buck2)
     assert wrapped and all("lean.py" in ln for ln in wrapped), wrapped
-    # Another toolchain configuration: the link runs again, now bare.
-    buck2.build(*VALIDATION, target)
-    ran = buck2.what_ran()
-    links = [ln for ln in ran if "(cxx_link_executable)" in ln]
+    # Another toolchain configuration: the link runs again, now bare, with
+    # each crate's link-args file after its rlib.
+    buck2.build(*COMPILE, target)
+    links = _link_actions(buck2)
     assert links and all("lean.py" not in ln and "c++" in ln for ln in links), links
-    # Each crate's validation ran (in this build or an earlier one of the
-    # module: one per platform) and passed.
-    for crate in ("base", "left", "right"):
-        results = list(buck2.repo.glob(f"buck-out/{buck2.isolation}/art/root/*/examples/cxx_diamond/__{crate}__/rlib_v0_validation.json"))
-        assert results and all(json.loads(r.read_text())["data"]["status"] == "success" for r in results), results
+    (exe,) = buck2.outputs(target, extra=COMPILE).values()
+    exe = exe if exe.is_absolute() else buck2.repo / exe
+    line = exe.with_name(exe.name + ".cxx_link_argsfile").read_text().split()
+    for crate in ("left", "right", "base"):
+        i = next(n for n, a in enumerate(line) if a.endswith(f"/lib{crate}.rlib"))
+        assert line[i + 1].endswith(f"/lib{crate}.rlib-v0-link-args") and line[i + 1].startswith("@"), line
+    assert line.index(next(a for a in line if a.endswith("/libright.rlib"))) < line.index(next(a for a in line if a.endswith("/libbase.rlib")))
 
 
-def test_a_crate_the_wrapper_refuses_fails_the_build_in_both_modes(buck2: Buck2) -> None:
+def test_a_crate_built_unlike_the_bundle_fails_its_compile_in_both_modes(buck2: Buck2) -> None:
     target = "//vtest:panic_mismatch"
-    validated = buck2.build(*VALIDATION, target, check=False)
-    assert validated.returncode != 0
-    assert "Validation for" in validated.stderr and "vtest:aborting" in validated.stderr, validated.stderr
-    assert "crate aborting" in validated.stderr and "panic=abort" in validated.stderr, validated.stderr
-    wrapped = buck2.build(target, check=False)
-    assert wrapped.returncode != 0 and "crate aborting" in wrapped.stderr and "panic=abort" in wrapped.stderr, wrapped.stderr
+    for mode in (COMPILE, ()):
+        proc = buck2.build(*mode, target, check=False)
+        assert proc.returncode != 0, proc.stderr
+        assert "crate aborting is built with -C panic=abort, but the std bundle toolchains//:std_bundle with panic=unwind" in proc.stderr, proc.stderr
+        assert "rustc aborting" in proc.stderr  # the crate's compile action failed, not a link
 
 
 def test_two_allocators_in_two_roots_fail_the_link_in_both_modes(buck2: Buck2) -> None:
     target = "//vtest:two_allocators"
-    validated = buck2.build(*VALIDATION, target, check=False)
-    assert validated.returncode != 0 and "__rlib_v0_two_crates_declare_a_global_allocator" in validated.stderr, validated.stderr
+    bare = buck2.build(*COMPILE, target, check=False)
+    assert bare.returncode != 0 and "__rlib_v0_two_crates_declare_a_global_allocator" in bare.stderr, bare.stderr
     wrapped = buck2.build(target, check=False)
     assert wrapped.returncode != 0 and "two crates declare #[global_allocator]" in wrapped.stderr, wrapped.stderr
