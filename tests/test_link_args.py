@@ -204,3 +204,12 @@ def test_bad_bundle_identity_is_one_line(rlib_v0, tmp_path, content: str) -> Non
     assert not out.exists()
     proc, out = _compile(rlib_v0, tmp_path, tmp_path / "missing.json")
     assert_user_error(proc, "--bundle-identity", "missing.json")
+
+
+def test_link_args_at_a_directory_is_refused_before_compiling(rlib_v0, tmp_path) -> None:
+    src = tmp_path / "d.rs"
+    src.write_text(NUM_RS)
+    (tmp_path / "here").mkdir()
+    proc = rlib_v0("rustc", "--link-args", tmp_path / "here", "--", src, "--crate-type=rlib", "--crate-name=d", "-o", tmp_path / "libd.rlib")
+    assert_user_error(proc, "--link-args", "is a directory")
+    assert not (tmp_path / "libd.rlib").exists()

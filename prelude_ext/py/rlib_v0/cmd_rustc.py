@@ -141,7 +141,10 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
                 os.makedirs(d, exist_ok=True)
             except OSError as e:
                 raise UserError(f"--link-args {link_args}: cannot create {d} ({e.strerror})") from None
-        _refuse_device(link_args)
+        try:
+            _refuse_device(link_args)
+        except UserError as e:
+            raise UserError(f"--link-args {e}") from None
     if hollow:
         return _compile_hollow(exe, r, final, wrapper)
     if not stamps:
