@@ -18,6 +18,7 @@ MARKER_SECTION = ".rlib_v0"
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
 SHN_UNDEF = 0
 SHF_EXCLUDE = 0x80000000
+SHF_ALLOC = 0x2
 SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB = 1, 2, 3
 
 # e_machine values of the targets rustc supports on ELF, keyed by the first
@@ -307,7 +308,6 @@ def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
     body += sh(name_off[4], SHT_STRTAB, 0, 0, off_shstr, len(shstr), 0, 0, 1, 0)
     return bytes(body)
 
-SHF_ALLOC = 0x2
 _SH64 = {e: struct.Struct(e + "IIQQQQIIQQ") for e in "<>"}
 _SH32 = {e: struct.Struct(e + "IIIIIIIIII") for e in "<>"}
 _SYM64 = {e: struct.Struct(e + "IBBHQQ") for e in "<>"}
