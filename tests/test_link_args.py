@@ -149,7 +149,8 @@ def test_link_args_for_a_metadata_only_compile_are_refused(crates, rlib_v0, tmp_
     src.write_text(NUM_RS)
     proc = rlib_v0("rustc", "--link-args", tmp_path / "m.rlib-v0-link-args", "--", src, "--crate-type=rlib", "--crate-name=m", "--emit=metadata", f"--out-dir={tmp_path}")
     assert_user_error(proc, "--link-args", "metadata only")
-    assert not (tmp_path / "m.rlib-v0-link-args").exists()
+    # Refused before anything is written: no link-args file, no sidecar, no .rmeta.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.rs"]
 
 
 def test_failed_compile_writes_no_link_args(rlib_v0, tmp_path) -> None:

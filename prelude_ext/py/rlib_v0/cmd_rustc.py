@@ -125,11 +125,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     )
     if bundle_identity:
         check_against_bundle(ident, bundle_identity)
-    if rmeta or hollow:
-        from . import sidecar
-
-        sidecar.write(rmeta or final, ident)
-    # Past here a probe, if any, is still running only when `stamps`.
+    # Refused before anything is written (the sidecar below, rustc's outputs).
     if link_args and not stamps:
         raise UserError(f"--link-args {link_args}: this compile makes no rlib to link (metadata only)")
     if link_args:
@@ -145,6 +141,11 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
             _refuse_device(link_args)
         except UserError as e:
             raise UserError(f"--link-args {e}") from None
+    if rmeta or hollow:
+        from . import sidecar
+
+        sidecar.write(rmeta or final, ident)
+    # Past here a probe, if any, is still running only when `stamps`.
     if hollow:
         return _compile_hollow(exe, r, final, wrapper)
     if not stamps:
