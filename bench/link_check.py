@@ -64,6 +64,11 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
     libs = b.native_libs()
     env = run.tool_env()
     rows = []
+    # `c++ -B noop_dir -fuse-ld=X` runs run.py's no-op linker as ld.X.
+    noop_dir = b.run_dir("link-check-noop-ld")
+    for name in ("ld", "ld.bfd", "ld.lld", "ld.mold", "ld.gold"):
+        if not os.path.lexists(os.path.join(noop_dir, name)):
+            os.symlink(b.noop, os.path.join(noop_dir, name))
     for shape in b.shapes:
         rl = b.rlibs(shape, n)
         arg_files, bundle_file = _write_link_args(b, shape, n)
@@ -88,11 +93,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
             paired = {v: statistics.median(x / y for x, y in zip(t[v], t[BARE])) for v in (COMPILE, WRAPPER)}
             # What each way adds, free of the noise of ~0.3-1.5 s links: the
             # same commands with a linker that links nothing (the driver still
-            # runs and expands every @file; run.py's no-op linker behind it).
-            noop_dir = b.run_dir("link-check-noop-ld")
-            for name in ("ld", "ld.bfd", "ld.lld", "ld.mold", "ld.gold"):
-                if not os.path.lexists(os.path.join(noop_dir, name)):
-                    os.symlink(b.noop, os.path.join(noop_dir, name))
+            # runs and expands every @file).
             ndrv = [b.t.cxx, "-B" + noop_dir, f"-fuse-ld={linker}"]
             nt = run.measure({
                 BARE: ndrv + ["-o", os.path.join(d, "noop_bare")] + objs + clean,

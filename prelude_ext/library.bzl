@@ -45,7 +45,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         return _proc_macro(ctx, toolchain, crate, deps, dep_crates)
 
     args = rustc_args(ctx, toolchain, crate, "rlib", crate_root(ctx, ["lib.rs"]), deps, dep_crates)
-    tool_rustc = cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc, "--", args)
+    tool = cmd_args(toolchain.tool, "rustc", "--rustc", toolchain.rustc)
     env = rustc_env(ctx, toolchain)
     rlib = ctx.actions.declare_output("lib{}.rlib".format(crate))
 
@@ -56,10 +56,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     link_args_name = "lib{}.rlib-v0-link-args".format(crate)
     ctx.actions.run(
         cmd_args(
-            toolchain.tool,
-            "rustc",
-            "--rustc",
-            toolchain.rustc,
+            tool,
             cmd_args(link_dir.as_output(), format = "--link-args={}/" + link_args_name),
             # The bundle's panic strategy and target, known at analysis: a
             # crate built otherwise is refused here, whichever way links
@@ -87,7 +84,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # `-l static=`): the tool applies them as for the rlib, and
             # writes the sidecar before rustc starts.
             sidecar = ctx.actions.declare_output(sidecar_name)
-            cmd = cmd_args(tool_rustc, hidden = sidecar.as_output())
+            cmd = cmd_args(tool, "--", args, hidden = sidecar.as_output())
         else:
             # Nothing for the tool to do but remap the working directory:
             # rustc alone (no Python start, ~30 ms of each metadata action),

@@ -114,9 +114,9 @@ RustV0StdBundleInfo = provider(
     fields = {
         # The archive (`rlib-v0 std-bundle -o`), with its own identity marker.
         "archive": provider_field(Artifact),
-        # JSON written at analysis: the bundle's label, panic strategy,
-        # target and no_std, which every crate's compile checks itself
-        # against (`rlib-v0 rustc --bundle-identity`).
+        # JSON written at analysis: the bundle's label, panic strategy and
+        # target, which every crate's compile checks itself against
+        # (`rlib-v0 rustc --bundle-identity`).
         "identity": provider_field(Artifact),
         # `#![no_std]` bundle: `core` (and `alloc`) only.
         "no_std": provider_field(bool),

@@ -43,7 +43,6 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     # without waiting for the bundle's own build.
     identity = ctx.actions.write_json("bundle-identity.json", {
         "label": str(ctx.label.raw_target()),
-        "no_std": ctx.attrs.no_std,
         "panic": ctx.attrs.panic,
         "target": toolchain.target,
     })

@@ -197,7 +197,7 @@ def _read_everything(p: str) -> None:
     archive.scan(p, limit=1)
     identity.read_marker(p)
     identity.read_marker(p, first_only=True)
-    cmd_link.examine(p, True)  # the link path: one first read, then the file
+    cmd_link._examine(p, True)  # the link path: one first read, then the file
 
 
 def test_fuzz_baseline_is_valid(tmp_path, real_rlib):
@@ -219,9 +219,9 @@ def test_link_path_reads_past_its_first_read(tmp_path, real_rlib, monkeypatch):
     cut = _write(tmp_path, data[: last_indexed + 61], "cut.rlib")  # the last indexed member's header, then nothing
     for head in (8, 59, 60, 68, 69, 200, toc.members[0].data_offset, toc.members[0].data_offset + 1, 4096, 1 << 20):
         monkeypatch.setattr(cmd_link, "_HEAD_BYTES", head)
-        assert cmd_link.examine(p, True) == want, head
+        assert cmd_link._examine(p, True) == want, head
         with pytest.raises(UserError, match="cut.rlib"):
-            cmd_link.examine(cut, True)
+            cmd_link._examine(cut, True)
 
 
 def _header_offsets(data: bytes) -> list[int]:

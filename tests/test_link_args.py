@@ -214,3 +214,17 @@ def test_link_args_at_a_directory_is_refused_before_compiling(rlib_v0, tmp_path)
     proc = rlib_v0("rustc", "--link-args", tmp_path / "here", "--", src, "--crate-type=rlib", "--crate-name=d", "-o", tmp_path / "libd.rlib")
     assert_user_error(proc, "--link-args", "is a directory")
     assert not (tmp_path / "libd.rlib").exists()
+
+
+@pytest.mark.parametrize("is64", [True, False])
+@pytest.mark.parametrize("little", [True, False])
+def test_guard_object_defines_its_symbols_for_every_elf_class(is64: bool, little: bool) -> None:
+    """The guard for 32-bit and big-endian targets too, read back by the
+    project's own ELF reader (the linkers above read the x86-64 one)."""
+    from rlib_v0 import elf
+    from rlib_v0.link_args import GUARD_ALLOCATOR, GUARD_PANIC_HANDLER
+
+    obj = elf.guard_object(elf.ElfHeader(is64, little, 40, 0, 0), [GUARD_ALLOCATOR, GUARD_PANIC_HANDLER])
+    syms = [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(obj, "guard.o") if s.name]
+    assert syms == [(GUARD_ALLOCATOR, elf.STB_GLOBAL, True, ".rodata.rlib_v0_guard"), (GUARD_PANIC_HANDLER, elf.STB_GLOBAL, True, ".rodata.rlib_v0_guard")]
+    assert elf.section_data(obj, ".note.GNU-stack") == b""

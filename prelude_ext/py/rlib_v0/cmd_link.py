@@ -34,7 +34,7 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
     seen: dict[str, Identity | None] = {}
     for i in cmd.inputs:
         path = cmd.argv[i]
-        ident = seen[path] if path in seen else examine(path, path.endswith(".rlib"))
+        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"))
         seen[path] = ident
         if ident is not None:
             found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
@@ -46,7 +46,7 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
             path = res.resolve(lib)
             ident = None
             if path is not None and not path.endswith(".so"):
-                ident = seen[path] if path in seen else examine(path, False)
+                ident = seen[path] if path in seen else _examine(path, False)
                 seen[path] = ident
             if resolved is not None:
                 what = "not found (left to the linker)" if path is None else (f"{path} ({ident.display})" if ident is not None else f"{path} (not Rust)")
@@ -57,7 +57,7 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
     return found
 
 
-def examine(path: str, rlib: bool) -> Identity | None:
+def _examine(path: str, rlib: bool) -> Identity | None:
     """The marker of `path` if it is a Rust archive; None for anything else.
 
     A `.rlib` must be a v0 archive: anything else is an error here (an empty

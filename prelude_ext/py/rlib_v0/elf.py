@@ -216,43 +216,12 @@ def marker_object(template: ElfHeader, payload: bytes) -> bytes:
     `--whole-archive` ld.bfd rejects a non-object member ("not an object") and
     gold fails to claim it.  SHF_EXCLUDE keeps it out of linked images.
     """
-    e = "<" if template.little else ">"
-    shstr = b"\0" + MARKER_SECTION.encode() + b"\0.symtab\0.strtab\0.shstrtab\0"
-    n_sec, n_sym, n_str, n_shstr = 1, 1 + len(MARKER_SECTION) + 1, 1 + len(MARKER_SECTION) + 1 + 8, 1 + len(MARKER_SECTION) + 1 + 8 + 8
-    if template.is64:
-        ehsize, shentsize, symsize, align = 64, 64, 24, 8
-    else:
-        ehsize, shentsize, symsize, align = 52, 40, 16, 4
-
-    def pad(n: int) -> int:
-        return (n + align - 1) // align * align
-
-    off_payload = ehsize
-    off_symtab = pad(off_payload + len(payload))
-    off_strtab = off_symtab + symsize
-    off_shstr = off_strtab + 1
-    off_sh = pad(off_shstr + len(shstr))
-    ident = ELF_MAGIC + bytes([2 if template.is64 else 1, 1 if template.little else 2, 1, template.osabi]) + bytes(8)
-    if template.is64:
-        ehdr = ident + struct.pack(e + "HHIQQQIHHHHHH", 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 5, 4)
-        sh = lambda *a: struct.pack(e + "IIQQQQIIQQ", *a)  # noqa: E731
-    else:
-        ehdr = ident + struct.pack(e + "HHIIIIIHHHHHH", 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 5, 4)
-        sh = lambda *a: struct.pack(e + "IIIIIIIIII", *a)  # noqa: E731
-    body = bytearray(ehdr)
-    body += payload
-    body += bytes(off_symtab - len(body))
-    body += bytes(symsize)  # the null symbol
-    body += b"\0"  # .strtab
-    body += shstr
-    body += bytes(off_sh - len(body))
-    body += sh(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    body += sh(n_sec, SHT_PROGBITS, SHF_EXCLUDE, 0, off_payload, len(payload), 0, 0, 1, 0)
-    body += sh(n_sym, SHT_SYMTAB, 0, 0, off_symtab, symsize, 3, 1, align, symsize)
-    body += sh(n_str, SHT_STRTAB, 0, 0, off_strtab, 1, 0, 0, 1, 0)
-    body += sh(n_shstr, SHT_STRTAB, 0, 0, off_shstr, len(shstr), 0, 0, 1, 0)
-    return bytes(body)
-
+    symsize = 24 if template.is64 else 16
+    return _relocatable(template, [
+        (MARKER_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, payload, 0, 0, 1, 0),
+        (b".symtab", SHT_SYMTAB, 0, bytes(symsize), 3, 1, 8 if template.is64 else 4, symsize),  # the null symbol only
+        (b".strtab", SHT_STRTAB, 0, b"\0", 0, 0, 1, 0),
+    ])
 
 
 def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
@@ -266,47 +235,46 @@ def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
     e = "<" if template.little else ">"
     names = [s.encode() for s in symbols]
     strtab = b"\0" + b"".join(n + b"\0" for n in names)
-    sec_names = [b".rodata.rlib_v0_guard", b".note.GNU-stack", b".symtab", b".strtab", b".shstrtab"]
-    shstr = b"\0" + b"".join(n + b"\0" for n in sec_names)
-    name_off = [1 + sum(len(n) + 1 for n in sec_names[:i]) for i in range(len(sec_names))]
-    if template.is64:
-        ehsize, shentsize, symsize, align = 64, 64, 24, 8
-        sym = lambda name, value, info, shndx: struct.pack(e + "IBBHQQ", name, info, 0, shndx, value, 1)  # noqa: E731
-        sh = lambda *a: struct.pack(e + "IIQQQQIIQQ", *a)  # noqa: E731
-    else:
-        ehsize, shentsize, symsize, align = 52, 40, 16, 4
-        sym = lambda name, value, info, shndx: struct.pack(e + "IIIBBH", name, value, 1, info, 0, shndx)  # noqa: E731
-        sh = lambda *a: struct.pack(e + "IIIIIIIIII", *a)  # noqa: E731
-
-    def pad(n: int) -> int:
-        return (n + align - 1) // align * align
-
-    data = bytes(len(names))
-    off_data = ehsize
-    off_symtab = pad(off_data + len(data))
-    n_syms = 1 + len(names)
-    off_strtab = off_symtab + n_syms * symsize
-    off_shstr = off_strtab + len(strtab)
-    off_sh = pad(off_shstr + len(shstr))
-    ident = ELF_MAGIC + bytes([2 if template.is64 else 1, 1 if template.little else 2, 1, template.osabi]) + bytes(8)
-    fmt = "HHIQQQIHHHHHH" if template.is64 else "HHIIIIIHHHHHH"
-    body = bytearray(ident + struct.pack(e + fmt, 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, 6, 5))
-    body += data
-    body += bytes(off_symtab - len(body))
-    body += bytes(symsize)  # the null symbol
+    symsize = 24 if template.is64 else 16
+    syms = bytearray(symsize)  # the null symbol
     str_off = 1
     for i, n in enumerate(names):
-        body += sym(str_off, i, (1 << 4) | 1, 1)  # STB_GLOBAL, STT_OBJECT, in section 1
+        info = (STB_GLOBAL << 4) | 1  # STT_OBJECT, one byte at offset i of section 1
+        syms += struct.pack(e + "IBBHQQ", str_off, info, 0, 1, i, 1) if template.is64 else struct.pack(e + "IIIBBH", str_off, i, 1, info, 0, 1)
         str_off += len(n) + 1
-    body += strtab + shstr
-    body += bytes(off_sh - len(body))
-    body += sh(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    body += sh(name_off[0], SHT_PROGBITS, SHF_ALLOC, 0, off_data, len(data), 0, 0, 1, 0)
-    body += sh(name_off[1], SHT_PROGBITS, 0, 0, off_symtab, 0, 0, 0, 1, 0)
-    body += sh(name_off[2], SHT_SYMTAB, 0, 0, off_symtab, n_syms * symsize, 4, 1, align, symsize)
-    body += sh(name_off[3], SHT_STRTAB, 0, 0, off_strtab, len(strtab), 0, 0, 1, 0)
-    body += sh(name_off[4], SHT_STRTAB, 0, 0, off_shstr, len(shstr), 0, 0, 1, 0)
-    return bytes(body)
+    return _relocatable(template, [
+        (b".rodata.rlib_v0_guard", SHT_PROGBITS, SHF_ALLOC, bytes(len(names)), 0, 0, 1, 0),
+        (b".note.GNU-stack", SHT_PROGBITS, 0, b"", 0, 0, 1, 0),
+        (b".symtab", SHT_SYMTAB, 0, bytes(syms), 4, 1, 8 if template.is64 else 4, symsize),
+        (b".strtab", SHT_STRTAB, 0, strtab, 0, 0, 1, 0),
+    ])
+
+
+def _relocatable(template: ElfHeader, sections: list[tuple[bytes, int, int, bytes, int, int, int, int]]) -> bytes:
+    """An ET_REL object of the template's class, byte order and machine:
+    each (name, type, flags, data, link, info, align, entsize) section in
+    order (section 0 is the null section before them, `.shstrtab` is
+    appended), data laid out after the ELF header, section headers last."""
+    e = "<" if template.little else ">"
+    ehsize, shentsize, word = (64, 64, 8) if template.is64 else (52, 40, 4)
+    shstr = b"\0" + b"".join(s[0] + b"\0" for s in sections) + b".shstrtab\0"
+    sections = sections + [(b".shstrtab", SHT_STRTAB, 0, shstr, 0, 0, 1, 0)]
+    body = bytearray(ehsize)
+    headers = [bytes(shentsize)]  # the null section
+    name_off = 1
+    sh = _SH64[e] if template.is64 else _SH32[e]
+    for name, sh_type, flags, data, link, info, align, entsize in sections:
+        body += bytes(-len(body) % align)
+        headers.append(sh.pack(name_off, sh_type, flags, 0, len(body), len(data), link, info, align, entsize))
+        body += data
+        name_off += len(name) + 1
+    body += bytes(-len(body) % word)
+    off_sh = len(body)
+    ident = ELF_MAGIC + bytes([2 if template.is64 else 1, 1 if template.little else 2, 1, template.osabi]) + bytes(8)
+    fmt = "HHIQQQIHHHHHH" if template.is64 else "HHIIIIIHHHHHH"
+    body[:ehsize] = ident + struct.pack(e + fmt, 1, template.machine, 1, 0, 0, off_sh, template.flags, ehsize, 0, 0, shentsize, len(headers), len(headers) - 1)
+    return bytes(body) + b"".join(headers)
+
 
 _SH64 = {e: struct.Struct(e + "IIQQQQIIQQ") for e in "<>"}
 _SH32 = {e: struct.Struct(e + "IIIIIIIIII") for e in "<>"}

@@ -80,8 +80,8 @@ _FIELDS: dict[str, type] = {
     "defines_panic_handler": bool,
     "panic_handler_symbols": list,
 }
-_STATIC_LIB_FIELDS = frozenset(("name", "path", "whole_archive", "verbatim"))
-_DEP_FIELDS = frozenset(("name", "crate", "crate_id"))
+_STATIC_LIB_FIELDS = frozenset(StaticLib.__slots__)
+_DEP_FIELDS = frozenset(Dep.__slots__)
 # The entry type of each list field.
 _ENTRY_TYPES = {"deps": dict, "static_libs": dict, "native_libs": str, "allocator_symbols": str, "panic_handler_symbols": str}
 

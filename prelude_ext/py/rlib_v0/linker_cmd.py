@@ -67,7 +67,8 @@ def quote_response_arg(arg: str) -> str:
     return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
 
 
-# `link_args.SUFFIX` (not imported: this module stays light).
+# How link-args files (`link_args`) end: defined here, on the link path,
+# which must not import `link_args`; `link_args.SUFFIX` is this.
 LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
 
 # libiberty (what gcc and GNU ld use) gives up after this many @-file reads:

@@ -126,7 +126,7 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
         else:
             raise UserError(f"crate {r.ident.crate} ({r.ident.metadata or 'no -C metadata'}) is given twice with different contents: {seen.path} and {r.path}; rebuild so only one remains")
 
-    check_compatible(list(by_id.values()), plan.bundle)
+    _check_compatible(list(by_id.values()), plan.bundle)
     _check_deps(by_id)
     if whole_archive_crates:
         for r in by_id.values():
@@ -150,7 +150,7 @@ def _same_std(a: Identity, b: Identity) -> bool:
     return (a.rustc_commit or a.rustc_version, a.target, a.panic, a.no_std, a.codegen) == (b.rustc_commit or b.rustc_version, b.target, b.panic, b.no_std, b.codegen)
 
 
-def check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
+def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
     if bundle is None:
         return
     b = bundle.ident
