@@ -67,7 +67,7 @@ def _parser() -> _Parser:
     w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
     w.add_argument("args", nargs=argparse.REMAINDER, help="the rustc to run and its arguments, as cargo passes them")
 
-    b = verb("std-bundle", "Build the standard-library bundle for one configuration.", "rlib-v0 std-bundle -o OUT [--panic unwind|abort] [--target TRIPLE] [--no-std | --with-test] [--rustc PATH] [-- EXTRA_RUSTC_ARGS...]")
+    b = verb("std-bundle", "Build the standard-library bundle for one configuration.", "rlib-v0 std-bundle -o OUT [--panic unwind|abort] [--target TRIPLE] [--no-std | --with-test] [--rustc PATH] [--link-args FILE] [--wrapper-guard FILE] [-- EXTRA_RUSTC_ARGS...]")
     b.add_argument("-o", "--output", required=True, help="the bundle archive to write")
     b.add_argument("--panic", default="unwind", help="unwind or abort")
     b.add_argument("--target", help="target triple (default: rustc's host)")
@@ -75,6 +75,7 @@ def _parser() -> _Parser:
     b.add_argument("--with-test", action="store_true", help="std plus libtest, for test binaries (rustc --test); supersedes the plain bundle on a link")
     b.add_argument("--rustc", help="rustc to run")
     b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries)")
+    b.add_argument("--wrapper-guard", metavar="FILE", help="also write an object (FILE ends in .rlib-v0-wrapper-guard.o) that fails a link naming it twice without `rlib-v0 link`, which drops it (Buck2's wrapper mode)")
     b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
@@ -149,7 +150,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.verb == "std-bundle":
         from .cmd_std_bundle import run as run_bundle
 
-        return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc, ns.with_test, ns.link_args)
+        return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc, ns.with_test, ns.link_args, ns.wrapper_guard)
     if ns.verb == "verify":
         from .verify import render, verify_file
 

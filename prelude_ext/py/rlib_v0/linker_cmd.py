@@ -71,6 +71,14 @@ def quote_response_arg(arg: str) -> str:
 # which must not import `link_args`; `link_args.SUFFIX` is this.
 LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
 
+# How the wrapper-guard object ends (`rlib-v0 std-bundle --wrapper-guard`):
+# in a configuration whose links go through `rlib-v0 link`, the Buck2 rules
+# name it after the bundle and after every crate, so a link that bypasses
+# the wrapper (a C/C++ toolchain not wrapped) loads it twice and fails on a
+# duplicate symbol that names the fix.  `rlib-v0 link` drops it.
+WRAPPER_GUARD_SUFFIX = ".rlib-v0-wrapper-guard.o"
+WRAPPER_GUARD_SYMBOL = "__rlib_v0__this_link_needs_rlib_v0_link__wrap_the_cxx_toolchain_with_rust_v0_cxx_toolchain_wrapper"
+
 # libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
 # a response file naming itself twice would otherwise expand exponentially.
 _MAX_RESPONSE_FILES = 2000
@@ -82,6 +90,8 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
     files: list[str] = []
     count = [0] if _count is None else _count
     for a in argv:
+        if a.endswith(WRAPPER_GUARD_SUFFIX):
+            continue
         if a.startswith("@") and a.endswith(LINK_ARGS_SUFFIX):
             # A crate's or bundle's link-args file (`link_args`): what it
             # holds, the wrapper derives from the markers itself.
