@@ -73,7 +73,7 @@ def _parser() -> _Parser:
     b.add_argument("--target", help="target triple (default: rustc's host)")
     b.add_argument("--no-std", action="store_true", help="core only, for #![no_std] crates (needs --panic abort)")
     b.add_argument("--with-test", action="store_true", help="std plus libtest, for test binaries (rustc --test); supersedes the plain bundle on a link")
-    b.add_argument("--rustc", help="rustc to run")
+    b.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH); its sysroot must hold the target's std")
     b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries)")
     b.add_argument("--wrapper-guard", metavar="FILE", help="also write an object (FILE ends in .rlib-v0-wrapper-guard.o) that fails a link naming it twice without `rlib-v0 link`, which drops it (Buck2's wrapper mode)")
     b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")

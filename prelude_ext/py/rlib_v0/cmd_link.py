@@ -306,8 +306,12 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             sys.stderr.write(explain(err, cmd, plan))
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
-            if returncode != 0 and "cxxbridge1$" in err and "undefined" in err:
-                sys.stderr.write("rlib-v0: note: undefined cxx bridge symbols; `rlib-v0 link --debug` tells whether the C++ and the Rust of a bridge come from two cxx versions\n")
+        if returncode > 0 and not full:
+            from .link_notes import failed_link_note
+
+            note = failed_link_note(cmd, err, plan.bundle.ident.target if plan.bundle else None, debug)
+            if note:
+                sys.stderr.write(note + "\n")
         if full:
             sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
         elif returncode < 0:

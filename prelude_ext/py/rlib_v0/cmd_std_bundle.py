@@ -99,6 +99,12 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         env = dict(os.environ, RUSTC_BOOTSTRAP="1") if with_test else None
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
+            if "error[E0463]" in proc.stderr:
+                # E0463, "can't find crate": this rustc has no precompiled
+                # std (or core) for the target.
+                tgt = target or info.host
+                lib = "core" if no_std else "std"
+                raise UserError(f"{output}: rustc {info.release} ({exe}) has no precompiled {lib} for {tgt}: install it (rustup: `rustup target add {tgt}`; Debian's rustc-web: libstd-rust-web-dev of that architecture) or give a rustc that has it (--rustc)")
             why = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}" if proc.returncode > 0 else f"rustc was killed by signal {-proc.returncode}"
             raise UserError(f"{output}: rustc failed to build the std bundle: {why}")
         native = open(libs_file).read().split() if os.path.exists(libs_file) else []

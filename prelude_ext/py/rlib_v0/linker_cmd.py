@@ -22,7 +22,10 @@ _LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname
 
 def is_direct_linker(argv0: str) -> bool:
     base = os.path.basename(argv0)
-    return base in _DIRECT_LINKERS or base.startswith("ld.") or base.endswith("-ld") or base.endswith("-ld.bfd") or base.endswith("-ld.gold")
+    # A cross toolchain's prefix (`aarch64-linux-gnu-ld.bfd`, `...-ld.lld`):
+    # the name after the last dash decides; `ld.lld-14` is a versioned ld.*.
+    last = base.rsplit("-", 1)[-1]
+    return last in _DIRECT_LINKERS or base.startswith("ld.") or last.startswith("ld.")
 
 
 def parse_response_file(text: str) -> list[str]:
