@@ -104,6 +104,13 @@ def _parser() -> _Parser:
     il = verb("install-launchers", "Write rlib-v0-rustc-wrapper and rlib-v0-link into DIR: lean start-up (python -S) for build systems.", "rlib-v0 install-launchers DIR")
     il.add_argument("dir", metavar="DIR", help="where to write them (e.g. ~/.local/bin)")
 
+    sz = verb("size", "What each crate, std and C/C++ cost in a linked binary (per section); crates present twice.", "rlib-v0 size [--json] [--plot FILE.png|svg] [--top N] BINARY...  |  rlib-v0 size --compare A B [--json] [--plot FILE]")
+    sz.add_argument("binaries", nargs="*", metavar="BINARY", help="executables or shared objects (ELF)")
+    sz.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two builds side by side, largest change first")
+    sz.add_argument("--json", action="store_true", help="machine-readable report (every owner, every loaded section)")
+    sz.add_argument("--plot", metavar="FILE", help="also draw a bar chart of the largest owners (.png or .svg; needs matplotlib)")
+    sz.add_argument("--top", type=int, default=20, help="rows in the table (default 20)")
+
     d = verb("demo", "Build the spec's diamond the staticlib way and the v0 way; show both outcomes.", "rlib-v0 demo [--keep DIR]")
     d.add_argument("--keep", metavar="DIR", help="build in this directory and keep it")
     return p
@@ -178,6 +185,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
         for path in install(ns.dir):
             print(path)
         return 0
+    if ns.verb == "size":
+        from .size_report import run as run_size
+
+        return run_size(ns.binaries, ns.compare, ns.json, ns.plot, ns.top)
     if ns.verb == "demo":
         from .demo import run as run_demo
 
