@@ -82,10 +82,11 @@ def _parser() -> _Parser:
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND...")
     ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
+    ln.add_argument("--plan-graph", metavar="FILE", help="draw the plan (.dot, or .svg through Graphviz), coloured by what a failed link blames")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
     bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [-- RUSTC_FLAGS...]")
@@ -174,6 +175,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
             argv += ["--whole-archive", w]
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
+        if ns.plan_graph:
+            argv += ["--plan-graph", ns.plan_graph]
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
     if ns.verb == "buildscript-run":
         from .buildscript import run as run_buildscript

@@ -347,7 +347,8 @@ def _duplicates(defs: list[tuple[str, str, int, bool, str]], attribution: _Attri
       crate name are two builds (or versions) of it;
     - a static is never generic and never copied by the compiler, so a
       static defined twice (under one name, or under two legacy hashes) is
-      its crate linked twice.
+      its crate linked twice (except statics in closures and const blocks,
+      whose legacy names differ only by hash).
     Repeated bytes: definitions of one name beyond the first (identical
     local copies, e.g. the second copy of a crate linked with
     --allow-multiple-definition), and, for a crate present more than once,
@@ -373,12 +374,14 @@ def _duplicates(defs: list[tuple[str, str, int, bool, str]], attribution: _Attri
                 if is_static:
                     text = demangle(name)
                     statics.setdefault(text, set()).add(name)
-                    static_counts[text] = static_counts.get(text, 0) + 1
+                    static_counts[name] = static_counts.get(name, 0) + 1
             for crate, ds in sorted(ids.items()):
                 if len(ds) > copies:
                     copies, evidence = len(ds), f"crate {crate} under {len(ds)} different v0 disambiguators"
             for text, names in sorted(statics.items()):
-                n = max(len(names), static_counts[text])
+                # Inside a closure or const block, a legacy name loses the
+                # scope's index (`{{closure}}` for each): two statics, not two copies.
+                n = max(len(names) if "{{" not in text else 1, *(static_counts[x] for x in names))
                 if n > copies:
                     copies, evidence = n, f"static {text} defined {n} times"
         seen_names: dict[str, int] = {}
