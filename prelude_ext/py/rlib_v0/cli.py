@@ -112,6 +112,24 @@ def _parser() -> _Parser:
     sz.add_argument("--plot", metavar="FILE", help="also draw a bar chart of the largest owners (.png or .svg; needs matplotlib)")
     sz.add_argument("--top", type=int, default=20, help="rows in the table (default 20)")
 
+    verb("cmake-dir", "Print the directory of the CMake module: cmake -DRlibV0_DIR=$(rlib-v0 cmake-dir), then find_package(RlibV0).", "rlib-v0 cmake-dir")
+    ci = verb("cmake-import", "(For RlibV0.cmake, at configure time) plan a cargo workspace's crates as CMake targets.", "rlib-v0 cmake-import --manifest-path M --state-dir D --cargo C --rustc R --profile P [--target T] [--crate N]... [--feature F]... [--no-default-features] [--locked] [--cc CC --cxx CXX --ar AR]")
+    ci.add_argument("--manifest-path", required=True)
+    ci.add_argument("--state-dir", required=True, help="where the plan, the targets file and the stable rlib names go")
+    ci.add_argument("--cargo", default="cargo")
+    ci.add_argument("--rustc", default="rustc")
+    ci.add_argument("--profile", default="dev")
+    ci.add_argument("--target", help="Rust target triple (default: rustc's host)")
+    ci.add_argument("--crate", action="append", default=[], help="a package to import (default: every workspace member with a library)")
+    ci.add_argument("--feature", action="append", default=[])
+    ci.add_argument("--no-default-features", action="store_true")
+    ci.add_argument("--locked", action="store_true")
+    ci.add_argument("--cc", default="", help="CMake's C compiler, for build scripts (CC_<target>)")
+    ci.add_argument("--cxx", default="", help="CMake's C++ compiler (CXX_<target>)")
+    ci.add_argument("--ar", default="", help="CMake's archiver (AR_<target>)")
+    cb = verb("cmake-build", "(For RlibV0.cmake, at build time) run the planned cargo build; stable names for its rlibs; the std bundle.", "rlib-v0 cmake-build PLAN.json")
+    cb.add_argument("plan", metavar="PLAN", help="plan.json written by cmake-import")
+
     d = verb("demo", "Build the spec's diamond the staticlib way and the v0 way; show both outcomes.", "rlib-v0 demo [--keep DIR]")
     d.add_argument("--keep", metavar="DIR", help="build in this directory and keep it")
     return p
@@ -192,6 +210,17 @@ def _dispatch(ns: argparse.Namespace) -> int:
         from .size_report import run as run_size
 
         return run_size(ns.binaries, ns.compare, ns.json, ns.plot, ns.top)
+    if ns.verb == "cmake-dir":
+        print(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cmake"))
+        return 0
+    if ns.verb == "cmake-import":
+        from .cmake_import import run as run_import
+
+        return run_import(ns.manifest_path, ns.state_dir, ns.cargo, ns.rustc, ns.profile, ns.target, ns.crate, ns.feature, ns.no_default_features, ns.locked, [ns.cc, ns.cxx, ns.ar])
+    if ns.verb == "cmake-build":
+        from .cmake_build import run as run_cmake_build
+
+        return run_cmake_build(ns.plan)
     if ns.verb == "demo":
         from .demo import run as run_demo
 
