@@ -126,5 +126,9 @@ def _bundle(plan: dict, like) -> None:  # noqa: ANN001 - an Identity
     os.makedirs(os.path.dirname(out), exist_ok=True)
     from .cmd_std_bundle import run as build_bundle
 
+    # From the manifest's directory, as cargo ran: a rustup proxy picks the
+    # same toolchain (rust-toolchain.toml) for the bundle as for the crates.
+    os.chdir(os.path.dirname(plan["manifest"]))
+
     print(f"rlib-v0: std bundle for {like.target}, panic={like.panic}, rustc {like.rustc_release}", file=sys.stderr)
     build_bundle(out, like.panic, like.target, False, [], plan["rustc"], False, None)

@@ -18,9 +18,11 @@ import os
 import shutil
 import subprocess
 
-from .errors import UserError
 from .demangle import demangle
+from .errors import UserError
 from .explain import Finding
+from .fsutil import atomic_path, write_text
+from .outputs import check_report_path
 from .plan import Plan
 
 FORMATS = (".dot", ".svg")
@@ -29,15 +31,7 @@ _RED, _ORANGE, _CRATE, _BUNDLE, _NATIVE = "#f4a6a6", "#ffcc80", "#cfe2f3", "#d9d
 
 def check(path: str) -> None:
     """Refuse a graph we could not write, before the link runs."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in FORMATS:
-        raise UserError(f"--plan-graph {path}: give a file name ending in .dot or .svg")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise UserError(f"--plan-graph {path}: directory {d} does not exist")
-    if os.path.isdir(path):
-        raise UserError(f"--plan-graph {path}: is a directory")
-    if ext == ".svg" and shutil.which("dot") is None:
+    if check_report_path("--plan-graph", path, FORMATS) == ".svg" and shutil.which("dot") is None:
         raise UserError(f"--plan-graph {path}: rendering SVG needs Graphviz's `dot` (apt-get install graphviz); or write a .dot file")
 
 
@@ -133,23 +127,13 @@ def to_dot(plan: Plan, natives: dict[int, list[tuple[str, bool]]], blame: list[F
 
 def write(path: str, dot_text: str) -> None:
     """Write FILE.dot, or render FILE.svg with `dot` (atomically, either way)."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        if path.lower().endswith(".svg"):
-            try:
-                p = subprocess.run(["dot", "-Tsvg", "-o", tmp], input=dot_text, capture_output=True, text=True, timeout=600)
-            except FileNotFoundError:
-                raise UserError(f"--plan-graph {path}: Graphviz's `dot` not found (apt-get install graphviz)") from None
-            if p.returncode != 0:
-                msg = " ".join(p.stderr.split())[:300]
-                raise UserError(f"--plan-graph {path}: dot failed ({msg})")
-        else:
-            with open(tmp, "w") as f:
-                f.write(dot_text)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise UserError(f"--plan-graph {path}: cannot write ({e.strerror})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
+    with atomic_path(path) as tmp:
+        if not path.lower().endswith(".svg"):
+            write_text(tmp, dot_text, path)
+            return
+        try:
+            p = subprocess.run(["dot", "-Tsvg", "-o", tmp], input=dot_text, capture_output=True, text=True, timeout=600)
+        except FileNotFoundError:
+            raise UserError(f"--plan-graph {path}: Graphviz's `dot` not found (apt-get install graphviz)") from None
+        if p.returncode != 0:
+            raise UserError(f"--plan-graph {path}: dot failed ({' '.join(p.stderr.split())[:300]})")

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 
+from .archive import open_input
 from .demangle import demangle, symbol_crates
 from .errors import UserError
 from .records import Record
@@ -144,15 +145,8 @@ def _lief():
 
 
 def _open_binary(path: str):  # noqa: ANN202 - a lief.ELF.Binary
-    try:
-        with open(path, "rb") as f:
-            head = f.read(20)
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a binary") from None
-    except OSError as e:
-        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    with open_input(path, "a linked binary") as f:
+        head = f.read(20)
     if head.startswith(b"!<arch>\n"):
         raise UserError(f"{path}: an archive (rlib or static library), not a linked binary; `rlib-v0 size` reads executables and shared objects (for archives: `rlib-v0 verify`)")
     if head[:4] != b"\x7fELF":

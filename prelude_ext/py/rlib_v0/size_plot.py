@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 
 from .errors import UserError
+from .fsutil import atomic_path
+from .outputs import check_report_path
 from .size import COLUMNS, SizeReport
 from .size_report import top_owners
 
@@ -17,14 +19,7 @@ _COLOURS = {"text": "#4e79a7", "rodata": "#f28e2b", "data": "#59a14f", "bss": "#
 
 def check(path: str) -> None:
     """Refuse a plot we could not write, before the analysis runs."""
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in FORMATS:
-        raise UserError(f"--plot {path}: give a file name ending in .png or .svg")
-    d = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(d):
-        raise UserError(f"--plot {path}: directory {d} does not exist")
-    if os.path.isdir(path):
-        raise UserError(f"--plot {path}: is a directory")
+    check_report_path("--plot", path, FORMATS)
     _pyplot()
 
 
@@ -58,13 +53,8 @@ def write(path: str, reports: list[SizeReport], top: int = 15) -> None:
     axes[0, 0].legend(loc="lower right", fontsize=8)
     axes[-1, 0].set_xlabel("kB (loaded sections)")
     fig.tight_layout()
-    tmp = f"{path}.{os.getpid()}.tmp{os.path.splitext(path)[1]}"
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise UserError(f"--plot {path}: cannot write ({e.strerror})") from None
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=os.path.splitext(path)[1][1:].lower())
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
