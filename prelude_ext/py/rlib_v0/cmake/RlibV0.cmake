@@ -31,8 +31,8 @@
 
 cmake_minimum_required(VERSION 3.21)  # <LANG>_LINKER_LAUNCHER
 
-set(_RLIB_V0_PACKAGE_DIR "${CMAKE_CURRENT_LIST_DIR}/.." CACHE INTERNAL "rlib_v0 package directory")
-get_filename_component(_RLIB_V0_PACKAGE_DIR "${_RLIB_V0_PACKAGE_DIR}" ABSOLUTE)
+# This file lives in the rlib_v0 Python package, in cmake/.
+get_filename_component(_RLIB_V0_PACKAGE_DIR "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 
 if(NOT RLIB_V0_PYTHON)
   find_package(Python3 3.11 REQUIRED COMPONENTS Interpreter)
