@@ -211,7 +211,9 @@ def _dispatch(ns: argparse.Namespace) -> int:
 
         return run_size(ns.binaries, ns.compare, ns.json, ns.plot, ns.top)
     if ns.verb == "cmake-dir":
-        print(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cmake"))
+        from .cmake_import import module_dir
+
+        print(module_dir())
         return 0
     if ns.verb == "cmake-import":
         from .cmake_import import run as run_import

@@ -34,6 +34,11 @@ from .outputs import replace_file
 LINKABLE = ("lib", "rlib")
 
 
+def module_dir() -> str:
+    """Where RlibV0Config.cmake is (`rlib-v0 cmake-dir`): RlibV0_DIR for find_package."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "cmake")
+
+
 def _cmake_quote(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace(";", "\\;") + '"'
 

@@ -207,7 +207,7 @@ def analyse(path: str) -> SizeReport:
         per_section.setdefault(shndx, []).append((start, start + size, rank, s.name, s.type in (T.OBJECT, T.TLS)))
     attribution = _Attribution([e[3] for entries in per_section.values() for e in entries])
     owners: dict[str, Owner] = {}
-    defs: list[tuple[str, str, int, bool, str]] = []  # (owner, name, bytes, is data, column)
+    defs: list[tuple[str, str, int, bool]] = []  # (owner, name, bytes, is a static)
     for idx, sec in enumerate(sections):
         col = columns[idx]
         if col is None:
@@ -226,7 +226,7 @@ def analyse(path: str) -> SizeReport:
             o.symbols += 1
             if std_crate:
                 o.crates[std_crate] = o.crates.get(std_crate, 0) + hi - lo
-            defs.append((key, name, hi - lo, is_data and col in ("data", "bss"), col))
+            defs.append((key, name, hi - lo, is_data and col in ("data", "bss")))
         report.sections.append(SectionSize(sec.name, col, sec.size, covered_bytes))
         if sec.size > covered_bytes:
             o = owners.get(NO_SYMBOL) or owners.setdefault(NO_SYMBOL, Owner(NO_SYMBOL, "none"))
@@ -333,7 +333,7 @@ def cxx_namespace(name: str) -> str | None:
     return ident
 
 
-def _duplicates(defs: list[tuple[str, str, int, bool, str]], attribution: _Attribution) -> list[Duplicate]:
+def _duplicates(defs: list[tuple[str, str, int, bool]], attribution: _Attribution) -> list[Duplicate]:
     """A crate (or std) present more than once, and the bytes that costs.
 
     Evidence that a crate is there `copies` times:
@@ -349,9 +349,7 @@ def _duplicates(defs: list[tuple[str, str, int, bool, str]], attribution: _Attri
     definitions with the same demangled text and size under another name
     (its other copy: a legacy hash or a v0 disambiguator apart)."""
     by_owner: dict[str, list[tuple[str, int, bool]]] = {}
-    for owner, name, size, is_static, _ in defs:
-        if owner in (NO_SYMBOL,):
-            continue
+    for owner, name, size, is_static in defs:
         by_owner.setdefault(owner, []).append((_LLVM_SUFFIX.sub("", name), size, is_static))
     out: list[Duplicate] = []
     for owner, items in by_owner.items():
