@@ -56,7 +56,7 @@ def to_dot(plan: Plan, natives: dict[int, list[tuple[str, bool]]], blame: list[F
         if f.kind == "multiple":
             for p in f.definers:
                 twice.setdefault(p.path, []).append(f.symbol)
-        else:
+        elif f.kind == "undefined":
             for p in f.needers:
                 needs.setdefault(p.path, []).append(f.symbol)
             if f.missing_crate:
