@@ -175,3 +175,25 @@ def test_cross_build_for_aarch64(tmp_path: Path) -> None:
     run = subprocess.run(["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", str(p.build / "app")], capture_output=True, text=True, timeout=120)
     assert run.stdout == EXPECTED, run.stderr
     p.ctest()  # through CMAKE_CROSSCOMPILING_EMULATOR
+
+
+def test_cxx_bridge_crates(tmp_path: Path) -> None:
+    """tests/cxx_cargo (two cxx 1.0.194 bridge crates over one plain crate,
+    crates.io's cxx and cxx-build, pinned by its Cargo.lock) through the
+    module: the C++ main includes the generated headers, which include the
+    crates' own (`left/include/weight.h`), and links both bridges once."""
+    _require("Ninja")
+    src = tmp_path / "src"
+    shutil.copytree(HERE / "cxx_cargo", src / "cxx_cargo")
+    (src / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.21)\nproject(cxx_example C CXX)\nfind_package(RlibV0 REQUIRED)\n"
+        "rlib_v0_import_crates(MANIFEST_PATH cxx_cargo/Cargo.toml CRATES left right LOCKED)\n"
+        "add_executable(app cxx_cargo/main.cpp)\ntarget_compile_features(app PRIVATE cxx_std_17)\ntarget_link_libraries(app PRIVATE left right)\n"
+    )
+    build = tmp_path / "build"
+    cfg = subprocess.run(["cmake", "-S", str(src), "-B", str(build), "-G", "Ninja", f"-DRlibV0_DIR={_cmake_dir()}", f"-DRLIB_V0_PYTHON={sys.executable}"], capture_output=True, text=True, env=_env(), timeout=600)
+    assert cfg.returncode == 0, cfg.stdout[-3000:] + cfg.stderr[-3000:]
+    b = subprocess.run(["cmake", "--build", str(build)], capture_output=True, text=True, env=_env(), timeout=1800)
+    assert b.returncode == 0, b.stdout[-4000:] + b.stderr[-4000:]
+    run = subprocess.run([str(build / "app")], capture_output=True, text=True, timeout=60)
+    assert run.stdout == (HERE / "cxx_cargo" / "expected.txt").read_text(), run.stderr

@@ -13,7 +13,9 @@ and build dependencies are never linked), and writes:
   them after cargo ran, and relinks only when a crate changed), one imported
   static library per linked crate (its dependencies and the std bundle as
   its INTERFACE_LINK_LIBRARIES), and for each imported crate an INTERFACE
-  library named after its package, which is what users link.
+  library named after its package, which is what users link, with
+  cxx-build's include directories: `<target>/cxxbridge` (generated bridge
+  headers, rust/cxx.h) and a directory holding each crate under its name.
 
 cargo's rlibs are named with a hash (`libleft-1a2b3c.rlib`) known only once
 built; the stable name (`lib/libleft-<hash of the package id>.a`) is a hard
@@ -148,6 +150,7 @@ def run(manifest: str, state_dir: str, cargo: str, rustc: str, profile: str, tar
     target_dir = os.path.join(state_dir, "target")
     cxxbridge = os.path.join(target_dir, "cxxbridge")
     os.makedirs(cxxbridge, exist_ok=True)  # CMake wants include directories to exist
+    crate_dir = _crate_headers(meta, linked, state_dir)
     bundle = os.path.join(state_dir, "std", "libstd_bundle.a")
     cargo_cmd = [cargo, "build", "--lib", "--message-format=json-render-diagnostics", "--manifest-path", manifest, "--profile", profile]
     cargo_cmd += [x for r in roots for x in ("-p", r)]
@@ -175,11 +178,29 @@ def run(manifest: str, state_dir: str, cargo: str, rustc: str, profile: str, tar
     plan_path = os.path.join(state_dir, "plan.json")
     replace_file(plan_path, json.dumps(plan, indent=1).encode())
     ident = _short(manifest + triple + profile)
-    replace_file(os.path.join(state_dir, "targets.cmake"), _targets_cmake(ident, plan_path, linked, roots, bundle, cxxbridge, meta).encode())
+    replace_file(os.path.join(state_dir, "targets.cmake"), _targets_cmake(ident, plan_path, linked, roots, bundle, [cxxbridge, crate_dir], meta).encode())
     return 0
 
 
-def _targets_cmake(ident: str, plan_path: str, linked: list[dict], roots: list[str], bundle: str, cxxbridge: str, meta: dict) -> str:
+def _crate_headers(meta: dict, linked: list[dict], state_dir: str) -> str:
+    """A directory where each linked crate's sources are found under its
+    package name, as cxx-build's `crate/` include directory has them: a
+    generated bridge header includes the crate's own headers that way
+    (`#include "left/include/weight.h"`)."""
+    d = os.path.join(state_dir, "crate")
+    os.makedirs(d, exist_ok=True)
+    dirs = {p["id"]: os.path.dirname(p["manifest_path"]) for p in meta["packages"]}
+    for c in linked:
+        link, src = os.path.join(d, c["package"]), dirs[c["id"]]
+        if os.path.islink(link) and os.readlink(link) == src:
+            continue
+        tmp = f"{link}.{os.getpid()}.tmp"
+        os.symlink(src, tmp)
+        os.replace(tmp, link)
+    return d
+
+
+def _targets_cmake(ident: str, plan_path: str, linked: list[dict], roots: list[str], bundle: str, includes: list[str], meta: dict) -> str:
     q = _cmake_quote
     names = {c["id"]: f"rlib_v0_{ident}_{c['lib']}_{_short(c['id'])[:6]}" for c in linked}
     build = f"rlib_v0_cargo_{ident}"
@@ -208,7 +229,7 @@ def _targets_cmake(ident: str, plan_path: str, linked: list[dict], roots: list[s
             "endif()",
             f"add_library({name} INTERFACE)",
             f"target_link_libraries({name} INTERFACE {names[c['id']]})",
-            f"target_include_directories({name} INTERFACE {q(cxxbridge)})",
+            f"target_include_directories({name} INTERFACE " + " ".join(q(i) for i in includes) + ")",
             f"set_target_properties({name} PROPERTIES RLIB_V0_CRATE {q(c['lib'])})",
             f"add_dependencies({name} {build})",
             f"add_library(rlib_v0::{name} ALIAS {name})",
