@@ -6,7 +6,8 @@
 #   aarch64 standard library (Debian's rustc-web 1.96 and
 #   libstd-rust-web-dev:arm64, after `dpkg --add-architecture arm64`), the
 #   aarch64 C/C++ cross compilers and qemu-user;
-# - the Python package with its test and benchmark extras.
+# - the Python package with its test, benchmark and plot extras (its one
+#   runtime dependency, LIEF, is for `rlib-v0 size`).
 # Idempotent and quiet: when everything is present, no package is touched.
 # Not root, or no apt-get: a warning says what to install (those tests skip).
 set -euo pipefail
@@ -59,5 +60,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+python3 -m pip install -q --disable-pip-version-check -e '.[test,bench,plot]'
 echo "setup: rlib-v0 $(python3 -c 'import rlib_v0; print(rlib_v0.__version__)') installed; linkers: $(for l in ld.bfd ld.gold ld.lld mold; do command -v $l >/dev/null && printf '%s ' $l; done)"

@@ -155,3 +155,31 @@ def test_link_line_as_make_writes_it(corpus, compile_c, std_bundle, link, run_ex
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert f"-lstdrust -> {libdir}/libstdrust.a (std bundle" in proc.stderr
     assert run_exe(exe).stdout == EXPECTED
+
+
+def test_lief_agrees_with_our_elf_reader(corpus, std_bundle):
+    """Every symbol of every object in the corpus rlibs and the std bundle,
+    as our struct reader (elf.symbols) sees it and as LIEF, the reader of
+    `rlib-v0 size`, sees it: name, binding, defined, section."""
+    lief = pytest.importorskip("lief", reason="pip install lief (a runtime dependency of rlib-v0, for `size`)")
+    from rlib_v0 import archive, elf
+
+    lief.logging.disable()
+    binding = {lief.ELF.Symbol.BINDING.LOCAL: elf.STB_LOCAL, lief.ELF.Symbol.BINDING.GLOBAL: elf.STB_GLOBAL, lief.ELF.Symbol.BINDING.WEAK: elf.STB_WEAK, lief.ELF.Symbol.BINDING.GNU_UNIQUE: elf.STB_GNU_UNIQUE}
+    checked = 0
+    for path in corpus("dev").rlibs + [str(std_bundle())]:
+        with open(path, "rb") as f:
+            toc = archive.scan(path, f)
+            for m in toc.members:
+                data = toc.read(m, f)
+                if not elf.is_elf(data):
+                    continue
+                where = f"{path}({m.name})"
+                ours = [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(data, where)]
+                obj = lief.ELF.parse(list(data))
+                assert obj is not None, where
+                secs = [s.name for s in obj.sections]
+                theirs = [(s.name, binding.get(s.binding, -1), s.shndx != 0, secs[s.shndx] if 0 < s.shndx < len(secs) else "") for s in obj.symtab_symbols]
+                assert ours == theirs, where
+                checked += len(ours)
+    assert checked > 100_000

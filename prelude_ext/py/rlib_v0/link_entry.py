@@ -1,7 +1,7 @@
 """Argument handling of `rlib-v0 link` without typer (start-up cost matters).
 
 The options are few and fixed: `--debug`, `--whole-archive CRATE` (repeatable),
-`--reproduce DIR`, then `--` and the linker command.
+`--reproduce DIR`, `--plan-graph FILE`, then `--` and the linker command.
 """
 
 from __future__ import annotations
@@ -10,30 +10,42 @@ import sys
 
 from .errors import UserError
 
-USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND..."
+USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND..."
 
 
-def parse_link_options(argv: list[str]) -> tuple[bool, list[str], str | None, list[str]]:
-    debug, whole, reproduce = False, [], None
+class LinkOptions:
+    __slots__ = ("debug", "whole_archive", "reproduce", "plan_graph")
+
+    def __init__(self) -> None:
+        self.debug = False  # --debug
+        self.whole_archive: list[str] = []  # --whole-archive CRATE, in order
+        self.reproduce: str | None = None  # --reproduce DIR
+        self.plan_graph: str | None = None  # --plan-graph FILE
+
+
+_VALUED = {"--reproduce": "reproduce", "--plan-graph": "plan_graph"}
+
+
+def parse_link_options(argv: list[str]) -> tuple[LinkOptions, list[str]]:
+    o = LinkOptions()
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--":
-            return debug, whole, reproduce, argv[i + 1 :]
+            return o, argv[i + 1 :]
+        name, eq, value = a.partition("=")
         if a == "--debug":
-            debug = True
-        elif a in ("--whole-archive", "--reproduce"):
-            if i + 1 >= len(argv):
-                raise UserError(f"{a} needs a value; {USAGE}")
-            if a == "--whole-archive":
-                whole.append(argv[i + 1])
+            o.debug = True
+        elif name == "--whole-archive" or name in _VALUED:
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise UserError(f"{a} needs a value; {USAGE}")
+                i += 1
+                value = argv[i]
+            if name == "--whole-archive":
+                o.whole_archive.append(value)
             else:
-                reproduce = argv[i + 1]
-            i += 1
-        elif a.startswith("--whole-archive="):
-            whole.append(a.split("=", 1)[1])
-        elif a.startswith("--reproduce="):
-            reproduce = a.split("=", 1)[1]
+                setattr(o, _VALUED[name], value)
         else:
             raise UserError(f"unknown option {a!r}; {USAGE}")
         i += 1
@@ -42,10 +54,10 @@ def parse_link_options(argv: list[str]) -> tuple[bool, list[str], str | None, li
 
 def main_link(argv: list[str]) -> int:
     try:
-        debug, whole, reproduce, linker = parse_link_options(argv)
+        o, linker = parse_link_options(argv)
         from .cmd_link import run
 
-        return run(linker, debug, whole, reproduce)
+        return run(linker, o.debug, o.whole_archive, o.reproduce, o.plan_graph)
     except UserError as e:
         print(f"rlib-v0: error: {e}", file=sys.stderr)
         return e.exit_code
