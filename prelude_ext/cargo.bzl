@@ -20,16 +20,24 @@
 # Cargo's compile-time environment (CARGO_PKG_NAME/VERSION/..., CARGO_CRATE_NAME,
 # CARGO_MANIFEST_DIR) is set from the target's `<package>-<version>` name
 # unless `env` gives it (reindeer's `cargo_env = true` then needs no fixups).
+# Build scripts' `links` metadata (cargo's DEP_<LINKS>_<KEY>): a crate whose
+# `rustc_flags`/`env` name its `<crate>-build-script-run` (as reindeer writes
+# them) forwards that run (`buildscript_run`), and gets a
+# `<crate>-build-script-deps` target over its own deps, which its run reads
+# the dependencies' metadata through (reindeer declares a library before its
+# run; a crate with deps declared after its run fails here rather than
+# silently dropping DEP_*).
+#
 # Attributes that would change the result but have no rlib-v0 meaning
-# (`mapped_srcs`, `linker_flags`, `link_style`, `preferred_linkage`,
+# (`linker_flags`, `link_style`, `preferred_linkage`,
 # `dlopen_enable`, `python_ext`, `linkable_alias`) fail loudly when set.
 
 load("@prelude//rust:cargo_package.bzl", "apply_platform_attrs")
 load(":binary.bzl", "rust_v0_binary")
-load(":buildscript.bzl", "rust_v0_buildscript_run")
+load(":buildscript.bzl", "rust_v0_buildscript_deps", "rust_v0_buildscript_run")
 load(":library.bzl", "rust_v0_library")
 
-_UNSUPPORTED = ("mapped_srcs", "linker_flags", "link_style", "preferred_linkage", "dlopen_enable", "python_ext", "linkable_alias")
+_UNSUPPORTED = ("linker_flags", "link_style", "preferred_linkage", "dlopen_enable", "python_ext", "linkable_alias")
 # Harmless bookkeeping reindeer may write: accepted, not used.
 _IGNORED = ("licenses", "metadata", "doctests", "srcs_filegroup", "compatible_with")
 
@@ -46,23 +54,39 @@ def _split_name_version(name):
     for i in range(len(name) - 1, 0, -1):
         if name[i] == "-" and name[i + 1:i + 2].isdigit():
             version = name[i + 1:]
-            if version.split("-")[0].replace(".", "").isdigit():
+            if version.split("+")[0].split("-")[0].replace(".", "").isdigit():
                 return name[:i], version
     return name, None
 
-def _cargo_env(name, kwargs):
+def _manifest_dir_of(path):
+    """`vendor/serde-1.0.229` of `vendor/serde-1.0.229/src/lib.rs` (or of its build.rs)."""
+    parts = path.split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if _split_name_version(parts[i])[1] != None:
+            return "/".join(parts[:i + 1])
+    return path.rsplit("/src/", 1)[0] if "/src/" in path else path.rpartition("/")[0]
+
+def _cargo_env(name, kwargs, platform):
+    """Called before `platform` is applied: defaults go to the universal
+    `env`, except those some platform's `env` sets itself."""
     # The crate's directory (`vendor/serde-1.0.229` of `vendor/serde-1.0.229/src/lib.rs`)
-    # names the exact version; the target name (`serde-1`) only its semver class.
-    crate_root = kwargs.get("crate_root", "")
-    manifest = crate_root.rsplit("/src/", 1)[0] if "/src/" in crate_root else crate_root.rpartition("/")[0]
+    # names the exact version; the target name (`serde-1`) only its semver
+    # class. Without `crate_root` (reindeer leaves out `src/lib.rs`) a
+    # source's path tells it.
+    srcs = kwargs.get("srcs", [])
+    crate_root = kwargs.get("crate_root") or (srcs[0] if type(srcs) == "list" and srcs and type(srcs[0]) == "string" else "")
+    manifest = _manifest_dir_of(crate_root)
     package, version = _split_name_version(manifest.rpartition("/")[2])
     if version == None:
         package, version = _split_name_version(name.removesuffix("-build-script-build"))
     if version == None:
         return
-    core = version.split("-")[0].split(".") + ["0", "0", "0"]
-    pre = version.split("-", 1)[1] if "-" in version else ""
+    # `2.1.3+zstd.1.5.7`: build metadata is in the version, not in its parts.
+    semver = version.split("+")[0]
+    core = semver.split("-")[0].split(".") + ["0", "0", "0"]
+    pre = semver.split("-", 1)[1] if "-" in semver else ""
     env = dict(kwargs.get("env", {}))
+    per_platform = [k for attrs in platform.values() for k in attrs.get("env", {})]
     defaults = {
         "CARGO_CRATE_NAME": (kwargs.get("crate") or package).replace("-", "_"),
         "CARGO_MANIFEST_DIR": "/".join([p for p in [native.package_name(), manifest] if p]),
@@ -74,23 +98,68 @@ def _cargo_env(name, kwargs):
         "CARGO_PKG_VERSION_PRE": pre,
     }
     for k, v in defaults.items():
-        if k not in env:
+        if k not in env and k not in per_platform:
             env[k] = v
     kwargs["env"] = env
 
-def _third_party(name, platform, kwargs):
+_RUN_SUFFIX = "-build-script-run"
+
+def _run_named_in(values):
+    """The `NAME-build-script-run` a `$(location :NAME-build-script-run[...])` among `values` names."""
+    for v in values:
+        if type(v) == "string" and _RUN_SUFFIX + "[" in v:
+            end = v.find(_RUN_SUFFIX + "[") + len(_RUN_SUFFIX)
+            return v[v.rfind(":", 0, end) + 1:end]
+    return None
+
+def _run_of(attrs):
+    return _run_named_in(list(attrs.get("rustc_flags", [])) + list(attrs.get("env", {}).values()))
+
+def _deps_target(run):
+    """`foo-1.0-build-script-run` -> `foo-1.0-build-script-deps`."""
+    return run.removesuffix("-run") + "-deps"
+
+def _wire_buildscript(name, platform, kwargs, forward):
+    """Find the crate's build-script run (in every platform's attrs too);
+    forward it (libraries), and return it (None: the crate has none)."""
+    run = _run_of(kwargs)
+    if run and forward:
+        kwargs["buildscript_run"] = ":" + run
+    for plat, attrs in platform.items():
+        plat_run = _run_of(attrs)
+        if plat_run and not run:
+            run = plat_run
+            if forward:
+                platform[plat] = dict(attrs, buildscript_run = ":" + plat_run)
+    has_deps = kwargs.get("deps") or kwargs.get("named_deps") or [p for p in platform.values() if p.get("deps") or p.get("named_deps")]
+    if run and rule_exists(run) and not rule_exists(_deps_target(run)) and has_deps:
+        fail("{}: declare the crate before its build-script run `{}` (its run reads the crate's deps' `links` metadata through `{}`)".format(name, run, _deps_target(run)))
+    return run
+
+def _third_party(name, platform, kwargs, forward_buildscript):
+    platform = dict(platform)
+    run = _wire_buildscript(name, platform, kwargs, forward_buildscript)
+    _cargo_env(name, kwargs, platform)
     kwargs = apply_platform_attrs(platform, kwargs)
     _check_supported(name, kwargs)
     # Third-party code: lints off, as cargo does for registry crates.
     kwargs["rustc_flags"] = ["--cap-lints=allow"] + kwargs.get("rustc_flags", [])
-    _cargo_env(name, kwargs)
+    if run and not rule_exists(_deps_target(run)):
+        # A package's library and binaries share one run: the first declared
+        # (reindeer: the library) gives its deps, as cargo's lib deps do.
+        rust_v0_buildscript_deps(
+            name = _deps_target(run),
+            deps = kwargs.get("deps", []),
+            named_deps = kwargs.get("named_deps", {}),
+            visibility = [],
+        )
     return kwargs
 
 def _cargo_rust_library(name, platform = {}, **kwargs):
-    rust_v0_library(name = name, **_third_party(name, platform, kwargs))
+    rust_v0_library(name = name, **_third_party(name, platform, kwargs, True))
 
 def _cargo_rust_binary(name, platform = {}, **kwargs):
-    rust_v0_binary(name = name, **_third_party(name, platform, kwargs))
+    rust_v0_binary(name = name, **_third_party(name, platform, kwargs, False))
 
 cargo = struct(
     rust_binary = _cargo_rust_binary,
@@ -117,9 +186,11 @@ def buildscript_run(
         local_manifest_dir = local_manifest_dir or "vendor/{}-{}".format(package_name, version)
         prefix = local_manifest_dir + "/"
         filegroup = {path.removeprefix(prefix): path for path in glob([prefix + "**"])}
+    deps = _deps_target(name) if name.endswith(_RUN_SUFFIX) else None
     rust_v0_buildscript_run(
         name = name,
         buildscript = buildscript_rule,
+        dep_metadata = kwargs.pop("dep_metadata", []) + ([":" + deps] if deps and rule_exists(deps) else []),
         package_name = package_name,
         version = version,
         filegroup_for_manifest_dir = filegroup,

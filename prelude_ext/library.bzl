@@ -26,6 +26,7 @@ load(
 load(":link_providers.bzl", "archive_link_providers")
 load(
     ":providers.bzl",
+    "RustV0BuildScriptInfo",
     "RustV0Crate",
     "RustV0CrateTSet",
     "RustV0Identity",
@@ -154,7 +155,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         identifier = crate,
     )
 
-    return [
+    # The crate's build-script run, for the runs of the crates depending on
+    # this one (`links` metadata: DEP_*).
+    buildscript = [ctx.attrs.buildscript_run[RustV0BuildScriptInfo]] if ctx.attrs.buildscript_run else []
+    return buildscript + [
         DefaultInfo(
             default_output = rlib,
             sub_targets = {
@@ -218,6 +222,11 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
 rust_v0_library = rule(
     impl = _rust_v0_library_impl,
     attrs = crate_attrs() | {
+        # The crate's `rust_v0_buildscript_run`, if any: its `links` metadata
+        # (DEP_*) reaches the build scripts of the crates depending on this
+        # one. cargo.bzl's macros set it; the run's `[rustc_flags]` and
+        # `[out_dir]` still reach the compile through `rustc_flags`/`env`.
+        "buildscript_run": attrs.option(attrs.dep(providers = [RustV0BuildScriptInfo]), default = None),
         # A procedural macro: built as a compiler plugin (`.so`), for rustc to
         # load; dependents get it as `--extern`, links never see it.
         "proc_macro": attrs.bool(default = False),

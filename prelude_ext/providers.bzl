@@ -200,3 +200,26 @@ RustV0WrappedLinkerInfo = provider(
         "base_linker": provider_field(RunInfo),
     },
 )
+
+# What a crate's build-script run gives the build scripts of the crates that
+# depend on it directly (cargo's `links` metadata, as DEP_<LINKS>_<KEY>): the
+# run provides it, and a `rust_v0_library` forwards its run's
+# (`buildscript_run`), so a dependent's run finds it among the crate's deps.
+RustV0BuildScriptInfo = provider(
+    fields = {
+        # DEP_<LINKS>_<KEY>=VALUE lines (`rlib-v0 buildscript-run
+        # --metadata-out`); empty when the package has no `links`.
+        "metadata": provider_field(Artifact),
+        # The run's OUT_DIR: metadata values name files there (an include
+        # directory), so it is an input of every run that reads them.
+        "out_dir": provider_field(Artifact),
+    },
+)
+
+# The `RustV0BuildScriptInfo` of a crate's direct dependencies, for its own
+# build-script run (`rust_v0_buildscript_deps`, made by cargo.bzl's macros).
+RustV0BuildScriptDepsInfo = provider(
+    fields = {
+        "infos": provider_field(list[RustV0BuildScriptInfo]),
+    },
+)
