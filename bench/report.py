@@ -329,10 +329,8 @@ def buck2_section(b: dict, w) -> None:
                     w(f"| {r['shape']} | {r['n']} | {label[kind]} | " + " | ".join(f"{o[key]['min'] / a[key]['min']:.2f}" for key in ("clean", "noop", "leaf")) + " |")
         w("")
     for r in b["rows"]:
-        if r["shape"] == "reindeer":
-            w(f"The `reindeer` rows are a real third-party graph: tests/reindeer's crate set ({r.get('crates', '?')} crates from crates.io: serde + derive, serde_json, thiserror, regex, once_cell, anyhow, libc, psm and their dependencies, with proc macros and build scripts), vendored by reindeer and buckified with our macros or with reindeer's defaults (the stock prelude's), under a first-party `app_lib` and the same `cxx_binary` (`bench/buck2_reindeer.py`); its \"leaf\" change is an edit of `app_lib`, the crate a user edits there. "
-              f"The stock side needs two things ours does not: reindeer's `cargo_env = true` (the prelude's build-script runner sets no CARGO_PKG_*; serde_core's build script panics without CARGO_PKG_VERSION_PATCH) and a Python ≥ 3.12 as `python3` (its build-script C compiler shim, `from_any_dir.py`, uses `Path.relative_to(walk_up=)`; with 3.11 psm's build script cannot assemble its code), and the C compilers and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`."
-              + (f" With all that it still does not link here: `{r['stock_failed']}` — psm's build script makes `libpsm_s.a` and asks for it (`cargo:rustc-link-lib=static=psm_s`), and the stock staticlib of `app_lib` does not carry it (ours records it in psm's marker and `rlib-v0 link` puts it after psm)." if r.get("stock_failed") else ""))
+        if r["shape"] in ("reindeer", "reindeer_big"):
+            w(reindeer_note(r))
             w("")
     if any("clean_critical_path" in r["ours"] for r in b["rows"]):
         w("Critical paths (`buck2 log critical-path` of the last clean build and the last leaf change): the path's length, then its actions by category (count × seconds), longest first:")
@@ -483,3 +481,31 @@ The wrapper never re-reads whole archives: it reads the first member header, the
 
 Possible further saving, not made: treating inputs named `*.o` as objects without opening them would save the `open` and read of every object (about 1 ms for the 300 objects here), at the price of not recognising an archive that is named like an object.
 """
+
+
+def reindeer_note(r: dict) -> str:
+    """What a `reindeer` or `reindeer_big` row is, and what the stock side needed."""
+    if r["shape"] == "reindeer":
+        what = (f"The `reindeer` rows are a real third-party graph: tests/reindeer's crate set ({r.get('crates', '?')} crates from crates.io: serde + derive, "
+                "serde_json, thiserror, regex, once_cell, anyhow, libc, psm and their dependencies, with proc macros and build scripts), vendored by reindeer "
+                "and buckified with our macros or with reindeer's defaults (the stock prelude's), under a first-party `app_lib` and the same `cxx_binary` "
+                "(`bench/buck2_reindeer.py`); its \"leaf\" change is an edit of `app_lib`, the crate a user edits there. ")
+    else:
+        what = (f"The `reindeer_big` rows are a monorepo-sized third-party set: tests/reindeer_big ({r.get('crates', '?')} crates for Linux, "
+                f"{r.get('build_scripts', '?')} build scripts: tokio, hyper, reqwest on rustls/ring, serde, clap, tracing, regex, rayon, chrono, uuid, "
+                "zstd over zstd-sys's C, flate2 over libz-sys and the system zlib, rusqlite with SQLite's bundled C, openssl over the system OpenSSL, "
+                "prost, tonic, axum...), vendored and buckified the same way, under the first-party `service` crate and its `cxx_binary` "
+                "(which serves and fetches an HTTP request on loopback); the \"leaf\" change is an edit of `service`; "
+                f"k = {r['ours']['clean']['k']} (a clean build takes minutes). ")
+    need = ("The stock side needs what ours does not: reindeer's `cargo_env = true` (the prelude's build-script runner sets no CARGO_PKG_*; "
+            "serde_core's build script panics without CARGO_PKG_VERSION_PATCH); `rustc_link_lib = true` and `rustc_link_search = true` on every "
+            "build-script run (its runner drops `cargo:rustc-link-lib`/`-search` otherwise, and the C a build script compiles never reaches the "
+            "staticlib: psm's assembly, `rust_psm_stack_pointer` undefined); a Python ≥ 3.12 as `python3` (its build-script C compiler shim, "
+            "`from_any_dir.py`, uses `Path.relative_to(walk_up=)`; with 3.11 psm's build script cannot assemble its code) and the C compilers "
+            f"and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`.")
+    if r.get("stock_fixups"):
+        need += (" Its runner passes no `links` metadata between build scripts, so the values were written into the consumers' fixups by hand "
+                 "(`[buildscript.run.env]`, copied from what the producer's build script reported in our build): " + "; ".join(f"`{a}`" for a in r["stock_fixups"]) + ".")
+    if r.get("stock_failed"):
+        need += f" With all that it still does not build here: `{r['stock_failed']}`."
+    return what + need

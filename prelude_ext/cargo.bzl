@@ -23,10 +23,12 @@
 # Build scripts' `links` metadata (cargo's DEP_<LINKS>_<KEY>): a crate whose
 # `rustc_flags`/`env` name its `<crate>-build-script-run` (as reindeer writes
 # them) forwards that run (`buildscript_run`), and gets a
-# `<crate>-build-script-deps` target over its own deps, which its run reads
-# the dependencies' metadata through (reindeer declares a library before its
-# run; a crate with deps declared after its run fails here rather than
-# silently dropping DEP_*).
+# `<crate>-build-script-deps` target over its own deps (the first crate of the
+# package to name the run: reindeer declares the library first), which the run
+# reads the dependencies' metadata through: `buildscript_run` names that target
+# whatever the order, so a run no crate macro names fails on the unknown
+# target rather than silently dropping DEP_* (pass `crate_deps = [...]` to a
+# hand-written one).
 #
 # Attributes that would change the result but have no rlib-v0 meaning
 # (`linker_flags`, `link_style`, `preferred_linkage`,
@@ -102,14 +104,21 @@ def _cargo_env(name, kwargs, platform):
             env[k] = v
     kwargs["env"] = env
 
-_RUN_SUFFIX = "-build-script-run"
+def _is_run(name):
+    """reindeer's build-script runs: `<crate>-build-script-run`, or
+    `<crate>-build-script-main-run` for a `build = "build/main.rs"` (the
+    build target's name, `build-script-main`, plus `-run`)."""
+    return name.endswith("-run") and "-build-script-" in name
 
 def _run_named_in(values):
-    """The `NAME-build-script-run` a `$(location :NAME-build-script-run[...])` among `values` names."""
+    """The build-script run a `$(location :<run>[...])` among `values` names."""
     for v in values:
-        if type(v) == "string" and _RUN_SUFFIX + "[" in v:
-            end = v.find(_RUN_SUFFIX + "[") + len(_RUN_SUFFIX)
-            return v[v.rfind(":", 0, end) + 1:end]
+        if type(v) != "string":
+            continue
+        for part in v.split("[")[:-1]:
+            start = part.rfind(":")
+            if start >= 0 and _is_run(part[start + 1:]):
+                return part[start + 1:]
     return None
 
 def _run_of(attrs):
@@ -131,9 +140,6 @@ def _wire_buildscript(name, platform, kwargs, forward):
             run = plat_run
             if forward:
                 platform[plat] = dict(attrs, buildscript_run = ":" + plat_run)
-    has_deps = kwargs.get("deps") or kwargs.get("named_deps") or [p for p in platform.values() if p.get("deps") or p.get("named_deps")]
-    if run and rule_exists(run) and not rule_exists(_deps_target(run)) and has_deps:
-        fail("{}: declare the crate before its build-script run `{}` (its run reads the crate's deps' `links` metadata through `{}`)".format(name, run, _deps_target(run)))
     return run
 
 def _third_party(name, platform, kwargs, forward_buildscript):
@@ -177,6 +183,9 @@ def buildscript_run(
         # A target giving the crate's directory, e.g. ":serde-1.0.100.crate".
         manifest_dir = None,
         buildscript_compatible_with = None,
+        # The crate's deps (their `links` metadata becomes DEP_*); by default
+        # the `<crate>-build-script-deps` that the crate's macro makes.
+        crate_deps = None,
         **kwargs):
     """reindeer's `buildscript_genrule`: `<crate>-build-script-run`."""
     kwargs = apply_platform_attrs(platform, kwargs)
@@ -186,11 +195,14 @@ def buildscript_run(
         local_manifest_dir = local_manifest_dir or "vendor/{}-{}".format(package_name, version)
         prefix = local_manifest_dir + "/"
         filegroup = {path.removeprefix(prefix): path for path in glob([prefix + "**"])}
-    deps = _deps_target(name) if name.endswith(_RUN_SUFFIX) else None
+    if crate_deps == None:
+        if not _is_run(name):
+            fail("{}: a build-script run not named `<crate>-build-script[-<name>]-run` needs `crate_deps` (the crate's deps, for their `links` metadata)".format(name))
+        crate_deps = [":" + _deps_target(name)]
     rust_v0_buildscript_run(
         name = name,
         buildscript = buildscript_rule,
-        dep_metadata = kwargs.pop("dep_metadata", []) + ([":" + deps] if deps and rule_exists(deps) else []),
+        dep_metadata = crate_deps,
         package_name = package_name,
         version = version,
         filegroup_for_manifest_dir = filegroup,

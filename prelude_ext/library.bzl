@@ -115,9 +115,19 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         panic = toolchain.panic,
         label = ctx.label,
     )
+    # What the compile read through `env` and `rustc_flags` (a build
+    # script's OUT_DIR and flags file): the static libraries the marker
+    # records live there, and links read them.
+    native_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None
     crates = ctx.actions.tset(
         RustV0CrateTSet,
-        value = RustV0Crate(identity = identity, rlib = rlib, meta = meta, whole_archive = ctx.attrs.whole_archive),
+        value = RustV0Crate(
+            identity = identity,
+            rlib = rlib,
+            meta = meta,
+            whole_archive = ctx.attrs.whole_archive,
+            native_search = cmd_args(link_dir, format = "@{}/lib" + crate + ".rlib-v0-native-search", hidden = native_inputs) if native_inputs else None,
+        ),
         children = [dep_crates],
     )
 
@@ -187,10 +197,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # names the fix; `rlib-v0 link` drops it (linker_cmd.py).
             ctx.attrs._std_bundle[RustV0StdBundleInfo].wrapper_guard or [],
         ),
-        # What the compile read through `env` and `rustc_flags` (a build
-        # script's OUT_DIR and flags file): the static libraries the marker
-        # records live there, and `rlib-v0 link` reads them.
-        link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
+        link_inputs = native_inputs,
     )
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
@@ -203,6 +210,9 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
             "rustc-wrapper",
             toolchain.rustc,
             rustc_args(ctx, toolchain, crate, "proc-macro", crate_root(ctx, ["lib.rs"]), deps, dep_crates),
+            # rustc links the macro: the native static libraries its deps'
+            # build scripts made (kept out of their rlibs) must be found.
+            dep_crates.project_as_args("native_search"),
             "-o",
             so.as_output(),
         ),

@@ -36,6 +36,11 @@ RustV0Crate = record(
     # Linked with `--whole-archive` (static initializers that nothing
     # references would otherwise be dropped by the linker).
     whole_archive = field(bool),
+    # For links rustc drives (proc macros): `@FILE` of `-L native=` for the
+    # crate's native static libraries (written by its compile), with what
+    # holds them (its build script's OUT_DIR) as hidden inputs; None when
+    # the crate has no build-script output.
+    native_search = field(cmd_args | None, None),
 )
 
 def _search_path(crate: RustV0Crate):
@@ -51,6 +56,9 @@ def _search_path_linked(crate: RustV0Crate):
 
 def _rlib(crate: RustV0Crate):
     return crate.rlib
+
+def _native_search(crate: RustV0Crate):
+    return crate.native_search or cmd_args()
 
 def _whole_archive(crate: RustV0Crate):
     # `rlib-v0 link --whole-archive CRATE`: the wrapper owns the final order,
@@ -71,6 +79,7 @@ def _describe(crate: RustV0Crate):
 RustV0CrateTSet = transitive_set(
     args_projections = {
         "describe": _describe,
+        "native_search": _native_search,
         "rlib": _rlib,
         "search_path": _search_path,
         "search_path_linked": _search_path_linked,

@@ -276,8 +276,9 @@ def _emit_without_link_path(cmd: list[str]) -> str:
 
 
 def _write_link_args(path: str, ident: Identity, template) -> None:  # noqa: ANN001
-    """The crate's link-args response file, and its guard object when it
-    defines an allocator or panic handler (`link_args` module)."""
+    """The crate's link-args response file, its guard object when it
+    defines an allocator or panic handler, and its native search-path
+    file for rustc-driven links (`link_args` module)."""
     from . import link_args
     from .elf import guard_object
     from .fsutil import write_atomic
@@ -287,6 +288,8 @@ def _write_link_args(path: str, ident: Identity, template) -> None:  # noqa: ANN
     if guard:
         write_atomic(guard, guard_object(template, syms))
     write_atomic(path, link_args.render(link_args.crate_args(ident, guard)))
+    # rustc's @file: one argument per line, no quoting.
+    write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
 
 def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str):  # noqa: ANN202

@@ -29,6 +29,12 @@ from .linker_cmd import LINK_ARGS_SUFFIX as SUFFIX
 from .linker_cmd import quote_response_arg
 
 GUARD_SUFFIX = ".rlib-v0-guard.o"
+# Beside the link-args file: a rustc argument file (`@FILE`) with `-L native=`
+# for the directories of the crate's native static libraries, for the links
+# rustc drives itself (a proc macro over a crate whose build script made a
+# library: rustc then passes `-lNAME` for the unbundled library and must
+# find it, as cargo's `-L native=` from the build script lets it).
+NATIVE_SEARCH_SUFFIX = ".rlib-v0-native-search"
 # Defined once by each guard object; a second definition is the linker's
 # multiple-definition error, whose text then names the conflict.
 GUARD_ALLOCATOR = "__rlib_v0_two_crates_declare_a_global_allocator"
@@ -38,6 +44,17 @@ GUARD_PANIC_HANDLER = "__rlib_v0_two_crates_declare_a_panic_handler"
 def guard_object_path(link_args: str) -> str:
     """Where the guard object of a crate's link-args file goes: beside it."""
     return link_args[: -len(SUFFIX)] + GUARD_SUFFIX if link_args.endswith(SUFFIX) else link_args + GUARD_SUFFIX
+
+
+def native_search_path(link_args: str) -> str:
+    """Where the rustc search-path file of a crate's link-args file goes: beside it."""
+    return (link_args[: -len(SUFFIX)] if link_args.endswith(SUFFIX) else link_args) + NATIVE_SEARCH_SUFFIX
+
+
+def native_search_args(ident: Identity) -> list[str]:
+    """`-Lnative=DIR` for each directory holding one of the crate's native static libraries."""
+    dirs = dict.fromkeys(os.path.dirname(lib.path) or "." for lib in ident.static_libs if lib.path)
+    return [f"-Lnative={d}" for d in dirs]
 
 
 def guard_symbols(ident: Identity) -> list[str]:
