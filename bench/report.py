@@ -266,9 +266,32 @@ def render(d: dict, has_png: bool) -> str:
     for label, r in pl.items():
         if isinstance(r, dict):
             w(f"| planning {r['count']} inputs < {GOAL_PLAN_MS:.0f} ms ({label.split(':')[0]}) | {ms(r['min'])} ms | {verdict(r['min'] * 1000 < GOAL_PLAN_MS)} |")
+    big_set_goals(d.get("buck2") or {}, w)
     w("")
     analysis(d, w)
     return "\n".join(L) + "\n"
+
+
+GOAL_BIG_SET = 0.8  # ours over stock, clean build and first-party change of tests/reindeer_big
+
+
+def big_set_goals(b: dict, w) -> None:
+    """The big reindeer set's goals: ours ≤ 0.8× the stock prelude, where it builds."""
+    big = next((r for r in b.get("rows", []) if r["shape"] == "reindeer_big"), None)
+    if big is None:
+        return
+    label = {"ours_nopipe": "not pipelined", "ours": "pipelined"}
+    for key, what in (("clean", "clean build"), ("leaf", "first-party change")):
+        for kind in ("ours_nopipe", "ours"):
+            o, st = big.get(kind), big.get("stock")
+            if not o:
+                continue
+            if not st:
+                w(f"| {what} ≤ {GOAL_BIG_SET}× the stock prelude, reindeer_big, ours {label[kind]} | {o[key]['min']:.1f} s; stock does not build (section 5) | not measurable |")
+                continue
+            ratio = o[key]["min"] / st[key]["min"]
+            miss = "" if ratio <= GOAL_BIG_SET else f" (by {(ratio - GOAL_BIG_SET) * 100:.1f} points)"
+            w(f"| {what} ≤ {GOAL_BIG_SET}× the stock prelude, reindeer_big, ours {label[kind]} | {o[key]['min']:.1f} / {st[key]['min']:.1f} s = {ratio:.2f} | {verdict(ratio <= GOAL_BIG_SET)}{miss} |")
 
 
 def buck2_section(b: dict, w) -> None:

@@ -42,18 +42,21 @@ def vendor_key(third_party: Path, reindeer: str) -> str:
     return h.hexdigest()
 
 
-def prepare(name: str, sources: dict[str, Path], env: dict[str, str] | None = None, keep: tuple[str, ...] = ("vendor", "BUCK")) -> Path:
+def prepare(name: str, sources: dict[str, Path], env: dict[str, str] | None = None, keep: tuple[str, ...] = ("vendor", ".cargo", "BUCK")) -> Path:
     """The long-lived repository `name` under the test cache: synced with the
     checkout, its third-party crates vendored again only when what the
     vendoring depends on changed, then buckified."""
     reindeer = reindeer_exe()
-    # `keep`: what the sync leaves (made here: vendor/, the generated BUCK).
+    # `keep`: what the sync leaves (made here: vendor/ and the .cargo/config.toml
+    # pointing cargo at it, the generated BUCK).
     root = sync_repo(test_cache_dir() / name / "repo", sources, keep=keep)
+    # A remote test's overlay, left by a run that was killed.
+    (root / ".buckconfig.local").unlink(missing_ok=True)
     third_party = root / "third-party"
     stamp = third_party / "vendor" / ".rlib-v0-vendor-key"
     key = vendor_key(third_party, reindeer)
     verbs = ["buckify"]
-    if not stamp.is_file() or stamp.read_text() != key:
+    if not stamp.is_file() or stamp.read_text() != key or not (third_party / ".cargo" / "config.toml").is_file():
         shutil.rmtree(third_party / "vendor", ignore_errors=True)
         verbs.insert(0, "vendor")
     for verb in verbs:

@@ -46,7 +46,7 @@ def repo():
     env = _nightly_env()
     # ripgrep's tests/ joins the rg_tests package (a package reads only its own files).
     rg_tests = HERE / "ripgrep" / "rg_tests"
-    root = prepare("ripgrep", {"third-party": HERE / "ripgrep" / "third-party", "rg_tests": rg_tests}, env=env, keep=("vendor", "BUCK", "tests"))
+    root = prepare("ripgrep", {"third-party": HERE / "ripgrep" / "third-party", "rg_tests": rg_tests}, env=env, keep=("vendor", ".cargo", "BUCK", "tests"))
     vendored = root / "third-party" / "vendor" / f"ripgrep-{RIPGREP}" / "tests"
     sync_tree(vendored, root / "rg_tests" / "tests")
     yield from cached_buck2(exe, root, "rlib-v0-ripgrep")
