@@ -68,6 +68,21 @@ def _manifest_dir_of(path):
             return "/".join(parts[:i + 1])
     return path.rsplit("/src/", 1)[0] if "/src/" in path else path.rpartition("/")[0]
 
+def _package_files(kwargs):
+    """A vendored crate's whole directory as inputs of its compile, as cargo
+    has it: reindeer lists only the `.rs` files, but crates read others
+    (`#![doc = include_str!("../README.md")]`, winnow's examples, ring's
+    `.der` data), which a remote or sandboxed compile would not see."""
+    path = _root_path(kwargs)
+    manifest = _manifest_dir_of(path) if path and ":" not in path else None
+    if manifest and manifest != path:
+        kwargs["compile_inputs"] = kwargs.get("compile_inputs", []) + glob([manifest + "/**"])
+
+def _root_path(kwargs):
+    """The crate root, or a source's path when reindeer leaves it out (`src/lib.rs`)."""
+    srcs = kwargs.get("srcs", [])
+    return kwargs.get("crate_root") or (srcs[0] if type(srcs) == "list" and srcs and type(srcs[0]) == "string" else "")
+
 def _cargo_env(name, kwargs, platform):
     """Called before `platform` is applied: defaults go to the universal
     `env`, except those some platform's `env` sets itself."""
@@ -75,9 +90,7 @@ def _cargo_env(name, kwargs, platform):
     # names the exact version; the target name (`serde-1`) only its semver
     # class. Without `crate_root` (reindeer leaves out `src/lib.rs`) a
     # source's path tells it.
-    srcs = kwargs.get("srcs", [])
-    crate_root = kwargs.get("crate_root") or (srcs[0] if type(srcs) == "list" and srcs and type(srcs[0]) == "string" else "")
-    manifest = _manifest_dir_of(crate_root)
+    manifest = _manifest_dir_of(_root_path(kwargs))
     package, version = _split_name_version(manifest.rpartition("/")[2])
     if version == None:
         package, version = _split_name_version(name.removesuffix("-build-script-build"))
@@ -146,6 +159,7 @@ def _third_party(name, platform, kwargs, forward_buildscript):
     platform = dict(platform)
     run = _wire_buildscript(name, platform, kwargs, forward_buildscript)
     _cargo_env(name, kwargs, platform)
+    _package_files(kwargs)
     kwargs = apply_platform_attrs(platform, kwargs)
     _check_supported(name, kwargs)
     # Third-party code: lints off, as cargo does for registry crates.

@@ -53,6 +53,10 @@ def crate_attrs() -> dict[str, Attr]:
         # `$(location ...)` allowed: `@$(location :x-build-script-run[rustc_flags])`.
         "rustc_flags": attrs.list(attrs.arg(), default = []),
         "srcs": attrs.list(attrs.source(), default = []),
+        # Files the compile reads besides `srcs` (`include_str!`, `#![doc =
+        # include_str!("../README.md")]`): declared inputs, so a remote compile
+        # has them. cargo.bzl's macros give a vendored crate its whole directory.
+        "compile_inputs": attrs.list(attrs.source(), default = []),
         # More sources, each at a path of the crate's choosing (`{":gen": "src/gen.rs"}`,
         # reindeer's overlay fixups): the crate is then compiled from one
         # directory of `srcs` and these, a mapped path replacing a source's.
@@ -191,7 +195,8 @@ def rustc_args(
         _externs(ctx, linked_by_rustc),
         dep_crates.project_as_args("search_path_linked" if linked_by_rustc else "search_path"),
         root,
-        # Modules (`mod foo;`) are read from the source tree next to the root.
-        hidden = ctx.attrs.srcs,
+        # Modules (`mod foo;`) are read from the source tree next to the root,
+        # and `include_str!`/`include_bytes!` files from anywhere (inputs).
+        hidden = ctx.attrs.srcs + ctx.attrs.compile_inputs,
     )
     return args

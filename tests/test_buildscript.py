@@ -117,17 +117,19 @@ def test_links_metadata_reaches_dependent_build_script(tmp_path):
                        '[ "$DEP_ZED_VERSION_NUMBER" -ge 30000000 ] && echo "cargo:rustc-cfg=zed3"\n')
     proc = _run_bs(tmp_path, consumer, tmp_path, "zed", "--dep-metadata", "meta-sys", "--metadata-out", "meta-zed")
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "flags-zed").read_text().splitlines() == [f"--rlib-v0-env=SEEN={tmp_path}/out-zed-sys/include|30000000|none", "--cfg=zed3"]
+    # The script saw an absolute path; the flags file names it below the working directory.
+    assert (tmp_path / "flags-zed").read_text().splitlines() == ["--rlib-v0-env=SEEN=@RLIB_V0_ROOT@/out-zed-sys/include|30000000|none", "--cfg=zed3"]
     # No `links` in the consumer's package: nothing for its own dependents.
     assert (tmp_path / "meta-zed").read_text() == ""
 
-    # Read from another directory (a remote worker's): the path follows it.
+    # Read from another directory (a remote worker's): the path follows it
+    # (the script checks the header is there).
     other = tmp_path / "elsewhere"
     (other / "out-zed-sys" / "include").mkdir(parents=True)
     (other / "out-zed-sys" / "include" / "zed.h").write_text("")
+    (tmp_path / "out-zed-sys" / "include" / "zed.h").unlink()
     proc = _run_bs(other, consumer, tmp_path, "zed", "--dep-metadata", str(tmp_path / "meta-sys"))
     assert proc.returncode == 0, proc.stderr
-    assert f"SEEN={other}/out-zed-sys/include|" in (other / "flags-zed").read_text()
 
 
 def test_build_script_errors_are_one_line(tmp_path):
@@ -147,3 +149,20 @@ def test_build_script_errors_are_one_line(tmp_path):
     proc = _run_bs(tmp_path, ok, tmp_path, "p")
     assert proc.returncode == 2 and proc.stderr.startswith(f"rlib-v0: error: {tmp_path}/Cargo.toml: not a valid Cargo.toml") and len(proc.stderr.splitlines()) == 1
     assert not (tmp_path / "flags-p").exists()
+
+
+def test_rustc_env_path_follows_the_working_directory(tmp_path):
+    """`cargo:rustc-env=GEN=$OUT_DIR/gen.rs` for `include!(env!("GEN"))`
+    (mime_guess): the flags file names it relative to the working directory,
+    so a compile elsewhere (a remote worker) reads its own copy."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    script = _script(tmp_path / "bs", 'echo "pub const GEN: u32 = 7;" > "$OUT_DIR/gen.rs"\necho "cargo:rustc-env=GEN=$OUT_DIR/gen.rs"\n')
+    proc = _run_bs(a, script, tmp_path, "p")
+    assert proc.returncode == 0, proc.stderr
+    assert (a / "flags-p").read_text() == "--rlib-v0-env=GEN=@RLIB_V0_ROOT@/out-p/gen.rs\n"
+    shutil.copytree(a, b)
+    (a / "out-p" / "gen.rs").write_text("this would not compile")
+    (b / "lib.rs").write_text('include!(env!("GEN"));\npub fn seven() -> u32 { GEN }\n')
+    proc = subprocess.run([*TOOL, "rustc", "--", "--edition=2021", "--crate-type=rlib", "--crate-name=p", "lib.rs", "@flags-p", "-o", "libp.rlib"], cwd=b, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -38,7 +38,7 @@ import sys
 
 from .errors import UserError
 
-ENV_FLAG = "--rlib-v0-env="
+from .rustc_args import ENV_FLAG, ROOT_TOKEN
 
 
 def cfg_env(cfg_lines: list[str]) -> dict[str, str]:
@@ -143,7 +143,10 @@ def translate(lines: list[str], cwd: str) -> Output:
         elif key == "rustc-link-search":
             args += ["-L", _relative_search(value, cwd)]
         elif key == "rustc-env":
-            args.append(ENV_FLAG + value)
+            # An OUT_DIR file by absolute path (mime_guess's
+            # MIME_TYPES_GENERATED_PATH for `include!`): below the working
+            # directory, written relative to ROOT_TOKEN (rustc_args.env_value).
+            args.append(ENV_FLAG + value.replace(cwd.rstrip("/") + "/", ROOT_TOKEN + "/"))
         elif key == "rustc-flags":
             parts = value.split()
             i = 0

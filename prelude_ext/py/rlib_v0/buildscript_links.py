@@ -22,9 +22,7 @@ from __future__ import annotations
 import os
 
 from .errors import UserError
-
-# Stands for the working directory (the project root, in Buck2) in a metadata file.
-ROOT_TOKEN = "@RLIB_V0_ROOT@"
+from .rustc_args import ROOT_TOKEN
 
 # Cargo.toml fields -> the CARGO_PKG_* variables cargo derives from them.
 _PKG_FIELDS = {

@@ -78,8 +78,9 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     be linked with is built (`label`, `panic`, `target`): a crate built
     otherwise is refused before rustc runs."""
     r = rustc_args.parse(args)
+    cwd = os.getcwd()
     for k, v in r.env:
-        os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
+        os.environ[k] = rustc_args.env_value(v, cwd)  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
     rustc_args.absolutize_cargo_dirs(os.environ)
     types = r.crate_types or ["rlib"]
     if "rlib" not in types and "lib" not in types:
