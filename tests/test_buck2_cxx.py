@@ -81,7 +81,11 @@ def test_compile_mode_bare_link(repo: Buck2) -> None:
     mode = ("-c", "rust_v0.link_check=compile")
     assert repo.run_target("//app:main", *mode) == EXPECTED
     links = [ln for ln in repo.what_ran() if "(cxx_link_executable)" in ln]
-    assert links and all("lean.py" not in ln and "--start-group" in ln for ln in links), links
+    assert links and all("lean.py" not in ln for ln in links), links
+    (argsfile,) = re.findall(r"@(\S+cxx_link_argsfile)", links[-1])
+    args = (repo.repo / argsfile).read_text().split()
+    assert args.count("-Wl,--start-group") == 1 and args.count("-Wl,--end-group") == 1, args
+    assert args.index("-Wl,--start-group") < min(i for i, a in enumerate(args) if a.endswith(".rlib")) and args[-1] == "-Wl,--end-group", args
 
 
 def test_link_plan_has_each_crate_once(repo: Buck2) -> None:
