@@ -279,6 +279,12 @@ def _member_name(name: bytes, long_names: bytes, f: BinaryIO, data_off: int, pat
     return name.rstrip(b"/").decode("utf-8", "replace")
 
 
+def stored_size(size: int) -> int:
+    """Bytes a member of `size` bytes takes in an archive: its header, its
+    data, and the newline that pads odd sizes."""
+    return 60 + size + (size & 1)
+
+
 def _header(name: bytes, size: int) -> bytes:
     # Deterministic: mtime 0, uid/gid 0, mode 644, as `ar D` would write.
     return b"%-16s%-12s%-6s%-6s%-8s%-10s`\n" % (name, b"0", b"0", b"0", b"644", str(size).encode())
@@ -318,7 +324,7 @@ def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, in
         n = width + width * len(symbols) + len(sym_names)
         return n + (n & 1)
 
-    body_size = sum(60 + len(d) + (len(d) & 1) for _, d in members)
+    body_size = sum(stored_size(len(d)) for _, d in members)
     names_size = (60 + len(long_table)) if long_table else 0
     use64 = 8 + 60 + index_size(4) + names_size + body_size >= 2**32
     width = 8 if use64 else 4
@@ -330,7 +336,7 @@ def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, in
     pos = first
     for _, data in members:
         offsets.append(pos)
-        pos += 60 + len(data) + (len(data) & 1)
+        pos += stored_size(len(data))
 
     out: list[bytes] = [MAGIC]
     if with_index:

@@ -82,8 +82,9 @@ def _parser() -> _Parser:
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
-    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
+    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms; implies --verify-content (also RLIB_V0_LINK_DEBUG=1)")
+    ln.add_argument("--verify-content", action="store_true", help="read each Rust archive whole and check every member against its marker (by default only its size is)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
@@ -162,7 +163,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.verb == "link":
         from .link_entry import main_link
 
-        argv = ["--debug"] if ns.debug else []
+        argv = (["--debug"] if ns.debug else []) + (["--verify-content"] if ns.verify_content else [])
         for w in ns.whole_archive or ():
             argv += ["--whole-archive", w]
         if ns.reproduce:

@@ -1,7 +1,8 @@
 """Argument handling of `rlib-v0 link` without typer (start-up cost matters).
 
-The options are few and fixed: `--debug`, `--whole-archive CRATE` (repeatable),
-`--reproduce DIR`, then `--` and the linker command.
+The options are few and fixed: `--debug`, `--verify-content`,
+`--whole-archive CRATE` (repeatable), `--reproduce DIR`, then `--` and the
+linker command.
 """
 
 from __future__ import annotations
@@ -10,30 +11,45 @@ import sys
 
 from .errors import UserError
 
-USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND..."
+USAGE = "usage: rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND..."
 
 
-def parse_link_options(argv: list[str]) -> tuple[bool, list[str], str | None, list[str]]:
-    debug, whole, reproduce = False, [], None
+class LinkOptions:
+    __slots__ = ("debug", "verify_content", "whole_archive", "reproduce", "linker")
+
+    def __init__(self) -> None:
+        self.debug = False  # --debug: the plan, and linker errors explained
+        self.verify_content = False  # --verify-content: every archive read whole and checked against its marker
+        self.whole_archive: list[str] = []  # --whole-archive CRATE, each
+        self.reproduce: str | None = None  # --reproduce DIR
+        self.linker: list[str] = []  # the linker command, after `--`
+
+
+def parse_link_options(argv: list[str]) -> LinkOptions:
+    o = LinkOptions()
+    whole = o.whole_archive
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--":
-            return debug, whole, reproduce, argv[i + 1 :]
+            o.linker = argv[i + 1 :]
+            return o
         if a == "--debug":
-            debug = True
+            o.debug = True
+        elif a == "--verify-content":
+            o.verify_content = True
         elif a in ("--whole-archive", "--reproduce"):
             if i + 1 >= len(argv):
                 raise UserError(f"{a} needs a value; {USAGE}")
             if a == "--whole-archive":
                 whole.append(argv[i + 1])
             else:
-                reproduce = argv[i + 1]
+                o.reproduce = argv[i + 1]
             i += 1
         elif a.startswith("--whole-archive="):
             whole.append(a.split("=", 1)[1])
         elif a.startswith("--reproduce="):
-            reproduce = a.split("=", 1)[1]
+            o.reproduce = a.split("=", 1)[1]
         else:
             raise UserError(f"unknown option {a!r}; {USAGE}")
         i += 1
@@ -42,10 +58,10 @@ def parse_link_options(argv: list[str]) -> tuple[bool, list[str], str | None, li
 
 def main_link(argv: list[str]) -> int:
     try:
-        debug, whole, reproduce, linker = parse_link_options(argv)
+        o = parse_link_options(argv)
         from .cmd_link import run
 
-        return run(linker, debug, whole, reproduce)
+        return run(o.linker, o.debug, o.whole_archive, o.reproduce, o.verify_content)
     except UserError as e:
         print(f"rlib-v0: error: {e}", file=sys.stderr)
         return e.exit_code
