@@ -108,9 +108,9 @@ def _examine(path: str, rlib: bool, verify_content: bool = False) -> Identity | 
             if stamped < 0:
                 archive.check_complete(toc, f)
             elif stamped != st.st_size:
-                from .content import size_problem
+                from .content import rebuild_hint, size_problem
 
-                raise UserError(f"{path}: {size_problem(ident, stamped, st.st_size)}")
+                raise UserError(f"{path}: {size_problem(stamped, st.st_size)}; {rebuild_hint(ident)}")
             if verify_content:
                 _verify_content(path, ident, f)
     except OSError as e:
@@ -144,12 +144,12 @@ def _read_whole(fd: int, size: int) -> bytes:
 def _verify_content(path: str, ident: Identity, f: archive.HeadFile) -> None:
     """Refuse `path` unless its members are what its marker recorded and an
     identity sidecar beside it (if any) agrees with the marker."""
-    from .content import mismatch, rebuild_hint
+    from .content import check, rebuild_hint
     from .sidecar import disagreement
 
     f.seek(0)
     toc = archive.scan(path, f)
-    found = mismatch(ident, [(m.name, toc.read(m, f)) for m in toc.members])
+    found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], os.fstat(f.fileno()).st_size)
     if found is not None:
         raise UserError(f"{path}: {found[0]}; {rebuild_hint(ident)}")
     wrong = disagreement(path, ident)

@@ -19,7 +19,7 @@ archive after it was stamped, which must not be linked as if it had not.
 
 from __future__ import annotations
 
-from .archive import stored_size
+from .archive import Archive, stored_size
 from .identity import KIND_STD_BUNDLE, MARKER_PREFIX, Identity
 
 
@@ -47,14 +47,29 @@ def members_size(members: list[tuple[str, bytes]]) -> int:
     return sum(stored_size(len(data)) for name, data in members if not name.startswith(MARKER_PREFIX))
 
 
-def size_problem(ident: Identity, stamped: int, actual: int) -> str:
+def size_problem(stamped: int, actual: int) -> str:
     """The sentence for an archive of `actual` bytes whose marker recorded
     `stamped` (`Identity.stamped_size`)."""
-    return f"changed after it was stamped: {actual} bytes, its marker recorded {stamped} (cut short, appended to or rewritten); {rebuild_hint(ident)}"
+    return f"changed after it was stamped: {actual} bytes, its marker recorded {stamped} (cut short, appended to or rewritten)"
 
 
 def rebuild_hint(ident: Identity) -> str:
     return "rebuild it with `rlib-v0 std-bundle`" if ident.kind == KIND_STD_BUNDLE else "rebuild it with `rlib-v0 rustc`"
+
+
+def check(ident: Identity, toc: Archive, members: list[tuple[str, bytes]], file_size: int) -> tuple[str, str | None] | None:
+    """None if the archive (`toc`, read whole: `members`, the marker's
+    included; `file_size` bytes) is what `ident`, its marker, recorded;
+    else (the problem in a sentence, the member that differs or None where
+    the marker cannot say).  What `verify` and `link --verify-content` ask."""
+    found = mismatch(ident, members)
+    if found is not None:
+        return found
+    marker = next(m for m in toc.members if m.name.startswith(MARKER_PREFIX))
+    stamped = ident.stamped_size(marker)
+    if stamped >= 0 and stamped != file_size:
+        return size_problem(stamped, file_size), None
+    return None
 
 
 def mismatch(ident: Identity, members: list[tuple[str, bytes]]) -> tuple[str, str | None] | None:

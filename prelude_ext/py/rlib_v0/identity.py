@@ -180,6 +180,11 @@ class Identity(Record):
 
         d = self.as_dict()
         d["schema"] = SCHEMA
+        if self.members_size < 0:
+            # Nothing recorded of the members (an identity read from an
+            # older marker): written as that schema, which does not require it.
+            del d["members"], d["members_size"]
+            d["schema"] = 2
         return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
@@ -210,8 +215,8 @@ class Identity(Record):
             from .elf import MARKER_SUM_SECTION
 
             raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} without its {MARKER_SUM_SECTION} checksum section)")
-        if d.get("members_size", 0) < 0:  # an int (checked below) or absent
-            raise UserError(f"{where}: unreadable _rlib_v00 marker ('members_size' is negative)")
+        if ("members" in d) != ("members_size" in d):
+            raise UserError(f"{where}: unreadable _rlib_v00 marker ({'members' if 'members' in d else 'members_size'!r} without {'members_size' if 'members' in d else 'members'!r})")
         for k, v in d.items():
             want = _FIELDS[k]
             if type(v) is not want:
@@ -225,6 +230,8 @@ class Identity(Record):
                 for x in v.values():
                     if type(x) is not str:
                         raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+        if d.get("members_size", 0) < 0:
+            raise UserError(f"{where}: unreadable _rlib_v00 marker ('members_size' is negative)")
         deps = d.get("deps")
         if deps:
             out = []

@@ -68,7 +68,7 @@ def verify_file(path: str, expect_target: str | None = None) -> Report:
         return report_members(path, ident, members, index, expect_target)
     # First whether the archive is still what was stamped: if not, that is
     # the finding (the rules would only judge bytes nobody stamped).
-    stamped = _check_stamped(Report(path, crate=ident.crate, kind=ident.kind), ident, members)
+    stamped = _check_stamped(Report(path, crate=ident.crate, kind=ident.kind), ident, toc, members)
     if not stamped.ok:
         return stamped
     rep = report_members(path, ident, members, index, expect_target)
@@ -81,7 +81,7 @@ def _cut_short(path: str) -> str | None:
     as `link` reads it) recorded, if the file is not that size."""
     import os
 
-    from .content import size_problem
+    from .content import rebuild_hint, size_problem
 
     try:
         ident, toc = read_marker(path, first_only=True)
@@ -89,16 +89,18 @@ def _cut_short(path: str) -> str | None:
     except (UserError, OSError):
         return None
     stamped = ident.stamped_size(toc.members[0]) if ident is not None else -1
-    return size_problem(ident, stamped, size) if stamped >= 0 and stamped != size else None
+    return f"{size_problem(stamped, size)}; {rebuild_hint(ident)}" if stamped >= 0 and stamped != size else None
 
 
-def _check_stamped(rep: Report, ident, members: list[tuple[str, bytes]]) -> Report:
+def _check_stamped(rep: Report, ident, toc: archive.Archive, members: list[tuple[str, bytes]]) -> Report:
     """`rep`, failed unless the archive holds what its marker recorded and
     its sidecar (if any) agrees with the marker."""
-    from .content import mismatch, rebuild_hint
+    import os
+
+    from .content import check, rebuild_hint
     from .sidecar import disagreement
 
-    found = mismatch(ident, members)
+    found = check(ident, toc, members, os.path.getsize(rep.path))
     rep.content_ok = found is None
     if found is not None:
         rep.changed_member = found[1]
