@@ -105,14 +105,12 @@ def _examine(path: str, rlib: bool, verify_content: bool = False) -> Identity | 
             # whole.  Its marker says how big it was stamped (schema 3):
             # exact, and free; else what its symbol index says.
             stamped = ident.stamped_size(toc.members[0])
-            if stamped < 0:
+            if verify_content:
+                _verify_content(path, ident, f, stamped, st.st_size)
+            elif stamped < 0:
                 archive.check_complete(toc, f)
             elif stamped != st.st_size:
-                from .content import rebuild_hint, size_problem
-
-                raise UserError(f"{path}: {size_problem(stamped, st.st_size)}; {rebuild_hint(ident)}")
-            if verify_content:
-                _verify_content(path, ident, f)
+                raise _changed(path, ident, _size_problem(stamped, st.st_size))
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
     finally:
@@ -141,20 +139,38 @@ def _read_whole(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _verify_content(path: str, ident: Identity, f: archive.HeadFile) -> None:
-    """Refuse `path` unless its members are what its marker recorded and an
-    identity sidecar beside it (if any) agrees with the marker."""
-    from .content import check, rebuild_hint
+def _verify_content(path: str, ident: Identity, f: archive.HeadFile, stamped: int, size: int) -> None:
+    """Refuse `path` (`size` bytes, `stamped` when stamped) unless its
+    members are what its marker recorded and an identity sidecar beside it
+    (if any) agrees with the marker."""
+    from .content import check
     from .sidecar import disagreement
 
     f.seek(0)
-    toc = archive.scan(path, f)
-    found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], os.fstat(f.fileno()).st_size)
+    try:
+        toc = archive.scan(path, f)
+    except UserError:
+        if stamped >= 0 and stamped != size:  # the cause, rather than the offset where it shows
+            raise _changed(path, ident, _size_problem(stamped, size)) from None
+        raise
+    found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], size)
     if found is not None:
-        raise UserError(f"{path}: {found[0]}; {rebuild_hint(ident)}")
+        raise _changed(path, ident, found[0])
     wrong = disagreement(path, ident)
     if wrong:
         raise UserError(f"{path}: {wrong}")
+
+
+def _size_problem(stamped: int, size: int) -> str:
+    from .content import size_problem
+
+    return size_problem(stamped, size)
+
+
+def _changed(path: str, ident: Identity, problem: str) -> UserError:
+    from .content import rebuild_hint
+
+    return UserError(f"{path}: {problem}; {rebuild_hint(ident)}")
 
 
 def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, list[tuple[str, bool]]]:

@@ -60,9 +60,11 @@ def verify_file(path: str, expect_target: str | None = None) -> Report:
             members = [(m.name, toc.read(m, f)) for m in toc.members]
             index = {s.encode() for s, _ in toc.read_symbol_index(f)} if toc.has_symbol_index else None
     except UserError as e:
-        rep.fail(_cut_short(path) or str(e).removeprefix(f"{path}: "))
-        if isinstance(e, MarkerChanged):
-            rep.content_ok, rep.changed_member = False, MARKER_MEMBER
+        cut = _cut_short(path)
+        rep.fail(cut or str(e).removeprefix(f"{path}: "))
+        if cut or isinstance(e, MarkerChanged):
+            rep.content_ok = False
+            rep.changed_member = MARKER_MEMBER if isinstance(e, MarkerChanged) else None
         return rep
     if ident is None:
         return report_members(path, ident, members, index, expect_target)
