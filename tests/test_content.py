@@ -154,8 +154,11 @@ def test_archive_changed_after_stamping_is_refused(kind, world, rlib_v0, link, t
     assert len(errors) == 1 and "changed after it was stamped" in errors[0], proc.stdout
     if member:
         assert member in errors[0], errors[0]
-    rep = json.loads(rlib_v0("verify", "--json", path).stdout)[0]
+    proc = rlib_v0("verify", "--json", path)
+    rep = json.loads(proc.stdout)[0]
     assert rep["ok"] is False and rep["content_ok"] is False and rep["changed_member"] == member, rep
+    # ...and one line on stderr, what a build log shows of the action.
+    assert_user_error(proc, str(path), "changed after it was stamped", *([member] if member else []))
 
     # link: refused in one line naming the file (and the member) whenever it
     # reads every member; without that, whenever the change is free to see.

@@ -79,7 +79,7 @@ def _parser() -> _Parser:
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
     v.add_argument("files", nargs="+", metavar="files", help="archives to check")
-    v.add_argument("--json", action="store_true", help="machine-readable report")
+    v.add_argument("--json", action="store_true", help="machine-readable report (and, on stderr, one `rlib-v0: error:` line per file that fails)")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
     ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
@@ -157,6 +157,10 @@ def _dispatch(ns: argparse.Namespace) -> int:
         reports = [verify_file(f, ns.target) for f in ns.files]
         if ns.json:
             print(json.dumps([r.to_dict() for r in reports], indent=2))
+            # What a build log shows of an action that ran `verify --json`.
+            for r in reports:
+                if not r.ok:
+                    print(f"rlib-v0: error: {r.path}: {r.problems[0]}", file=sys.stderr)
         else:
             print("\n".join(render(r) for r in reports))
         return 0 if all(r.ok for r in reports) else 1
