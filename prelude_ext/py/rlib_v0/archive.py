@@ -159,12 +159,13 @@ class HeadFile:
     every archive: served from `head` (one `pread` of the file's start),
     they cost no system call each; reads past it go to the file."""
 
-    __slots__ = ("fd", "head", "pos")
+    __slots__ = ("fd", "head", "pos", "size")
 
-    def __init__(self, fd: int, head: bytes) -> None:
+    def __init__(self, fd: int, head: bytes, size: int) -> None:
         self.fd = fd  # the open file (not owned: the caller closes it)
         self.head = head  # the file's first bytes
         self.pos = 0  # where the next read starts
+        self.size = size  # the file's size (the caller's `stat`: `scan` needs no `fstat`)
 
     def seek(self, pos: int) -> None:
         self.pos = pos
@@ -219,7 +220,7 @@ def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Arch
         raise UserError(f"{path}: thin archives are not supported; build a regular archive")
     if magic != MAGIC:
         raise UserError(f"{path}: not an ar archive (bad magic)")
-    file_size = os.fstat(f.fileno()).st_size
+    file_size = f.size if type(f) is HeadFile else os.fstat(f.fileno()).st_size
     members: list[Member] = []
     long_names = b""
     sym_off, sym_size, sym64, has_sym = -1, 0, False, False

@@ -98,7 +98,7 @@ def _examine(path: str, rlib: bool, verify_content: bool = False) -> Identity | 
             head = os.pread(fd, _HEAD_BYTES, 0)
         if verify_content and head[:8] == _ARCH_MAGIC:
             head = _read_whole(fd, st.st_size)  # then every read below is served from it
-        f = archive.HeadFile(fd, head)
+        f = archive.HeadFile(fd, head, st.st_size)
         ident, toc = read_marker(path, first_only=True, f=f)
         if ident is not None:
             # Only the first header was read: make sure the archive is

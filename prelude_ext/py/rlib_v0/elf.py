@@ -185,14 +185,17 @@ def section_ranges(data: bytes, names: tuple[str, ...]) -> list[tuple[int, int] 
     if not secs:
         return out
     str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
-    wants = {n.encode(): i for i, n in enumerate(names)}
-    str_end = str_off + str_size
+    wants = [(i, n.encode() + b"\0") for i, n in enumerate(names)]
+    starts = data.startswith
     for s in secs:
+        if s[0] >= str_size:
+            continue
         a = str_off + s[0]
-        end = data.find(b"\0", a, str_end)
-        i = wants.get(data[a:end]) if end >= 0 else None
-        if i is not None and s[4] + s[5] <= len(data):
-            out[i] = (s[4], s[5])
+        for i, want in wants:
+            if starts(want, a):
+                if s[4] + s[5] <= len(data):
+                    out[i] = (s[4], s[5])
+                break
     return out
 
 

@@ -208,15 +208,19 @@ class Identity(Record):
         if not d.keys() <= _FIELDS.keys():
             unknown = sorted(k for k in d if k not in _FIELDS)
             raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
-        if not _REQUIRED_NAMES <= d.keys() or (schema >= 3 and not _SCHEMA3_NAMES <= d.keys()):
+        if schema >= 3:
+            if not checksummed:
+                from .elf import MARKER_SUM_SECTION
+
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} without its {MARKER_SUM_SECTION} checksum section)")
+            required = _REQUIRED_SCHEMA3
+        else:
+            if not _SCHEMA3_NAMES.isdisjoint(d):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} with the schema-3 field {sorted(_SCHEMA3_NAMES.intersection(d))[0]!r})")
+            required = _REQUIRED_NAMES
+        if not required <= d.keys():
             missing = [k for k in _REQUIRED + _SCHEMA3 if k not in d]
             raise UserError(f"{where}: unreadable _rlib_v00 marker (no {missing[0]!r})")
-        if schema >= 3 and not checksummed:
-            from .elf import MARKER_SUM_SECTION
-
-            raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} without its {MARKER_SUM_SECTION} checksum section)")
-        if ("members" in d) != ("members_size" in d):
-            raise UserError(f"{where}: unreadable _rlib_v00 marker ({'members' if 'members' in d else 'members_size'!r} without {'members_size' if 'members' in d else 'members'!r})")
         for k, v in d.items():
             want = _FIELDS[k]
             if type(v) is not want:
@@ -230,7 +234,7 @@ class Identity(Record):
                 for x in v.values():
                     if type(x) is not str:
                         raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
-        if d.get("members_size", 0) < 0:
+        if schema >= 3 and d["members_size"] < 0:
             raise UserError(f"{where}: unreadable _rlib_v00 marker ('members_size' is negative)")
         deps = d.get("deps")
         if deps:
@@ -262,6 +266,7 @@ _REQUIRED_NAMES = frozenset(_REQUIRED)
 # Required from schema 3 on: without them the content cannot be checked.
 _SCHEMA3 = ("members", "members_size")
 _SCHEMA3_NAMES = frozenset(_SCHEMA3)
+_REQUIRED_SCHEMA3 = _REQUIRED_NAMES | _SCHEMA3_NAMES
 
 
 def _version() -> str:
