@@ -78,7 +78,7 @@ rust_v0_cxx_toolchain_wrapper = rule(
         "link_debug": attrs.bool(default = False),
         # The wrapper itself, when no `rust_v0` toolchain is given.
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
-        # Optional: take `link_tool`, `link_debug` and `link_check` from this
+        # Optional: take `link_tool`, `link_debug`, `link_check` and `verify_content` from this
         # rust_v0 toolchain, so one setting drives both.
         "rust_v0": attrs.option(attrs.toolchain_dep(providers = [RustV0ToolchainInfo]), default = None),
     },

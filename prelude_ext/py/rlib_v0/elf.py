@@ -24,7 +24,7 @@ _SUM_DIGITS = 8
 # big-endian integer modulo it (one 30-bit digit of CPython's integers, so
 # the remainder is its fast single-digit loop).
 _SUM_PRIME = 2**30 - 35
-_MARKER_SECTIONS = (MARKER_SECTION, MARKER_SUM_SECTION)
+_MARKER_NAMES = (MARKER_SECTION.encode() + b"\0", MARKER_SUM_SECTION.encode() + b"\0")
 
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
 SHN_UNDEF = 0
@@ -274,9 +274,25 @@ def marker_payload(obj: bytes) -> tuple[bytes | None, bool | None]:
     """(the `.rlib_v0` payload or None, whether the object matches its
     checksum: None when it has no `.rlib_v0.sum` section, as markers before
     schema 3)."""
-    payload, at = section_ranges(obj, _MARKER_SECTIONS)
-    ok = None if at is None else at[1] == _SUM_DIGITS and obj[at[0] : at[0] + _SUM_DIGITS] == marker_checksum(obj, at[0])
-    return None if payload is None else obj[payload[0] : payload[0] + payload[1]], ok
+    # `section_ranges` for these two names, spelled out: once per archive
+    # on the link path.
+    try:
+        h, secs, _ = _section_table(obj)
+    except (ValueError, struct.error, IndexError, OverflowError):
+        return None, None
+    payload = summed = None
+    if secs:
+        str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
+        starts = obj.startswith
+        want_payload, want_sum = _MARKER_NAMES
+        for s in secs:
+            if s[0] < str_size and s[4] + s[5] <= len(obj):
+                if starts(want_payload, str_off + s[0]):
+                    payload = obj[s[4] : s[4] + s[5]]
+                elif starts(want_sum, str_off + s[0]):
+                    at = s[4]
+                    summed = s[5] == _SUM_DIGITS and obj[at : at + _SUM_DIGITS] == marker_checksum(obj, at)
+    return payload, summed
 
 
 def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
