@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2
+from buck2_util import Buck2, buck2_on_a_copy
 from test_buck2_examples import EXPECTED
 
 MAIN = "//examples/cxx_diamond:main"
@@ -30,17 +30,16 @@ load("@prelude_ext//:defs.bzl", "rust_v0_library")
 """
 
 
+PACKAGE = {
+    "BUCK": BUCK,
+    "lib.rs": '#[no_mangle]\npub extern "C" fn content_value() -> u32 { 42 }\n',
+    "main.cpp": '#include <cstdio>\nextern "C" unsigned content_value();\nint main() { std::printf("%u\\n", content_value()); }\n',
+}
+
+
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
-    exe = require_buck2()
-    repo = copy_repo(tmp_path_factory.mktemp("repo"))
-    pkg = repo / "vcontent"
-    pkg.mkdir()
-    (pkg / "BUCK").write_text(BUCK)
-    (pkg / "lib.rs").write_text('#[no_mangle]\npub extern "C" fn content_value() -> u32 { 42 }\n')
-    (pkg / "main.cpp").write_text('#include <cstdio>\nextern "C" unsigned content_value();\nint main() { std::printf("%u\\n", content_value()); }\n')
-    with Buck2(exe, repo) as b:
-        yield b
+    yield from buck2_on_a_copy(tmp_path_factory, {"vcontent": PACKAGE})
 
 
 def test_verify_subtargets_check_content(buck2: Buck2) -> None:
