@@ -200,7 +200,50 @@ def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, lis
     return after
 
 
-def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None) -> list[str]:
+class Groups:
+    """Where `rewrite` puts `--start-group`/`--end-group`, and why.
+
+    A crate's native static libraries may call back into the crate (a cxx
+    bridge's C++ calls the crate's `extern "Rust"` functions), and C/C++
+    archives given among the Rust inputs (a Buck2 `cxx_library` a crate
+    depends on) may call back into crates placed before them.  rustc never
+    meets the first case (it bundles such objects into the rlib, and one
+    archive's members resolve each other); a one-pass linker (ld.bfd, gold)
+    needs a group for both.  lld and mold accept groups and need none."""
+
+    __slots__ = ("span_end", "crates", "why")
+
+    def __init__(self) -> None:
+        # argv position (original command) after which the group that opens
+        # at the Rust block closes; None: no such group.
+        self.span_end: int | None = None
+        self.crates: set[int] = set()  # plan.crates positions grouped with their native libraries
+        self.why: list[str] = []  # for --debug, one line each
+
+
+def plan_groups(cmd: linker_cmd.LinkCommand, plan: Plan, natives: dict[int, list[tuple[str, bool]]]) -> Groups:
+    g = Groups()
+    if not plan.rust_arg_indexes:
+        return g
+    first, last = plan.rust_arg_indexes[0], plan.rust_arg_indexes[-1]
+    if first in cmd.group_args:
+        g.why.append("the Rust block is inside the command's own group: no group of rlib-v0's")
+        return g
+    rust = set(plan.rust_arg_indexes)
+    libs = {lib.index for lib in cmd.libs}
+    between = [i for i in range(first + 1, last) if i not in rust and (i in libs or (i in cmd.inputs and not cmd.argv[i].endswith(".o")))]
+    if between and not any(first < i < last for i in cmd.group_args):
+        g.span_end = last
+        shown = ", ".join(cmd.argv[i] for i in between[:3]) + (f" (+{len(between) - 3} more)" if len(between) > 3 else "")
+        g.why.append(f"one group from the Rust block through {cmd.argv[last]}: the libraries given among the Rust inputs ({shown}) may call back into crates")
+        return g
+    for n, libs_after in sorted(natives.items()):
+        g.crates.add(n)
+        g.why.append(f"crate {plan.crates[n].ident.crate} grouped with its native libraries (" + ", ".join(os.path.basename(p) for p, _ in libs_after) + "), which may call back into it")
+    return g
+
+
+def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, groups: Groups | None = None) -> list[str]:
     """The linker argv: Rust block at the first Rust input's place."""
     argv = linker_cmd.with_output(cmd, output) if output else list(cmd.argv)
     if not plan.rust_arg_indexes:
@@ -210,19 +253,27 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     # `-l NAME` that resolved to a Rust archive: its value goes too.
     skip.update(lib.value_index for lib in cmd.libs if lib.index in skip)
     natives = natives or {}
+    groups = groups or Groups()
     block: list[str] = []
+    if groups.span_end is not None:
+        block += cmd.linker_flag("--start-group")
     # The block manages --whole-archive itself; if it lands inside a user's
     # region, close the region around it and reopen it after.
     inside = first in cmd.whole_archive_inputs
     if inside:
         block += cmd.linker_flag("--no-whole-archive")
     for n, c in enumerate(plan.crates):
+        grouped = n in groups.crates
+        if grouped:
+            block += cmd.linker_flag("--start-group")
         if c.whole_archive:
             block += cmd.linker_flag("--whole-archive") + [c.path] + cmd.linker_flag("--no-whole-archive")
         else:
             block.append(c.path)
         for path, whole in natives.get(n, ()):
             block += cmd.linker_flag("--whole-archive") + [path] + cmd.linker_flag("--no-whole-archive") if whole else [path]
+        if grouped:
+            block += cmd.linker_flag("--end-group")
     if plan.bundle:
         block.append(plan.bundle.path)
     for sym in plan.undefined:
@@ -242,6 +293,8 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
             out += block
         if n not in skip:
             out.append(a)
+        if n == groups.span_end:
+            out += cmd.linker_flag("--end-group")
     return out
 
 
@@ -253,6 +306,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     inputs = find_rust_inputs(cmd, resolved, verify_content or debug)
     plan = make_plan(inputs, set(whole_archive))
     natives = native_static_libs(cmd, plan)
+    groups = plan_groups(cmd, plan, natives)
     if debug:
         print(plan.describe(), file=sys.stderr)
         print(f"  every Rust archive's members checked against its marker ({len(inputs)} archives read whole)", file=sys.stderr)
@@ -261,6 +315,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         for n, libs in sorted(natives.items()):
             for path, _ in libs:
                 print(f"  native static library {path} after crate {plan.crates[n].ident.crate}", file=sys.stderr)
+        for line in groups.why:
+            print(f"  group: {line}", file=sys.stderr)
     if reproduce:
         from .reproduce import write_reproducer
 
@@ -276,7 +332,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # more than the plan.)
         # Relative when the output is: the --debug log shows no absolute paths.
         tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
-    final_argv = rewrite(cmd, plan, tmp_out, natives)
+    final_argv = rewrite(cmd, plan, tmp_out, natives, groups)
     if debug:
         # Mangled names let the explanation attribute symbols to crates.
         final_argv[1:1] = cmd.linker_flag("--no-demangle")
@@ -314,6 +370,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             sys.stderr.write(explain(err, cmd, plan))
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
+            if returncode != 0 and "cxxbridge1$" in err and "undefined" in err:
+                sys.stderr.write("rlib-v0: note: undefined cxx bridge symbols; `rlib-v0 link --debug` tells whether the C++ and the Rust of a bridge come from two cxx versions\n")
         if full:
             sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
         elif returncode < 0:

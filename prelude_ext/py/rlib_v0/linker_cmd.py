@@ -128,7 +128,7 @@ class LibArg(Record):
 
 
 class LinkCommand(Record):
-    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs")
+    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs", "group_args")
 
     def __init__(self, argv: list[str], direct: bool, used_response_files: bool) -> None:
         self.argv = argv  # the whole command, response files expanded
@@ -141,6 +141,9 @@ class LinkCommand(Record):
         self.libs: list[LibArg] = []  # `-l` options, in order
         self.search_dirs: list[str] = []  # `-L` directories, in order (GNU ld applies all to every -l)
         self.no_default_dirs = False  # `-nostdlib` (driver) / `-nostdlib` (ld): no built-in search path
+        # Positions of the user's own `--start-group`/`--end-group` (`-(`/`-)`)
+        # and of every argument between them: linkers refuse nested groups.
+        self.group_args: set[int] = set()
 
     @property
     def output(self) -> str | None:
@@ -163,6 +166,7 @@ def parse(argv: list[str]) -> LinkCommand:
     cmd = LinkCommand(args, direct, bool(files))
     whole = False
     static = False
+    group = False
     i = 1
     while i < len(args):
         a = args[i]
@@ -171,7 +175,13 @@ def parse(argv: list[str]) -> LinkCommand:
             flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
         pending_l = False
         for fl in flags:
-            if fl in ("--whole-archive", "-whole-archive"):
+            if fl in _START_GROUP:
+                group = True
+                cmd.group_args.add(i)
+            elif fl in _END_GROUP:
+                group = False
+                cmd.group_args.add(i)
+            elif fl in ("--whole-archive", "-whole-archive"):
                 whole = True
             elif fl in ("--no-whole-archive", "-no-whole-archive"):
                 whole = False
@@ -186,6 +196,8 @@ def parse(argv: list[str]) -> LinkCommand:
             elif not direct and fl.startswith("--library-path="):
                 cmd.search_dirs.append(fl.split("=", 1)[1])
             pending_l = not direct and fl in ("-L", "--library-path")
+        if group:
+            cmd.group_args.add(i)
         if not direct and a == "-static":
             static = True
         if a in ("-nostdlib", "-nodefaultlibs") or (direct and a == "-nostdlib"):
@@ -222,6 +234,8 @@ def parse(argv: list[str]) -> LinkCommand:
     return cmd
 
 
+_START_GROUP = frozenset(("--start-group", "-(", "-start-group"))
+_END_GROUP = frozenset(("--end-group", "-)", "-end-group"))
 _STATIC_FLAGS = frozenset(("-Bstatic", "-dn", "-non_shared", "-static", "--static"))
 _DYNAMIC_FLAGS = frozenset(("-Bdynamic", "-dy", "-call_shared"))
 
