@@ -608,3 +608,18 @@ def test_no_group_when_nothing_lies_between(diamond, link, tmp_path):
     proc = link(["cc", d["main"], d["b"], d["c"], d["a"], d["bundle"], "-o", tmp_path / "app"], debug=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "--start-group" not in proc.stderr and "group:" not in proc.stderr
+def test_fuse_ld_linker_not_found_note(diamond, link, tmp_path):
+    """`cc -fuse-ld=lld` with no ld.lld where gcc looks: collect2 says only
+    "cannot find 'ld'"; the wrapper adds one note naming the option and the
+    program (the cross-gcc case is in test_cargo_cross.py)."""
+    cc = shutil.which("cc")
+    if cc is None or "gcc" not in os.path.realpath(cc):
+        pytest.skip("needs gcc as cc (collect2's message)")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    exe = tmp_path / "app"
+    proc = link([cc, "-fuse-ld=lld", diamond["main"], diamond["b"], diamond["c"], diamond["a"], diamond["bundle"], "-o", exe], env={"PATH": str(empty)})
+    assert proc.returncode != 0 and "collect2: fatal error: cannot find" in proc.stderr, proc.stderr
+    notes = [ln for ln in proc.stderr.splitlines() if ln.startswith("rlib-v0:")]
+    assert notes == [f"rlib-v0: note: {cc} found no linker for -fuse-ld=lld: ld.lld is not on PATH (install lld)"], proc.stderr
+    assert not exe.exists()

@@ -298,8 +298,15 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     return out
 
 
-def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, verify_content: bool = False) -> int:
+def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, verify_content: bool = False) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
+    if plan_graph:
+        from . import plan_graph as graph
+
+        graph.check(plan_graph)
+    # A failure is explained in crate terms (which needs mangled names) for
+    # --debug, and to colour the plan graph.
+    explain_failure = debug or bool(plan_graph)
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
     # A debug link explains: it may as well read every archive whole.
@@ -309,7 +316,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     groups = plan_groups(cmd, plan, natives)
     if debug:
         print(plan.describe(), file=sys.stderr)
-        print(f"  every Rust archive's members checked against its marker ({len(inputs)} archives read whole)", file=sys.stderr)
+        print(f"  every Rust archive's members checked against its marker ({len({r.path for r in inputs})} archives read whole)", file=sys.stderr)
         for line in resolved or ():
             print(f"  {line}", file=sys.stderr)
         for n, libs in sorted(natives.items()):
@@ -333,7 +340,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # Relative when the output is: the --debug log shows no absolute paths.
         tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
     final_argv = rewrite(cmd, plan, tmp_out, natives, groups)
-    if debug:
+    if explain_failure:
         # Mangled names let the explanation attribute symbols to crates.
         final_argv[1:1] = cmd.linker_flag("--no-demangle")
     rsp_dir = None
@@ -362,16 +369,25 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             raise UserError(f"linker is not executable: {exec_argv[0]}") from None
         err = err_bytes.decode("utf-8", "replace")
         full = _disk_full(tmp_out, err, returncode) if returncode != 0 and tmp_out else None
-        if debug and returncode != 0:
-            from .explain import explain
+        blame = None
+        if explain_failure and returncode != 0:
+            from .explain import explain, findings
 
             err = _restore_output_name(err, tmp_out, output)
+            blame = findings(err, cmd, plan)
             sys.stderr.write(err)
-            sys.stderr.write(explain(err, cmd, plan))
+            sys.stderr.write(explain(err, cmd, plan, blame))
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
-            if returncode != 0 and "cxxbridge1$" in err and "undefined" in err:
-                sys.stderr.write("rlib-v0: note: undefined cxx bridge symbols; `rlib-v0 link --debug` tells whether the C++ and the Rust of a bridge come from two cxx versions\n")
+        if plan_graph:
+            # Before the output is put in place: should the graph fail, no output appears.
+            graph.write(plan_graph, graph.to_dot(plan, natives, blame))
+        if returncode > 0 and not full:
+            from .link_notes import failed_link_note
+
+            note = failed_link_note(cmd, err, plan.bundle.ident.target if plan.bundle else None, debug)
+            if note:
+                sys.stderr.write(note + "\n")
         if full:
             sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
         elif returncode < 0:

@@ -16,6 +16,7 @@ from . import archive, elf
 from .demangle import demangle, symbol_crates
 from .linker_cmd import LinkCommand
 from .plan import Plan
+from .records import Record
 
 # bfd: "undefined reference to `sym'"; gold: "undefined reference to 'sym'";
 # lld and mold: "undefined symbol: sym".
@@ -29,6 +30,7 @@ _MULTI = re.compile(r"(?:multiple definition of [`']([^'`]+)'|duplicate symbol: 
 class Provider:
     label: str  # "crate a (liba.rlib)" or "main.o"
     crate: str | None  # crate name for Rust archives
+    path: str  # the input file
     defines: set[str] = field(default_factory=set)
     needs: set[str] = field(default_factory=set)
 
@@ -58,7 +60,7 @@ def _providers(cmd: LinkCommand, plan: Plan) -> list[Provider]:
             continue
         r = rust.get(i)
         label = f"crate {r.ident.crate} ({path})" if r and r.ident.kind == "rlib" else (f"the std bundle ({path})" if r else path)
-        p = Provider(label, r.ident.crate if r else None)
+        p = Provider(label, r.ident.crate if r else None, path)
         try:
             with open(path, "rb") as f:
                 head = f.read(8)
@@ -117,29 +119,62 @@ def _patch(sym: str) -> str:
     return m.group(2) if m else "?"
 
 
-def explain(linker_stderr: str, cmd: LinkCommand, plan: Plan) -> str:
+class Finding(Record):
+    """One symbol the linker complained about, attributed to inputs."""
+
+    __slots__ = ("kind", "symbol", "needers", "definers", "verdict", "missing_crate")
+
+    def __init__(self, kind: str, symbol: str, needers: list[Provider], definers: list[Provider], verdict: str, missing_crate: str | None = None) -> None:
+        self.kind = kind  # "undefined", "multiple", or "cxx-version" (verdict: the whole line)
+        self.symbol = symbol  # the mangled name, as the linker gave it
+        self.needers = needers  # inputs that refer to it (undefined)
+        self.definers = definers  # inputs that define it
+        self.verdict = verdict  # the explanation's clause after the names
+        self.missing_crate = missing_crate  # the crate that would define it, not on the line
+
+
+def findings(linker_stderr: str, cmd: LinkCommand, plan: Plan) -> list[Finding]:
+    """The linker's undefined and duplicate symbols, each with who needs and
+    who defines it; empty if its errors name none."""
     undef, multi = parse_errors(linker_stderr)
     if not undef and not multi:
-        return "rlib-v0: the linker failed, but its errors name no undefined or duplicate symbol to explain\n"
+        return []
     provs = _providers(cmd, plan)
     on_line = {c.ident.crate for c in plan.crates}
-    lines = ["rlib-v0: explanation of the link failure, in crate terms:"]
-    lines += cxx_version_mismatches(undef, set().union(*(p.defines for p in provs)) if provs else set())
+    # Bridge symbols asked for under one cxx version's name, defined under another's.
+    out = [Finding("cxx-version", "", [], [], line) for line in cxx_version_mismatches(undef, set().union(*(p.defines for p in provs)) if provs else set())]
     for s in undef:
-        needers = [p.label for p in provs if s in p.needs] or ["(unknown input)"]
-        definers = [p.label for p in provs if s in p.defines]
+        needers = [p for p in provs if s in p.needs]
+        definers = [p for p in provs if s in p.defines]
         sc = symbol_crates(s)
-        msg = f"  undefined {demangle(s)}: needed by {', '.join(needers)}; "
+        missing = None
         if definers:
-            msg += f"defined by {', '.join(definers)}, which comes too early for a one-pass linker or is excluded"
+            verdict = f"defined by {', '.join(p.label for p in definers)}, which comes too early for a one-pass linker or is excluded"
         elif sc.path_crate and sc.path_crate not in on_line and sc.path_crate not in ("core", "alloc", "std", "__rustc"):
-            msg += f"defined by crate {sc.path_crate}, which is not on the link line"
+            missing = sc.path_crate
+            verdict = f"defined by crate {sc.path_crate}, which is not on the link line"
         elif sc.path_crate in ("core", "alloc", "std"):
-            msg += f"an instance of {sc.path_crate} generics that no crate on the link line defines: a crate that instantiates it is missing, or the std bundle does not match"
+            verdict = f"an instance of {sc.path_crate} generics that no crate on the link line defines: a crate that instantiates it is missing, or the std bundle does not match"
         else:
-            msg += "no crate in the link defines it"
-        lines.append(msg)
+            verdict = "no crate in the link defines it"
+        out.append(Finding("undefined", s, needers, definers, verdict, missing))
     for s in multi:
-        definers = [p.label for p in provs if s in p.defines]
-        lines.append(f"  {demangle(s)} is defined more than once: by {', '.join(definers) or 'inputs the wrapper cannot see'}" + (" (two crates export the same #[no_mangle] name?)" if not symbol_crates(s).path_crate else ""))
+        definers = [p for p in provs if s in p.defines]
+        out.append(Finding("multiple", s, [], definers, "two crates export the same #[no_mangle] name?" if not symbol_crates(s).path_crate else ""))
+    return out
+
+
+def explain(linker_stderr: str, cmd: LinkCommand, plan: Plan, found: list[Finding] | None = None) -> str:
+    found = findings(linker_stderr, cmd, plan) if found is None else found
+    if not found:
+        return "rlib-v0: the linker failed, but its errors name no undefined or duplicate symbol to explain\n"
+    lines = ["rlib-v0: explanation of the link failure, in crate terms:"]
+    for f in found:
+        if f.kind == "cxx-version":
+            lines.append(f.verdict)
+        elif f.kind == "undefined":
+            needers = ", ".join(p.label for p in f.needers) or "(unknown input)"
+            lines.append(f"  undefined {demangle(f.symbol)}: needed by {needers}; {f.verdict}")
+        else:
+            lines.append(f"  {demangle(f.symbol)} is defined more than once: by {', '.join(p.label for p in f.definers) or 'inputs the wrapper cannot see'}" + (f" ({f.verdict})" if f.verdict else ""))
     return "\n".join(lines) + "\n"

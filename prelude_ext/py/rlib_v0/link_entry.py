@@ -1,8 +1,8 @@
 """Argument handling of `rlib-v0 link` without typer (start-up cost matters).
 
 The options are few and fixed: `--debug`, `--verify-content`,
-`--whole-archive CRATE` (repeatable), `--reproduce DIR`, then `--` and the
-linker command.
+`--whole-archive CRATE` (repeatable), `--reproduce DIR`, `--plan-graph FILE`,
+then `--` and the linker command.
 """
 
 from __future__ import annotations
@@ -11,45 +11,45 @@ import sys
 
 from .errors import UserError
 
-USAGE = "usage: rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND..."
+USAGE = "usage: rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND..."
 
 
 class LinkOptions:
-    __slots__ = ("debug", "verify_content", "whole_archive", "reproduce", "linker")
+    __slots__ = ("debug", "verify_content", "whole_archive", "reproduce", "plan_graph")
 
     def __init__(self) -> None:
-        self.debug = False  # --debug: the plan, and linker errors explained
+        self.debug = False  # --debug
         self.verify_content = False  # --verify-content: every archive read whole and checked against its marker
-        self.whole_archive: list[str] = []  # --whole-archive CRATE, each
+        self.whole_archive: list[str] = []  # --whole-archive CRATE, in order
         self.reproduce: str | None = None  # --reproduce DIR
-        self.linker: list[str] = []  # the linker command, after `--`
+        self.plan_graph: str | None = None  # --plan-graph FILE
 
 
-def parse_link_options(argv: list[str]) -> LinkOptions:
+_VALUED = {"--reproduce": "reproduce", "--plan-graph": "plan_graph"}
+
+
+def parse_link_options(argv: list[str]) -> tuple[LinkOptions, list[str]]:
     o = LinkOptions()
-    whole = o.whole_archive
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--":
-            o.linker = argv[i + 1 :]
-            return o
+            return o, argv[i + 1 :]
+        name, eq, value = a.partition("=")
         if a == "--debug":
             o.debug = True
         elif a == "--verify-content":
             o.verify_content = True
-        elif a in ("--whole-archive", "--reproduce"):
-            if i + 1 >= len(argv):
-                raise UserError(f"{a} needs a value; {USAGE}")
-            if a == "--whole-archive":
-                whole.append(argv[i + 1])
+        elif name == "--whole-archive" or name in _VALUED:
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise UserError(f"{a} needs a value; {USAGE}")
+                i += 1
+                value = argv[i]
+            if name == "--whole-archive":
+                o.whole_archive.append(value)
             else:
-                o.reproduce = argv[i + 1]
-            i += 1
-        elif a.startswith("--whole-archive="):
-            whole.append(a.split("=", 1)[1])
-        elif a.startswith("--reproduce="):
-            o.reproduce = a.split("=", 1)[1]
+                setattr(o, _VALUED[name], value)
         else:
             raise UserError(f"unknown option {a!r}; {USAGE}")
         i += 1
@@ -58,10 +58,10 @@ def parse_link_options(argv: list[str]) -> LinkOptions:
 
 def main_link(argv: list[str]) -> int:
     try:
-        o = parse_link_options(argv)
+        o, linker = parse_link_options(argv)
         from .cmd_link import run
 
-        return run(o.linker, o.debug, o.whole_archive, o.reproduce, o.verify_content)
+        return run(linker, o.debug, o.whole_archive, o.reproduce, o.plan_graph, o.verify_content)
     except UserError as e:
         print(f"rlib-v0: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -22,7 +22,10 @@ _LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname
 
 def is_direct_linker(argv0: str) -> bool:
     base = os.path.basename(argv0)
-    return base in _DIRECT_LINKERS or base.startswith("ld.") or base.endswith("-ld") or base.endswith("-ld.bfd") or base.endswith("-ld.gold")
+    # A cross toolchain's prefix (`aarch64-linux-gnu-ld.bfd`, `...-ld.lld`):
+    # the name after the last dash decides; `ld.lld-14` is a versioned ld.*.
+    last = base.rsplit("-", 1)[-1]
+    return last in _DIRECT_LINKERS or base.startswith("ld.") or last.startswith("ld.")
 
 
 def parse_response_file(text: str) -> list[str]:
@@ -71,6 +74,14 @@ def quote_response_arg(arg: str) -> str:
 # which must not import `link_args`; `link_args.SUFFIX` is this.
 LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
 
+# How the wrapper-guard object ends (`rlib-v0 std-bundle --wrapper-guard`):
+# in a configuration whose links go through `rlib-v0 link`, the Buck2 rules
+# name it after the bundle and after every crate, so a link that bypasses
+# the wrapper (a C/C++ toolchain not wrapped) loads it twice and fails on a
+# duplicate symbol that names the fix.  `rlib-v0 link` drops it.
+WRAPPER_GUARD_SUFFIX = ".rlib-v0-wrapper-guard.o"
+WRAPPER_GUARD_SYMBOL = "__rlib_v0__this_link_needs_rlib_v0_link__wrap_the_cxx_toolchain_with_rust_v0_cxx_toolchain_wrapper"
+
 # libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
 # a response file naming itself twice would otherwise expand exponentially.
 _MAX_RESPONSE_FILES = 2000
@@ -82,6 +93,8 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
     files: list[str] = []
     count = [0] if _count is None else _count
     for a in argv:
+        if a.endswith(WRAPPER_GUARD_SUFFIX):
+            continue
         if a.startswith("@") and a.endswith(LINK_ARGS_SUFFIX):
             # A crate's or bundle's link-args file (`link_args`): what it
             # holds, the wrapper derives from the markers itself.

@@ -34,7 +34,13 @@ fn rust_score(word: &cxx::CxxString) -> u32 {
     shared::score(&word.to_string_lossy())
 }
 
-fn left_bump() -> u32 {
+/// For Rust callers (the Buck2 `rust_v0_binary`): Rust -> C++ -> Rust.
+pub fn weigh(word: &str) -> u32 {
+    cxx::let_cxx_string!(s = word);
+    ffi::cpp_weight(&s)
+}
+
+pub fn left_bump() -> u32 {
     shared::bump(1)
 }
 

@@ -17,10 +17,11 @@ fn greet(name: &cxx::CxxString) -> String {
     format!("hello, {}", name.to_string_lossy())
 }
 
-fn right_bump() -> u32 {
+pub fn right_bump() -> u32 {
     shared::bump(10)
 }
 
-fn doubled_score(word: &str) -> i32 {
+/// Rust -> C++ (src/twice.cc).
+pub fn doubled_score(word: &str) -> i32 {
     ffi::cpp_twice(shared::score(word) as i32)
 }
