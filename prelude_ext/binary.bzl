@@ -121,6 +121,8 @@ def _link(
     return cmd_args(
         toolchain.link_tool,
         ["--debug"] if debug else [],
+        # In compile mode the libraries' `[verify]` reports are link inputs.
+        ["--verify-content"] if toolchain.verify_content and toolchain.link_check == "wrapper" else [],
         dep_crates.project_as_args("whole_archive"),
         "--",
         _linker_driver(ctx, toolchain),

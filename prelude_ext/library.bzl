@@ -24,6 +24,7 @@ load(
     "rustc_env",
 )
 load(":link_providers.bzl", "archive_link_providers")
+load(":verify.bzl", "checked_link_args", "verify_archive")
 load(
     ":providers.bzl",
     "RustV0Crate",
@@ -133,26 +134,9 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     }, pretty = True)
 
     # `[verify]`: `rlib-v0 verify --json` on the rlib, i.e. the marker as the
-    # tool reads it back and the v0 rules checked. Only run when asked for.
-    verify_json = ctx.actions.declare_output("verify.json")
-    verify_log = ctx.actions.declare_output("verify.log")
-    ctx.actions.run(
-        cmd_args(
-            toolchain.capture,
-            "run",
-            "--stdout",
-            verify_json.as_output(),
-            "--stderr",
-            verify_log.as_output(),
-            "--",
-            toolchain.tool,
-            "verify",
-            "--json",
-            rlib,
-        ),
-        category = "rlib_v0_verify",
-        identifier = crate,
-    )
+    # tool reads it back, the rlib's members against it and the v0 rules
+    # checked. Run when asked for, or by every link (verify_content).
+    verify_json = verify_archive(ctx, toolchain, rlib, crate)
 
     return [
         DefaultInfo(
@@ -170,7 +154,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         rlib,
         link_whole = ctx.attrs.whole_archive,
         deps = all_deps(ctx) + [ctx.attrs._std_bundle],
-        link_args = cmd_args(
+        link_args = checked_link_args(toolchain, cmd_args(
             cmd_args(link_dir, format = "@{}/" + link_args_name),
             # A whole rlib brings in the marker and rustc's metadata member,
             # objects without .note.GNU-stack: ld.bfd and gold would make
@@ -182,7 +166,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # rust_v0_cxx_toolchain_wrapper) fail on a duplicate symbol that
             # names the fix; `rlib-v0 link` drops it (linker_cmd.py).
             ctx.attrs._std_bundle[RustV0StdBundleInfo].wrapper_guard or [],
-        ),
+        ), verify_json),
         # What the compile read through `env` and `rustc_flags` (a build
         # script's OUT_DIR and flags file): the static libraries the marker
         # records live there, and `rlib-v0 link` reads them.

@@ -12,6 +12,7 @@ load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":compile.bzl", "RUST_V0_CXX_TOOLCHAIN", "RUST_V0_TOOLCHAIN")
 load(":link_providers.bzl", "archive_link_providers")
 load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
+load(":verify.bzl", "checked_link_args", "verify_archive")
 
 def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
@@ -56,8 +57,10 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         "panic": panic,
         "target": toolchain.target,
     })
+    # `[verify]`: as rust_v0_library's.
+    verify_json = verify_archive(ctx, toolchain, archive, ctx.label.name)
     return [
-        DefaultInfo(default_output = archive),
+        DefaultInfo(default_output = archive, sub_targets = {"verify": [DefaultInfo(default_output = verify_json)]}),
         RustV0StdBundleInfo(archive = archive, identity = identity, no_std = ctx.attrs.no_std, panic = panic, wrapper_guard = wrapper_guard),
     ] + archive_link_providers(
         ctx,
@@ -67,7 +70,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         deps = [],
         # std's system libraries (-lgcc_s, -lpthread, ...), for links
         # without the wrapper.
-        link_args = cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []),
+        link_args = checked_link_args(toolchain, cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []), verify_json),
     )
 
 rust_v0_std_bundle = rule(

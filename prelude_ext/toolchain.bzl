@@ -22,6 +22,7 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
             rustc_flags = ctx.attrs.rustc_flags,
             target = ctx.attrs.target,
             tool = ctx.attrs.tool[RunInfo],
+            verify_content = ctx.attrs.verify_content,
         ),
     ]
 
@@ -44,6 +45,8 @@ _rust_v0_toolchain = rule(
         "rustc_flags": attrs.list(attrs.string(), default = []),
         "target": attrs.string(),
         "tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0"),
+        # See RustV0ToolchainInfo.verify_content.
+        "verify_content": attrs.bool(default = False),
     },
     is_toolchain_rule = True,
     doc = "Rust settings of one configuration for the rust_v0_* rules.",

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,20 @@ def copy_repo(dest: Path) -> Path:
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest
+
+
+def buck2_on_a_copy(tmp_path_factory: pytest.TempPathFactory, packages: dict[str, dict[str, str]] | None = None) -> Iterator[Buck2]:
+    """The body of a module's `buck2` fixture (`yield from` it): buck2 on a
+    fresh copy of the repository, with `packages` added (package -> file
+    name -> text), its daemon killed at the end."""
+    exe = require_buck2()
+    repo = copy_repo(tmp_path_factory.mktemp("repo"))
+    for name, files in (packages or {}).items():
+        (repo / name).mkdir(parents=True)
+        for fname, text in files.items():
+            (repo / name / fname).write_text(text)
+    with Buck2(exe, repo) as b:
+        yield b
 
 
 @dataclass

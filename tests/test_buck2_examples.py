@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2, tree_digests
+from buck2_util import Buck2, buck2_on_a_copy, tree_digests
 
 EXPECTED = {
     "//examples/diamond:main": "diamond: left#1 right#2",
@@ -28,9 +28,7 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
-    exe = require_buck2()
-    with Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo"))) as b:
-        yield b
+    yield from buck2_on_a_copy(tmp_path_factory)
 
 
 @pytest.mark.parametrize("target", sorted(EXPECTED))

@@ -80,11 +80,12 @@ def _parser() -> _Parser:
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
     v.add_argument("files", nargs="+", metavar="files", help="archives to check")
-    v.add_argument("--json", action="store_true", help="machine-readable report")
+    v.add_argument("--json", action="store_true", help="machine-readable report (and, on stderr, one `rlib-v0: error:` line per file that fails)")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND...")
-    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND...")
+    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms; implies --verify-content (also RLIB_V0_LINK_DEBUG=1)")
+    ln.add_argument("--verify-content", action="store_true", help="read each Rust archive whole and check every member against its marker (by default only its size is)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
     ln.add_argument("--plan-graph", metavar="FILE", help="draw the plan (.dot, or .svg through Graphviz), coloured by what a failed link blames")
@@ -183,13 +184,17 @@ def _dispatch(ns: argparse.Namespace) -> int:
         reports = [verify_file(f, ns.target) for f in ns.files]
         if ns.json:
             print(json.dumps([r.to_dict() for r in reports], indent=2))
+            # What a build log shows of an action that ran `verify --json`.
+            for r in reports:
+                if not r.ok:
+                    print(f"rlib-v0: error: {r.path}: {r.problems[0]}", file=sys.stderr)
         else:
             print("\n".join(render(r) for r in reports))
         return 0 if all(r.ok for r in reports) else 1
     if ns.verb == "link":
         from .link_entry import main_link
 
-        argv = ["--debug"] if ns.debug else []
+        argv = (["--debug"] if ns.debug else []) + (["--verify-content"] if ns.verify_content else [])
         for w in ns.whole_archive or ():
             argv += ["--whole-archive", w]
         if ns.reproduce:

@@ -2,7 +2,10 @@
 
 Runs on every link of a large build, so it imports little, reads only the
 first member header (the marker) of each archive, and leaves ELF parsing to
-the `--debug` failure path.
+the `--debug` failure path.  That read checks what it can for free: the
+marker object's checksum, and the archive's size against the marker's
+record (`Identity.stamped_size`); `--verify-content` (and `--debug`) read
+each archive whole and check every member (`content`).
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ _HEAD_BYTES = 32768
 _ARGV_LIMIT = 100_000
 
 
-def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None) -> list[RustInput]:
+def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None, verify_content: bool = False) -> list[RustInput]:
     """The Rust archives of the command: positional inputs, and `-l` options
-    that resolve to one (`resolved`, if given, gets a line per `-l`)."""
+    that resolve to one (`resolved`, if given, gets a line per `-l`);
+    `verify_content`: check every member of each against its marker."""
     found: list[RustInput] = []
     # A path given again is the same file: read its marker once.
     seen: dict[str, Identity | None] = {}
     for i in cmd.inputs:
         path = cmd.argv[i]
-        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"))
+        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"), verify_content)
         seen[path] = ident
         if ident is not None:
             found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
@@ -46,7 +50,7 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
             path = res.resolve(lib)
             ident = None
             if path is not None and not path.endswith(".so"):
-                ident = seen[path] if path in seen else _examine(path, False)
+                ident = seen[path] if path in seen else _examine(path, False, verify_content)
                 seen[path] = ident
             if resolved is not None:
                 what = "not found (left to the linker)" if path is None else (f"{path} ({ident.display})" if ident is not None else f"{path} (not Rust)")
@@ -57,12 +61,14 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
     return found
 
 
-def _examine(path: str, rlib: bool) -> Identity | None:
+def _examine(path: str, rlib: bool, verify_content: bool = False) -> Identity | None:
     """The marker of `path` if it is a Rust archive; None for anything else.
 
     A `.rlib` must be a v0 archive: anything else is an error here (an empty
     file would even link, as an empty linker script).  Other non-archives
-    are the linker's business."""
+    are the linker's business.  A Rust archive whose size is not the one
+    its marker recorded is refused (free: `st` is at hand); with
+    `verify_content` it is read whole and every member checked."""
     try:
         st = os.stat(path)
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
@@ -90,11 +96,21 @@ def _examine(path: str, rlib: bool) -> Identity | None:
                 return None
         elif not rlib:
             head = os.pread(fd, _HEAD_BYTES, 0)
-        f = archive.HeadFile(fd, head)
+        if verify_content and head[:8] == _ARCH_MAGIC:
+            head = _read_whole(fd, st.st_size)  # then every read below is served from it
+        f = archive.HeadFile(fd, head, st.st_size)
         ident, toc = read_marker(path, first_only=True, f=f)
         if ident is not None:
-            # Only the first header was read: make sure the archive is whole.
-            archive.check_complete(toc, f)
+            # Only the first header was read: make sure the archive is
+            # whole.  Its marker says how big it was stamped (schema 3):
+            # exact, and free; else what its symbol index says.
+            stamped = ident.stamped_size(toc.members[0])
+            if verify_content:
+                _verify_content(path, ident, f, stamped, st.st_size)
+            elif stamped < 0:
+                archive.check_complete(toc, f)
+            elif stamped != st.st_size:
+                raise _changed(path, ident, _size_problem(stamped, st.st_size))
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
     finally:
@@ -109,6 +125,52 @@ def _examine(path: str, rlib: bool) -> Identity | None:
                 raise UserError(f"{path} is a metadata-only rlib (-Zno-codegen, for pipelined compiles): it holds no code; link the crate's real v0 rlib")
             raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
     return ident
+
+
+def _read_whole(fd: int, size: int) -> bytes:
+    chunks = []
+    pos = 0
+    while pos < size:
+        chunk = os.pread(fd, size - pos, pos)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        pos += len(chunk)
+    return b"".join(chunks)
+
+
+def _verify_content(path: str, ident: Identity, f: archive.HeadFile, stamped: int, size: int) -> None:
+    """Refuse `path` (`size` bytes, `stamped` when stamped) unless its
+    members are what its marker recorded and an identity sidecar beside it
+    (if any) agrees with the marker."""
+    from .content import check
+    from .sidecar import disagreement
+
+    f.seek(0)
+    try:
+        toc = archive.scan(path, f)
+    except UserError:
+        if stamped >= 0 and stamped != size:  # the cause, rather than the offset where it shows
+            raise _changed(path, ident, _size_problem(stamped, size)) from None
+        raise
+    found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], size)
+    if found is not None:
+        raise _changed(path, ident, found[0])
+    wrong = disagreement(path, ident)
+    if wrong:
+        raise UserError(f"{path}: {wrong}")
+
+
+def _size_problem(stamped: int, size: int) -> str:
+    from .content import size_problem
+
+    return size_problem(stamped, size)
+
+
+def _changed(path: str, ident: Identity, problem: str) -> UserError:
+    from .content import rebuild_hint
+
+    return UserError(f"{path}: {problem}; {rebuild_hint(ident)}")
 
 
 def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, list[tuple[str, bool]]]:
@@ -236,7 +298,7 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     return out
 
 
-def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None) -> int:
+def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, verify_content: bool = False) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
     if plan_graph:
         from . import plan_graph as graph
@@ -247,12 +309,14 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     explain_failure = debug or bool(plan_graph)
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
-    inputs = find_rust_inputs(cmd, resolved)
+    # A debug link explains: it may as well read every archive whole.
+    inputs = find_rust_inputs(cmd, resolved, verify_content or debug)
     plan = make_plan(inputs, set(whole_archive))
     natives = native_static_libs(cmd, plan)
     groups = plan_groups(cmd, plan, natives)
     if debug:
         print(plan.describe(), file=sys.stderr)
+        print(f"  every Rust archive's members checked against its marker ({len({r.path for r in inputs})} archives read whole)", file=sys.stderr)
         for line in resolved or ():
             print(f"  {line}", file=sys.stderr)
         for n, libs in sorted(natives.items()):

@@ -214,9 +214,10 @@ def _refuse_device(path: str) -> None:
 def _preload() -> None:
     """Import what stamping needs while rustc compiles: the main thread only
     waits on rustc's stderr then (the GIL is free), so these imports (json,
-    hashlib, the ELF and rule modules: ~15 ms) leave the critical path."""
+    hashlib, zlib, the ELF and rule modules: ~15 ms) leave the critical path."""
     import hashlib  # noqa: F401
     import json  # noqa: F401
+    import zlib  # noqa: F401
 
     from . import check, demangle, elf, stamp  # noqa: F401
 

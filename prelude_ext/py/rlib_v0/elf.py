@@ -14,6 +14,17 @@ from .records import Record
 
 ELF_MAGIC = b"\x7fELF"
 MARKER_SECTION = ".rlib_v0"
+# The marker object's checksum (`marker_checksum`), 8 hex digits.  Its own
+# section, never inside the JSON: a reader checks the bytes before it
+# parses them, and older readers, which look only at `.rlib_v0`, still say
+# "newer rlib-v0" rather than "not JSON".
+MARKER_SUM_SECTION = ".rlib_v0.sum"
+_SUM_DIGITS = 8
+# The largest prime below 2**30: the checksum is the object read as one
+# big-endian integer modulo it (one 30-bit digit of CPython's integers, so
+# the remainder is its fast single-digit loop).
+_SUM_PRIME = 2**30 - 35
+_MARKER_NAMES = (MARKER_SECTION.encode() + b"\0", MARKER_SUM_SECTION.encode() + b"\0")
 
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
 SHN_UNDEF = 0
@@ -156,23 +167,36 @@ def _sections(data: bytes) -> tuple[str, list[tuple[str, int, int, int, int]]]:
 
 def section_data(data: bytes, name: str) -> bytes | None:
     """The bytes of section `name`, None if the object has none (or is not
-    a well-formed ELF object).  On the link path (once per input archive,
-    for the marker): a walk of the section headers that compares names as
-    bytes, decoding none."""
+    a well-formed ELF object)."""
+    at = section_ranges(data, (name,))[0]
+    return None if at is None else data[at[0] : at[0] + at[1]]
+
+
+def section_ranges(data: bytes, names: tuple[str, ...]) -> list[tuple[int, int] | None]:
+    """(file offset, size) of each section of `names`, None for one the
+    object has not (or for all, if it is not well-formed ELF).  On the link
+    path (once per input archive, for the marker): one walk of the section
+    headers that compares names as bytes, decoding none."""
+    out: list[tuple[int, int] | None] = [None] * len(names)
     try:
         h, secs, _ = _section_table(data)
     except (ValueError, struct.error, IndexError, OverflowError):
-        return None
+        return out
     if not secs:
-        return None
+        return out
     str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
-    want = name.encode() + b"\0"
+    wants = [(i, n.encode() + b"\0") for i, n in enumerate(names)]
+    starts = data.startswith
     for s in secs:
+        if s[0] >= str_size:
+            continue
         a = str_off + s[0]
-        if s[0] < str_size and data[a : a + len(want)] == want:
-            off, size = s[4], s[5]
-            return data[off : off + size] if off + size <= len(data) else None
-    return None
+        for i, want in wants:
+            if starts(want, a):
+                if s[4] + s[5] <= len(data):
+                    out[i] = (s[4], s[5])
+                break
+    return out
 
 
 def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
@@ -210,18 +234,65 @@ def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
 
 
 def marker_object(template: ElfHeader, payload: bytes) -> bytes:
-    """A minimal relocatable object whose `.rlib_v0` section holds `payload`.
+    """A minimal relocatable object whose `.rlib_v0` section holds `payload`
+    and whose `.rlib_v0.sum` section its checksum (`marker_checksum`).
 
     The marker must be an object file of the target, not plain text: with
     `--whole-archive` ld.bfd rejects a non-object member ("not an object") and
-    gold fails to claim it.  SHF_EXCLUDE keeps it out of linked images.
+    gold fails to claim it.  SHF_EXCLUDE keeps both out of linked images.
     """
     symsize = 24 if template.is64 else 16
-    return _relocatable(template, [
+    obj = _relocatable(template, [
         (MARKER_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, payload, 0, 0, 1, 0),
         (b".symtab", SHT_SYMTAB, 0, bytes(symsize), 3, 1, 8 if template.is64 else 4, symsize),  # the null symbol only
         (b".strtab", SHT_STRTAB, 0, b"\0", 0, 0, 1, 0),
+        (MARKER_SUM_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, b"0" * _SUM_DIGITS, 0, 0, 1, 0),
     ])
+    at = section_ranges(obj, (MARKER_SUM_SECTION,))[0]
+    assert at is not None and at[1] == _SUM_DIGITS
+    return obj[: at[0]] + marker_checksum(obj, at[0]) + obj[at[0] + _SUM_DIGITS :]
+
+
+def marker_checksum(obj: bytes, at: int) -> bytes:
+    """The checksum of a marker object whose 8 checksum digits are at
+    offset `at`: every byte of the object, those digits read as ASCII "0",
+    taken as one big-endian integer, modulo the prime 2**30 - 35; 8
+    lowercase hex digits.
+
+    Exact where it matters: a change confined to 3 consecutive bytes (a
+    flipped byte, a digit of a JSON string) changes the integer by d * 256**k
+    with 0 < |d| < 2**24 < p, never a multiple of the prime; other changes
+    go unseen with odds of one in 2**30.  And cheap enough for every link:
+    no module to import (`zlib` or `_sha256` would cost each link a
+    shared-library load, more than all the checks), ~4 us for a 1.4 kB
+    marker."""
+    whole = obj[:at] + b"0" * _SUM_DIGITS + obj[at + _SUM_DIGITS :]
+    return b"%08x" % (int.from_bytes(whole, "big") % _SUM_PRIME)
+
+
+def marker_payload(obj: bytes) -> tuple[bytes | None, bool | None]:
+    """(the `.rlib_v0` payload or None, whether the object matches its
+    checksum: None when it has no `.rlib_v0.sum` section, as markers before
+    schema 3)."""
+    # `section_ranges` for these two names, spelled out: once per archive
+    # on the link path.
+    try:
+        h, secs, _ = _section_table(obj)
+    except (ValueError, struct.error, IndexError, OverflowError):
+        return None, None
+    payload = summed = None
+    if secs:
+        str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
+        starts = obj.startswith
+        want_payload, want_sum = _MARKER_NAMES
+        for s in secs:
+            if s[0] < str_size and s[4] + s[5] <= len(obj):
+                if starts(want_payload, str_off + s[0]):
+                    payload = obj[s[4] : s[4] + s[5]]
+                elif starts(want_sum, str_off + s[0]):
+                    at = s[4]
+                    summed = s[5] == _SUM_DIGITS and obj[at : at + _SUM_DIGITS] == marker_checksum(obj, at)
+    return payload, summed
 
 
 def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:

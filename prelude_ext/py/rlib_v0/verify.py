@@ -8,7 +8,11 @@ Rules (pre-RFC "Version 0 rlib contents", plus what a link needs):
   names; instances of upstream generics that rustc shares are allowed but
   reported; definitions of another crate's items are not (a staticlib);
 - no bundled native objects (objects rustc did not generate);
-- no allocator or panic-runtime definitions unless the crate declares them.
+- no allocator or panic-runtime definitions unless the crate declares them;
+- the archive holds what its marker recorded when it was stamped (`content`:
+  every member's name, size and crc32, their sha256; the marker object's
+  own checksum), and an identity sidecar beside an rlib names the same
+  crate as its marker.
 Everything is judged by content (symbols, producers, the marker), never by
 rustc's member names.
 """
@@ -20,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from . import archive, elf
 from .check import check_members
 from .errors import UserError
-from .identity import KIND_STD_BUNDLE, read_marker
+from .identity import KIND_STD_BUNDLE, MARKER_MEMBER, MarkerChanged, read_marker
 
 
 @dataclass
@@ -35,6 +39,10 @@ class Report:
     shared_generics: dict[str, int] = field(default_factory=dict)  # upstream crate -> instances defined here
     allocator: bool = False  # defines the global allocator (declared by the crate)
     panic_handler: bool = False  # defines the panic handler (declared by the crate)
+    # The members are what the marker recorded when stamped (None: not
+    # checked, the archive or its marker being unreadable).
+    content_ok: bool | None = None
+    changed_member: str | None = None  # the member that differs from the marker's record, where it says
 
     def fail(self, msg: str) -> None:
         self.ok = False
@@ -52,9 +60,61 @@ def verify_file(path: str, expect_target: str | None = None) -> Report:
             members = [(m.name, toc.read(m, f)) for m in toc.members]
             index = {s.encode() for s, _ in toc.read_symbol_index(f)} if toc.has_symbol_index else None
     except UserError as e:
-        rep.fail(str(e).removeprefix(f"{path}: "))
+        cut = _cut_short(path)
+        rep.fail(cut or str(e).removeprefix(f"{path}: "))
+        if cut or isinstance(e, MarkerChanged):
+            rep.content_ok = False
+            rep.changed_member = MARKER_MEMBER if isinstance(e, MarkerChanged) else None
         return rep
-    return report_members(path, ident, members, index, expect_target)
+    if ident is None:
+        return report_members(path, ident, members, index, expect_target)
+    # First whether the archive is still what was stamped: if not, that is
+    # the finding (the rules would only judge bytes nobody stamped).
+    stamped = _check_stamped(Report(path, crate=ident.crate, kind=ident.kind), ident, toc, members)
+    if not stamped.ok:
+        return stamped
+    rep = report_members(path, ident, members, index, expect_target)
+    rep.content_ok = True
+    return rep
+
+
+def _cut_short(path: str) -> str | None:
+    """For an archive that does not read whole: the size its marker (read
+    as `link` reads it) recorded, if the file is not that size."""
+    import os
+
+    from .content import rebuild_hint, size_problem
+
+    try:
+        ident, toc = read_marker(path, first_only=True)
+        size = os.path.getsize(path)
+    except (UserError, OSError):
+        return None
+    stamped = ident.stamped_size(toc.members[0]) if ident is not None else -1
+    return f"{size_problem(stamped, size)}; {rebuild_hint(ident)}" if stamped >= 0 and stamped != size else None
+
+
+def _check_stamped(rep: Report, ident, toc: archive.Archive, members: list[tuple[str, bytes]]) -> Report:
+    """`rep`, failed unless the archive holds what its marker recorded and
+    its sidecar (if any) agrees with the marker."""
+    import os
+
+    from .content import check, rebuild_hint
+    from .sidecar import disagreement
+
+    found = check(ident, toc, members, os.path.getsize(rep.path))
+    rep.content_ok = found is None
+    if found is not None:
+        rep.changed_member = found[1]
+        rep.fail(f"{found[0]}; {rebuild_hint(ident)}")
+        return rep
+    try:
+        wrong = disagreement(rep.path, ident)
+    except UserError as e:
+        wrong = str(e)
+    if wrong:
+        rep.fail(wrong)
+    return rep
 
 
 def report_members(path: str, ident, members: list[tuple[str, bytes]], index: set[bytes] | None, expect_target: str | None = None) -> Report:
@@ -95,7 +155,7 @@ def render(rep: Report) -> str:
     if rep.crate:
         head += f" ({rep.kind} {rep.crate})"
     lines = [head]
-    if rep.kind != KIND_STD_BUNDLE and rep.crate:
+    if rep.kind != KIND_STD_BUNDLE and rep.crate and rep.content_ok:
         lines.append(f"  {rep.own_definitions} global definitions of its own items")
         for c, n in sorted(rep.shared_generics.items()):
             lines.append(f"  {n} shared instances of generics from crate {c} (allowed)")
