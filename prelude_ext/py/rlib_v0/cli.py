@@ -61,7 +61,7 @@ def _parser() -> _Parser:
 
     r = verb("rustc", "Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks).", "rlib-v0 rustc [--rustc PATH] [--link-args FILE] [--bundle-identity FILE] -- RUSTC_ARGS...")
     r.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH)")
-    r.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the rlib (and its guard object beside it)")
+    r.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the rlib (and its guard object beside it), and beside it the `.shared` one a shared object's link adds (with the crate's hide object)")
     r.add_argument("--bundle-identity", metavar="FILE", help="JSON {label, panic, target} of the std bundle the crate will be linked with: refuse a mismatch before compiling")
     r.add_argument("args", nargs=argparse.REMAINDER, help="rustc arguments, after `--`")
     w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
@@ -74,7 +74,7 @@ def _parser() -> _Parser:
     b.add_argument("--no-std", action="store_true", help="core only, for #![no_std] crates (needs --panic abort)")
     b.add_argument("--with-test", action="store_true", help="std plus libtest, for test binaries (rustc --test); supersedes the plain bundle on a link")
     b.add_argument("--rustc", help="rustc to run")
-    b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries)")
+    b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries), and beside it the `.shared` one a shared object's link adds")
     b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
@@ -82,10 +82,11 @@ def _parser() -> _Parser:
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] -- LINKER_COMMAND...")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--export-rust] -- LINKER_COMMAND...")
     ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
+    ln.add_argument("--export-rust", action="store_true", help="a shared object (or -rdynamic executable) keeps exporting its crates' and std's Rust symbols (by default they are hidden)")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
     bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [-- RUSTC_FLAGS...]")
@@ -167,6 +168,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
             argv += ["--whole-archive", w]
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
+        if ns.export_rust:
+            argv.append("--export-rust")
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
     if ns.verb == "buildscript-run":
         from .buildscript import run as run_buildscript

@@ -138,8 +138,12 @@ def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, lis
     return after
 
 
-def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None) -> list[str]:
-    """The linker argv: Rust block at the first Rust input's place."""
+def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, hide_object: str | None = None, exclude_libs: list[str] | None = None) -> list[str]:
+    """The linker argv: Rust block at the first Rust input's place.
+
+    `hide_object`, `exclude_libs`: on a link that exports symbols, the
+    object hiding the crates' Rust symbols and the archives to name in
+    `--exclude-libs` (`hide` module)."""
     argv = linker_cmd.with_output(cmd, output) if output else list(cmd.argv)
     if not plan.rust_arg_indexes:
         return argv
@@ -167,6 +171,11 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
         block += cmd.linker_flag("-u", sym)
     for lib in plan.native_libs:
         block += lib.split(" ")
+    if hide_object:
+        block.append(hide_object)
+    for name in exclude_libs or ():
+        # One option per archive: mold 1.10 misreads a `:`-separated list.
+        block += cmd.linker_flag("--exclude-libs", name)
     if inside:
         block += cmd.linker_flag("--whole-archive")
     if any(c.whole_archive for c in plan.crates):
@@ -183,13 +192,21 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     return out
 
 
-def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None) -> int:
+def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, export_rust: bool = False) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
     inputs = find_rust_inputs(cmd, resolved)
     plan = make_plan(inputs, set(whole_archive))
     natives = native_static_libs(cmd, plan)
+    # A shared object (or `-rdynamic`) exports its C/C++ API, not the Rust
+    # inside it: only such links read the crates' symbol tables.
+    hiding = None
+    if cmd.exports and not export_rust and (plan.crates or plan.bundle):
+        from .hide import plan_hiding
+
+        archives = [path for libs in natives.values() for path, _ in libs]
+        hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
     if debug:
         print(plan.describe(), file=sys.stderr)
         for line in resolved or ():
@@ -197,10 +214,14 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         for n, libs in sorted(natives.items()):
             for path, _ in libs:
                 print(f"  native static library {path} after crate {plan.crates[n].ident.crate}", file=sys.stderr)
+        if hiding:
+            print(f"  {hiding.describe()}", file=sys.stderr)
+        elif cmd.exports and export_rust and (plan.crates or plan.bundle):
+            print("  the link exports symbols; Rust symbols stay exported (--export-rust)", file=sys.stderr)
     if reproduce:
         from .reproduce import write_reproducer
 
-        write_reproducer(reproduce, cmd, plan, whole_archive)
+        write_reproducer(reproduce, cmd, plan, whole_archive, export_rust)
     output = linker_cmd.output_path(cmd)
     tmp_out = None
     # A character device (`-o /dev/null`) is linked into directly, as the
@@ -212,22 +233,25 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # more than the plan.)
         # Relative when the output is: the --debug log shows no absolute paths.
         tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
-    final_argv = rewrite(cmd, plan, tmp_out, natives)
-    if debug:
-        # Mangled names let the explanation attribute symbols to crates.
-        final_argv[1:1] = cmd.linker_flag("--no-demangle")
-    rsp_dir = None
+    tmp_dir = None  # the hide object and the response file, if any
+    hide_path = None
     try:
-        if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
-            import tempfile
+        if hiding:
+            from .hide import hide_object_bytes
 
-            try:
-                rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
-                rsp = os.path.join(rsp_dir, "link.rsp")
-                with open(rsp, "wb") as f:  # fsencode: not-UTF-8 paths as they came
-                    f.write(os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
-            except OSError as e:
-                raise UserError(f"cannot write the linker's response file in {rsp_dir or tempfile.gettempdir()} ({e.strerror})") from None
+            data = hide_object_bytes(hiding)
+            if data is not None:
+                tmp_dir = _temp_dir()
+                hide_path = os.path.join(tmp_dir, "rust-symbols.rlib-v0-hide.o")
+                _write_temp(hide_path, data)
+        final_argv = rewrite(cmd, plan, tmp_out, natives, hide_path, hiding.exclude if hiding else None)
+        if debug:
+            # Mangled names let the explanation attribute symbols to crates.
+            final_argv[1:1] = cmd.linker_flag("--no-demangle")
+        if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
+            tmp_dir = tmp_dir or _temp_dir()
+            rsp = os.path.join(tmp_dir, "link.rsp")
+            _write_temp(rsp, os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
             exec_argv = [final_argv[0], "@" + rsp]
         else:
             exec_argv = final_argv
@@ -261,6 +285,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             except OSError as e:
                 raise UserError(f"{output}: cannot write the linked output ({e.strerror})") from None
             tmp_out = None
+            if debug and cmd.exports and (plan.crates or plan.bundle):
+                _show_exports(output)
         elif returncode != 0 and output and not device:
             try:
                 os.unlink(output)  # a stale output from an earlier link must not look fresh
@@ -275,10 +301,49 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 os.unlink(tmp_out)
             except OSError:
                 pass
-        if rsp_dir:
+        if tmp_dir:
             import shutil
 
-            shutil.rmtree(rsp_dir, ignore_errors=True)
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _temp_dir() -> str:
+    import tempfile
+
+    try:
+        return tempfile.mkdtemp(prefix="rlib-v0-link-")
+    except OSError as e:
+        raise UserError(f"cannot make a temporary directory in {tempfile.gettempdir()} ({e.strerror})") from None
+
+
+def _write_temp(path: str, data: bytes) -> None:
+    """A file the link reads from the wrapper's temporary directory (the
+    response file: fsencoded, not-UTF-8 paths as they came)."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        what = "response file" if path.endswith(".rsp") else "hide object"
+        raise UserError(f"cannot write the linker's {what} in {os.path.dirname(path)} ({e.strerror})") from None
+
+
+def _show_exports(output: str) -> None:
+    """--debug after an exporting link: the Rust symbols it still exports."""
+    from .hide import exported_rust_symbols
+
+    try:
+        total, rust = exported_rust_symbols(output)
+    except UserError as e:
+        print(f"  exports: cannot read the output ({e})", file=sys.stderr)
+        return
+    if not rust:
+        print(f"  exports: {total} symbols, none of them Rust", file=sys.stderr)
+        return
+    from .demangle import demangle
+
+    print(f"  exports: {total} symbols, {len(rust)} of them Rust:", file=sys.stderr)
+    for name in rust:
+        print(f"    {name} ({demangle(name)})", file=sys.stderr)
 
 
 def _disk_full(tmp_out: str, err: str, returncode: int) -> str | None:
