@@ -20,7 +20,7 @@ Fixtures (all session-scoped unless noted)
 - ``compile_c``    ``compile_c(src, name="main", cxx=False, flags=()) -> Path`` of an
                    object file compiled with ``cc -c`` (``c++ -c`` if ``cxx``).
 - ``link``         ``link(linker_argv, *, debug=False, whole_archive=(), reproduce=None,
-                   cwd=None, env=None) -> CompletedProcess`` runs
+                   export_rust=False, cwd=None, env=None) -> CompletedProcess`` runs
                    ``rlib-v0 link [options] -- linker_argv...``.
 - ``run_exe``      ``run_exe(path, *args) -> CompletedProcess`` (text, 60 s timeout).
 - ``fuse_ld``      ``fuse_ld(name) -> ["-fuse-ld=name"]`` for a compiler driver;
@@ -238,10 +238,12 @@ def compile_c(e2e_dir, toolchain_ok, require_cxx):
 
 @pytest.fixture(scope="session")
 def link(rlib_v0):
-    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, cwd=None, env=None) -> subprocess.CompletedProcess:
+    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, export_rust: bool = False, cwd=None, env=None) -> subprocess.CompletedProcess:
         opts: list[str] = ["link"]
         if debug:
             opts.append("--debug")
+        if export_rust:
+            opts.append("--export-rust")
         for c in whole_archive:
             opts += ["--whole-archive", c]
         if reproduce is not None:
