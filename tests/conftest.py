@@ -35,13 +35,18 @@ Fixtures (all session-scoped unless noted)
                    checkout's package; put it first on PATH for scripts that call
                    ``rlib-v0`` (e.g. a ``--reproduce`` directory's run.sh).
 - ``sha256_files`` ``sha256_files(paths) -> {path: digest}``, to show inputs untouched.
+- ``corpus``       ``corpus(profile) -> CorpusBuild`` ("dev" or "release"): tests/cargo_corpus
+                   (real crates.io crates, pinned by its Cargo.lock) copied to a scratch
+                   directory and built by cargo through the lean ``rlib-v0-rustc-wrapper``;
+                   ``.rlibs``, ``.rlib(crate)``, ``.deps``, ``.project``; skips without cargo.
 
 Plain helpers (import with ``from conftest import ...``): ``LINKERS``,
-``INSTALL_HINT``, ``assert_user_error``.
+``INSTALL_HINT``, ``assert_user_error``, ``cargo_build``.
 """
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import shlex
@@ -67,6 +72,8 @@ INSTALL_HINT = {
 _LINKER_BINARY = {"ld": "bfd", "ld.bfd": "bfd", "ld.gold": "gold", "ld.lld": "lld", "mold": "mold"}
 
 TOOL = [sys.executable, "-m", "rlib_v0"]
+HERE = Path(__file__).parent
+PY = HERE.parent / "prelude_ext" / "py"
 
 
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -338,3 +345,52 @@ def sha256_files():
         return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
 
     return digest
+
+
+def cargo_build(project: Path, target: Path, profile: str, wrapper: Path) -> subprocess.CompletedProcess:
+    """`cargo build` of `project` with `wrapper` as RUSTC_WRAPPER."""
+    env = dict(os.environ, RUSTC_WRAPPER=str(wrapper), CARGO_TARGET_DIR=str(target), CARGO_TERM_COLOR="never")
+    env.pop("RUSTC_WORKSPACE_WRAPPER", None)
+    cmd = ["cargo", "build", "--locked", "-j2"] + (["--release"] if profile == "release" else [])
+    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
+
+
+class CorpusBuild:
+    def __init__(self, project: Path, target: Path, profile: str, proc: subprocess.CompletedProcess) -> None:
+        self.project = project  # the corpus copy cargo built
+        self.deps = target / ("release" if profile == "release" else "debug") / "deps"  # where the rlibs are
+        self.proc = proc  # cargo's run
+
+    @property
+    def rlibs(self) -> list[str]:
+        return sorted(glob.glob(str(self.deps / "*.rlib")))
+
+    def rlib(self, crate: str) -> str:
+        (found,) = glob.glob(str(self.deps / f"lib{crate}-*.rlib"))
+        return found
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    if shutil.which("cargo") is None:
+        pytest.skip("needs cargo: install Rust with rustup (https://rustup.rs)")
+    cache: dict[str, CorpusBuild] = {}
+    root = tmp_path_factory.mktemp("cargo_corpus")
+    # The lean launcher, as the README has users install it (`rlib-v0
+    # install-launchers DIR`); cargo takes a program.
+    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", str(root)], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(PY)))
+    wrapper = root / "rlib-v0-rustc-wrapper"
+    assert wrapper.read_text().startswith(f"#!{sys.executable} -S"), wrapper.read_text()[:100]
+
+    def build(profile: str) -> CorpusBuild:
+        if profile not in cache:
+            project = root / f"src-{profile}"
+            shutil.copytree(HERE / "cargo_corpus", project, ignore=shutil.ignore_patterns("target"))
+            proc = cargo_build(project, root / f"target-{profile}", profile, wrapper)
+            assert proc.returncode == 0, proc.stderr[-6000:]
+            cache[profile] = CorpusBuild(project, root / f"target-{profile}", profile, proc)
+        return cache[profile]
+
+    build.wrapper = wrapper
+    build.root = root
+    return build

@@ -15,76 +15,20 @@ test time; nothing is vendored.  cargo's defaults stay on: pipelining
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import LINKERS
+from conftest import LINKERS, cargo_build
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "cargo_corpus"
-PY = HERE.parent / "prelude_ext" / "py"
 EXPECTED = (CORPUS / "expected.txt").read_text()
 
 if shutil.which("cargo") is None:
     pytest.skip("needs cargo: install Rust with rustup (https://rustup.rs)", allow_module_level=True)
-
-
-def _wrapper(d: Path) -> Path:
-    """The lean `rlib-v0-rustc-wrapper` launcher, as the README has users
-    install it (`rlib-v0 install-launchers DIR`); cargo takes a program."""
-    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", str(d)], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(PY)))
-    w = d / "rlib-v0-rustc-wrapper"
-    assert w.read_text().startswith(f"#!{sys.executable} -S"), w.read_text()[:100]
-    return w
-
-
-def _cargo(project: Path, target: Path, profile: str, wrapper: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, RUSTC_WRAPPER=str(wrapper), CARGO_TARGET_DIR=str(target), CARGO_TERM_COLOR="never")
-    env.pop("RUSTC_WORKSPACE_WRAPPER", None)
-    cmd = ["cargo", "build", "--locked", "-j2"] + (["--release"] if profile == "release" else [])
-    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
-
-
-class Built:
-    def __init__(self, project: Path, target: Path, profile: str, proc: subprocess.CompletedProcess) -> None:
-        self.project = project
-        self.deps = target / ("release" if profile == "release" else "debug") / "deps"
-        self.proc = proc
-
-    @property
-    def rlibs(self) -> list[str]:
-        return sorted(glob.glob(str(self.deps / "*.rlib")))
-
-    def rlib(self, crate: str) -> str:
-        (found,) = glob.glob(str(self.deps / f"lib{crate}-*.rlib"))
-        return found
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    """corpus(profile) -> Built: the corpus copied to a scratch dir and built by cargo."""
-    cache: dict[str, Built] = {}
-    root = tmp_path_factory.mktemp("cargo_corpus")
-    wrapper = _wrapper(root)
-
-    def build(profile: str) -> Built:
-        if profile not in cache:
-            project = root / f"src-{profile}"
-            shutil.copytree(CORPUS, project, ignore=shutil.ignore_patterns("target"))
-            proc = _cargo(project, root / f"target-{profile}", profile, wrapper)
-            assert proc.returncode == 0, proc.stderr[-6000:]
-            cache[profile] = Built(project, root / f"target-{profile}", profile, proc)
-        return cache[profile]
-
-    build.wrapper = wrapper
-    build.root = root
-    return build
 
 
 def _program(compile_c, cxx: bool) -> Path:
@@ -176,7 +120,7 @@ def test_incremental_rebuild_relinks(corpus, compile_c, std_bundle, link, run_ex
     original = lib.read_text()
     try:
         lib.write_text(original.replace("unsafe { cbrt(x) }", "unsafe { cbrt(x) + 1.0 }"))
-        proc = _cargo(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
+        proc = cargo_build(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
         assert proc.returncode == 0, proc.stderr[-4000:]
         assert (b.deps.parent / "incremental").is_dir()
         exe = tmp_path / "app"
@@ -185,7 +129,7 @@ def test_incremental_rebuild_relinks(corpus, compile_c, std_bundle, link, run_ex
         assert "cbrt(27): 4.0" in run_exe(exe).stdout
     finally:
         lib.write_text(original)
-        proc = _cargo(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
+        proc = cargo_build(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
         assert proc.returncode == 0, proc.stderr[-4000:]
 
 

@@ -518,3 +518,66 @@ def test_which_links_export(argv, exports):
     from rlib_v0.linker_cmd import parse
 
     assert parse(argv).exports is exports
+
+
+CORPUS_HOST_C = r"""
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    void *h = dlopen(argv[1], RTLD_NOW | RTLD_GLOBAL);
+    if (!h) { fprintf(stderr, "dlopen: %s\n", dlerror()); return 1; }
+    int (*run)(void) = (int (*)(void))dlsym(h, "corpus_main");
+    if (!run) { fprintf(stderr, "dlsym: %s\n", dlerror()); return 1; }
+    return run();
+}
+"""
+
+
+def _unmangled_definitions(rlib: str) -> set[str]:
+    """The names a crate chose (#[no_mangle], #[export_name]): its objects'
+    global default-visibility definitions that are not Rust-mangled (pyelftools)."""
+    import io
+
+    from elftools.elf.elffile import ELFFile
+
+    from rlib_v0 import archive
+
+    toc = archive.scan(rlib)
+    out: set[str] = set()
+    with open(rlib, "rb") as f:
+        for m in toc.members:
+            data = toc.read(m, f)
+            if data[:4] != b"\x7fELF":
+                continue
+            symtab = ELFFile(io.BytesIO(data)).get_section_by_name(".symtab")
+            for s in symtab.iter_symbols() if symtab else ():
+                if s["st_shndx"] != "SHN_UNDEF" and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and s["st_other"]["visibility"] == "STV_DEFAULT" and not _is_rust(s.name):
+                    out.add(s.name)
+    return out
+
+
+@pytest.mark.parametrize("ld", LINKERS)
+def test_so_over_the_cargo_corpus(ld, corpus, compile_c, std_bundle, fuse_ld, link, run_exe, tmp_path):
+    """A `.so` over a real crate set (tests/cargo_corpus, built by cargo:
+    serde, regex, ring with its C and assembly library, ...): its API and
+    the crates' C entry points exported, nothing of Rust, std or ring's C
+    library; loaded with dlopen, it prints what the executable prints."""
+    from conftest import HERE
+
+    b = corpus("dev")
+    api = compile_c((HERE / "cargo_corpus" / "main.c").read_text(), name="corpus_so", flags=["-fPIC", "-Dmain=corpus_main"])
+    so = tmp_path / "libcorpus.so"
+    proc = link(["cc", *fuse_ld(ld), "-shared", api, *b.rlibs, std_bundle(), "-o", so])
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    base = tmp_path / "base.so"
+    subprocess.run(["cc", *fuse_ld(ld), "-shared", str(api), "-o", str(base)], check=True)
+    chosen = set().union(*(_unmangled_definitions(r) for r in b.rlibs))
+    assert {"capi_json_shift", "capi_crypto_sha256_hex", "capi_sys_cbrt"} <= chosen
+    got = set(exports(so))
+    assert got == set(exports(base)) | chosen, (sorted(got - set(exports(base)) - chosen)[:20], sorted((set(exports(base)) | chosen) - got))
+    assert not [n for n in got if _is_rust(n) or n.startswith("ring_core_")]
+    host = compile_c(CORPUS_HOST_C, name="corpus_host")
+    exe = tmp_path / "host"
+    subprocess.run(["cc", str(host), "-o", str(exe), "-ldl"], check=True)
+    expected = (HERE / "cargo_corpus" / "expected.txt").read_text()
+    assert run_exe(exe, so).stdout == expected
