@@ -448,6 +448,26 @@ def test_bundle_name_that_exclude_libs_cannot_spell(crates, compile_c, std_bundl
     assert proc.returncode == 0, proc.stderr
 
 
+def test_second_copy_of_a_crate_in_a_shared_library_is_refused(crates, compile_c, std_bundle, link, tmp_path, sha256_files):
+    """A library on the line that exports the crates' Rust symbols (linked
+    the old way): hidden references meeting its definitions fail the link
+    with gold and mold, and lld 14 writes a `.so` that calls address 0;
+    the wrapper refuses, naming both copies."""
+    proc = link(["c++", "-shared", plugin_object(compile_c, "plugin1"), *plugin_inputs(crates, "plugin1"), std_bundle(), "-o", tmp_path / "libleaky.so"], export_rust=True)
+    assert proc.returncode == 0, proc.stderr
+    inputs = plugin_inputs(crates, "plugin2")
+    before = sha256_files(inputs)
+    out = tmp_path / "libplugin2.so"
+    for given in ([f"-L{tmp_path}", "-lleaky"], [tmp_path / "libleaky.so"]):
+        proc = link(["c++", "-shared", plugin_object(compile_c, "plugin2"), *given, *inputs, std_bundle(), "-o", out])
+        line = assert_user_error(proc, "libleaky.so", str(crates["counter"]), "--export-rust")
+        assert " (e.g. counter::" in line
+        assert not out.exists()
+    assert sha256_files(inputs) == before
+    proc = link(["c++", "-shared", plugin_object(compile_c, "plugin2"), f"-L{tmp_path}", "-lleaky", *inputs, std_bundle(), "-o", out], export_rust=True)
+    assert proc.returncode == 0, proc.stderr
+
+
 @pytest.fixture(scope="module")
 def compile_mode(tmp_path_factory, rlib_v0):
     """The crates and the bundle built with `--link-args`, as the Buck2

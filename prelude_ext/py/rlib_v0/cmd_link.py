@@ -26,9 +26,10 @@ _HEAD_BYTES = 32768
 _ARGV_LIMIT = 100_000
 
 
-def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None) -> list[RustInput]:
+def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None, shared_libs: list[str] | None = None) -> list[RustInput]:
     """The Rust archives of the command: positional inputs, and `-l` options
-    that resolve to one (`resolved`, if given, gets a line per `-l`)."""
+    that resolve to one (`resolved`, if given, gets a line per `-l`;
+    `shared_libs` the `.so` files they resolve to)."""
     found: list[RustInput] = []
     # A path given again is the same file: read its marker once.
     seen: dict[str, Identity | None] = {}
@@ -45,6 +46,8 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
         for lib in cmd.libs:
             path = res.resolve(lib)
             ident = None
+            if path is not None and path.endswith(".so") and shared_libs is not None:
+                shared_libs.append(path)
             if path is not None and not path.endswith(".so"):
                 ident = seen[path] if path in seen else _examine(path, False)
                 seen[path] = ident
@@ -196,7 +199,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
-    inputs = find_rust_inputs(cmd, resolved)
+    libs_so: list[str] | None = [] if cmd.exports else None
+    inputs = find_rust_inputs(cmd, resolved, libs_so)
     plan = make_plan(inputs, set(whole_archive))
     natives = native_static_libs(cmd, plan)
     # A shared object (or `-rdynamic`) exports its C/C++ API, not the Rust
@@ -205,8 +209,12 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     if cmd.exports and not export_rust and (plan.crates or plan.bundle):
         from .hide import plan_hiding
 
+        from .hide import check_shared_libraries
+
         archives = [path for libs in natives.values() for path, _ in libs]
         hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
+        rust_inputs = set(plan.rust_arg_indexes)
+        check_shared_libraries(hiding, [cmd.argv[i] for i in cmd.inputs if i not in rust_inputs] + (libs_so or []))
     if debug:
         print(plan.describe(), file=sys.stderr)
         for line in resolved or ():

@@ -105,11 +105,11 @@ class Hiding:
     def __init__(self) -> None:
         self.symbols: dict[bytes, bool] = {}  # crates' symbols to hide -> is thread-local
         self.template: elf.ElfHeader | None = None  # the ELF class/machine of the hide object
-        self.crates = 0  # crates read
+        self.crates: list[tuple[str, dict[bytes, bool]]] = []  # (rlib, its symbols to hide), as read
         self.exclude: list[str] = []  # archive names for --exclude-libs: the bundle, crates' native libraries
 
     def describe(self) -> str:
-        parts = [f"{len(self.symbols)} Rust symbols of {self.crates} crates by a hidden-reference object"]
+        parts = [f"{len(self.symbols)} Rust symbols of {len(self.crates)} crates by a hidden-reference object"]
         if self.exclude:
             parts.append("every symbol of " + ", ".join(self.exclude) + " by --exclude-libs")
         return "hiding (the link exports symbols): " + "; ".join(parts)
@@ -123,12 +123,37 @@ def plan_hiding(crate_paths: list[str], archives: list[str]) -> Hiding:
         syms, template = crate_symbols_to_hide(path)
         h.symbols.update(syms)
         h.template = h.template or template
-        h.crates += 1
+        h.crates.append((path, syms))
     for path in archives:
         name = exclude_libs_name(path)
         if name not in h.exclude:
             h.exclude.append(name)
     return h
+
+
+def check_shared_libraries(h: Hiding, paths: list[str]) -> None:
+    """Refuse a shared library on the line that exports Rust symbols the
+    crates define: a second copy of a crate.  A hidden reference would then
+    meet that library's definition, should it come first: gold and mold
+    fail the link, lld 14 writes a `.so` whose calls jump to address 0."""
+    if not h.symbols:
+        return
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                if not elf.is_shared_object(f.read(64)):
+                    continue
+                f.seek(0)
+                data = f.read()
+        except OSError:
+            continue  # the linker will name it
+        for name, info, other, shndx in elf.symbol_rows(data, path, elf.SHT_DYNSYM):
+            if shndx and info >> 4 != elf.STB_LOCAL and name in h.symbols:
+                from .demangle import demangle
+
+                rlib = next(p for p, syms in h.crates if name in syms)
+                shown = demangle(name.decode("utf-8", "replace"))
+                raise UserError(f"{path} exports Rust symbols of {rlib} (e.g. {shown}), a second copy of that crate: the linker may bind this shared object's references to it, so they cannot be hidden; relink {os.path.basename(path)} with `rlib-v0 link` (which hides them), or link this one with `rlib-v0 link --export-rust`")
 
 
 def hide_object_bytes(h: Hiding) -> bytes | None:
