@@ -177,7 +177,8 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     if hide_object:
         block.append(hide_object)
     for name in exclude_libs or ():
-        # One option per archive: mold 1.10 misreads a `:`-separated list.
+        # One option per archive: mold 1.10 runs out of memory on a
+        # `:`-separated list, and a driver splits `-Wl,` at commas.
         block += cmd.linker_flag("--exclude-libs", name)
     if inside:
         block += cmd.linker_flag("--whole-archive")
