@@ -16,6 +16,10 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
     link_args = ctx.actions.declare_output("lib{}.rlib-v0-link-args".format(ctx.label.name))
+
+    # Written beside `link_args` by the tool: `--exclude-libs` with the
+    # archive's name, for shared objects' links (docs/shared-libraries.md).
+    shared_link_args = ctx.actions.declare_output("lib{}.shared.rlib-v0-link-args".format(ctx.label.name))
     ctx.actions.run(
         cmd_args(
             toolchain.tool,
@@ -26,6 +30,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             archive.as_output(),
             "--link-args",
             link_args.as_output(),
+            cmd_args(hidden = shared_link_args.as_output()),
             "--panic",
             ctx.attrs.panic,
             "--target",
@@ -58,6 +63,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         # std's system libraries (-lgcc_s, -lpthread, ...), for links
         # without the wrapper.
         link_args = cmd_args(link_args, format = "@{}"),
+        shared_link_args = cmd_args(shared_link_args, format = "@{}"),
     )
 
 rust_v0_std_bundle = rule(

@@ -601,3 +601,19 @@ def test_so_over_the_cargo_corpus(ld, corpus, compile_c, std_bundle, fuse_ld, li
     subprocess.run(["cc", str(host), "-o", str(exe), "-ldl"], check=True)
     expected = (HERE / "cargo_corpus" / "expected.txt").read_text()
     assert run_exe(exe, so).stdout == expected
+
+
+def test_fifo_inputs_on_a_shared_link_do_not_hang(crates, compile_c, std_bundle, link, tmp_path):
+    """The shared-library check opens no FIFO (a `.rlib` one is refused first,
+    as on any link); neither does `verify`."""
+    import os
+
+    fifo = tmp_path / "libcounter.rlib"
+    os.mkfifo(fifo)
+    user, version = PLUGINS["plugin1"]
+    proc = link(["c++", "-shared", plugin_object(compile_c, "plugin1"), crates[user], crates[f"verlib-v{version}"], fifo, std_bundle(), "-o", tmp_path / "libp.so"])
+    assert_user_error(proc, str(fifo))
+    from conftest import TOOL
+
+    proc = subprocess.run([*TOOL, "verify", str(fifo)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0

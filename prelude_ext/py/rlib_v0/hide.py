@@ -138,14 +138,18 @@ def check_shared_libraries(h: Hiding, paths: list[str]) -> None:
     fail the link, lld 14 writes a `.so` whose calls jump to address 0."""
     if not h.symbols:
         return
+    from stat import S_ISREG
+
     for path in paths:
         try:
+            if not S_ISREG(os.stat(path).st_mode):
+                continue  # never open a FIFO or device: the linker will say
             with open(path, "rb") as f:
                 if not elf.is_shared_object(f.read(64)):
                     continue
                 f.seek(0)
                 data = f.read()
-        except OSError:
+        except (OSError, ValueError):
             continue  # the linker will name it
         for name, info, other, shndx in elf.symbol_rows(data, path, elf.SHT_DYNSYM):
             if shndx and info >> 4 != elf.STB_LOCAL and name in h.symbols:

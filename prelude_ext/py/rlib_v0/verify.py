@@ -67,10 +67,15 @@ def verify_file(path: str, expect_target: str | None = None) -> Report:
 
 
 def _is_linked_elf(path: str) -> bool:
+    import os
+    from stat import S_ISREG
+
     try:
+        if not S_ISREG(os.stat(path).st_mode):
+            return False  # never open a FIFO or device: the archive path reports it
         with open(path, "rb") as f:
             return elf.is_shared_object(f.read(64))
-    except OSError:
+    except (OSError, ValueError):
         return False  # the archive path reports it
 
 
