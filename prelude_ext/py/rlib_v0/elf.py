@@ -127,10 +127,11 @@ def symbols(data: bytes, where: str) -> list[Symbol]:
         raise UserError(f"{where}: malformed ELF object ({exc})") from None
 
 
-def symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list[tuple[bytes, int, int, int]]:
-    """(name, st_info, st_other, st_shndx) of every symbol but the null one
-    in the object's symbol tables of type `table` (SHT_SYMTAB, or
-    SHT_DYNSYM for what a shared object exports and imports)."""
+def global_symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list[tuple[bytes, int, int, int]]:
+    """(name, st_info, st_other, st_shndx) of the non-local symbols of the
+    object's symbol tables of type `table` (SHT_SYMTAB, or SHT_DYNSYM for
+    what a shared object exports and imports).  Locals come first in a
+    symbol table and its sh_info counts them: they are skipped unread."""
     try:
         h, secs, symfmt = _section_table(data)
         out: list[tuple[bytes, int, int, int]] = []
@@ -142,7 +143,8 @@ def symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list[tuple[
             if entsize != symfmt.size or off + size > len(data) or link >= len(secs):
                 raise ValueError("bad symbol table")
             stroff, strend = secs[link][4], secs[link][4] + secs[link][5]
-            body = memoryview(data)[off + entsize : off + size - (size % entsize)]
+            first = min(max(s[7], 1), size // entsize)  # sh_info: one past the last local
+            body = memoryview(data)[off + first * entsize : off + size - (size % entsize)]
             if h.is64:
                 rows = ((n, i, o, x) for n, i, o, x, _v, _s in symfmt.iter_unpack(body))
             else:

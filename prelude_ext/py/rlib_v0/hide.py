@@ -60,7 +60,7 @@ def exported_rust_definitions(data: bytes, where: str) -> dict[bytes, bool]:
     fails to pull a member whose weak hidden definition a weak hidden
     reference names)."""
     out: dict[bytes, bool] = {}
-    for name, info, other, shndx in elf.symbol_rows(data, where):
+    for name, info, other, shndx in elf.global_symbol_rows(data, where):
         bind = info >> 4
         if shndx and (bind == elf.STB_GLOBAL or bind == elf.STB_WEAK or bind == elf.STB_GNU_UNIQUE) and other & 3 in (elf.STV_DEFAULT, 3) and is_rust_internal(name):
             out[name] = info & 0xF == elf.STT_TLS
@@ -151,7 +151,7 @@ def check_shared_libraries(h: Hiding, paths: list[str]) -> None:
                 data = f.read()
         except (OSError, ValueError):
             continue  # the linker will name it
-        for name, info, other, shndx in elf.symbol_rows(data, path, elf.SHT_DYNSYM):
+        for name, info, other, shndx in elf.global_symbol_rows(data, path, elf.SHT_DYNSYM):
             if shndx and info >> 4 != elf.STB_LOCAL and name in h.symbols:
                 from .demangle import demangle
 
@@ -179,7 +179,7 @@ def exported_rust_symbols(path: str) -> tuple[int, list[str]]:
         raise UserError(f"{path}: not an ELF file")
     exported = 0
     rust: list[str] = []
-    for name, info, other, shndx in elf.symbol_rows(data, path, elf.SHT_DYNSYM):
+    for name, info, other, shndx in elf.global_symbol_rows(data, path, elf.SHT_DYNSYM):
         bind = info >> 4
         if shndx and bind != elf.STB_LOCAL and other & 3 in (elf.STV_DEFAULT, 3):
             exported += 1
