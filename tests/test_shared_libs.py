@@ -151,7 +151,7 @@ int main() {
 PLUGINS = {"plugin1": ("use_old", 1), "plugin2": ("use_new", 2)}
 
 
-def _is_rust(name: str) -> bool:
+def is_rust_name(name: str) -> bool:
     """The test's own oracle: v0-mangled, legacy-mangled with its hash, or
     rustc's internals (`__rust*`, std's personality routine)."""
     return name.startswith("_R") or re.search(r"17h[0-9a-f]{16}E$", name) is not None or name.startswith("__rust") or name == "rust_eh_personality"
@@ -233,11 +233,11 @@ def test_plugin_exports_its_api_and_no_rust(ld, crates, compile_c, std_bundle, f
         # The C++ API is there: the class's typeinfo and vtable, the
         # template instances, the function that throws.
         assert {f"_ZTIN{len(plugin)}{plugin}5ErrorE", f"_ZTVN{len(plugin)}{plugin}5ErrorE", f"_ZN{len(plugin)}{plugin}6scaledIiEET_S1_", f"_ZN{len(plugin)}{plugin}7checkedEi"} <= set(got)
-        assert not [n for n in got if _is_rust(n)]
+        assert not [n for n in got if is_rust_name(n)]
     # Without the hiding (what a Rust staticlib in a .so gives): std and
     # the crates exported wholesale.
     leaky = link_plugin(link, fuse_ld, compile_c, crates, std_bundle, ld, "plugin1", tmp_path / "libleaky.so", export_rust=True)
-    rust = [n for n in exports(leaky) if _is_rust(n)]
+    rust = [n for n in exports(leaky) if is_rust_name(n)]
     assert len(rust) > 1000 and any("verlib" in n for n in rust) and any("7counter4bump" in n for n in rust)
 
 
@@ -308,7 +308,7 @@ def test_user_version_script_is_merged(ld, crates, compile_c, std_bundle, fuse_l
     plain = link_plugin(link, fuse_ld, compile_c, crates, std_bundle, ld, "plugin1", tmp_path / "libplain.so")
     scripted = link_plugin(link, fuse_ld, compile_c, crates, std_bundle, ld, "plugin1", tmp_path / "libscripted.so", extra=[f"-Wl,--version-script,{everything}"])
     assert set(exports(scripted)) == set(exports(plain))
-    assert not [n for n in exports(scripted) if _is_rust(n)]
+    assert not [n for n in exports(scripted) if is_rust_name(n)]
 
 
 @pytest.mark.parametrize("ld", LINKERS)
@@ -350,11 +350,11 @@ def test_rdynamic_executable_follows_the_rule(ld, crates, compile_c, std_bundle,
     assert proc.returncode == 0, proc.stderr
     got = exports(exe)
     assert "main" in got and {"use_old_version", "use_old_bump_counter", "use_old_enter"} <= set(got)
-    assert not [n for n in got if _is_rust(n)]
+    assert not [n for n in got if is_rust_name(n)]
     assert run_exe(exe).stdout == "1 1\n"
     proc = link([*argv, "-o", tmp_path / "leaky"], export_rust=True)
     assert proc.returncode == 0, proc.stderr
-    assert len([n for n in exports(tmp_path / "leaky") if _is_rust(n)]) > 1000
+    assert len([n for n in exports(tmp_path / "leaky") if is_rust_name(n)]) > 1000
 
 
 def test_debug_and_verify_tell_the_rust_exports(crates, compile_c, std_bundle, fuse_ld, link, rlib_v0, tmp_path):
@@ -370,7 +370,7 @@ def test_debug_and_verify_tell_the_rust_exports(crates, compile_c, std_bundle, f
     proc = link([*argv, "-o", tmp_path / "libleaky.so"], export_rust=True, debug=True)
     assert proc.returncode == 0, proc.stderr
     leaky = exports(tmp_path / "libleaky.so")
-    rust = sorted(x for x in leaky if _is_rust(x))
+    rust = sorted(x for x in leaky if is_rust_name(x))
     assert f"  exports: {len(leaky)} symbols, {len(rust)} of them Rust:" in proc.stderr.splitlines()
     listed = [ln.split()[0] for ln in proc.stderr.splitlines() if ln.startswith("    ") and ln.strip().split()[0] in rust]
     assert listed == rust
@@ -431,7 +431,7 @@ def test_native_static_libraries_of_crates_are_hidden(ld, build_crate, compile_c
     assert "libnat.a" in next(ln for ln in proc.stderr.splitlines() if "hiding" in ln)
     got = set(exports(so))
     assert {"api_value", "natuser_value"} <= got and "nat_secret" not in got
-    assert not [n for n in got if _is_rust(n)]
+    assert not [n for n in got if is_rust_name(n)]
 
 
 def test_bundle_name_that_exclude_libs_cannot_spell(crates, compile_c, std_bundle, link, tmp_path, sha256_files):
@@ -571,7 +571,7 @@ def _unmangled_definitions(rlib: str) -> set[str]:
                 continue
             symtab = ELFFile(io.BytesIO(data)).get_section_by_name(".symtab")
             for s in symtab.iter_symbols() if symtab else ():
-                if s["st_shndx"] != "SHN_UNDEF" and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and s["st_other"]["visibility"] == "STV_DEFAULT" and not _is_rust(s.name):
+                if s["st_shndx"] != "SHN_UNDEF" and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and s["st_other"]["visibility"] == "STV_DEFAULT" and not is_rust_name(s.name):
                     out.add(s.name)
     return out
 
@@ -595,7 +595,7 @@ def test_so_over_the_cargo_corpus(ld, corpus, compile_c, std_bundle, fuse_ld, li
     assert {"capi_json_shift", "capi_crypto_sha256_hex", "capi_sys_cbrt"} <= chosen
     got = set(exports(so))
     assert got == set(exports(base)) | chosen, (sorted(got - set(exports(base)) - chosen)[:20], sorted((set(exports(base)) | chosen) - got))
-    assert not [n for n in got if _is_rust(n) or n.startswith("ring_core_")]
+    assert not [n for n in got if is_rust_name(n) or n.startswith("ring_core_")]
     host = compile_c(CORPUS_HOST_C, name="corpus_host")
     exe = tmp_path / "host"
     subprocess.run(["cc", str(host), "-o", str(exe), "-ldl"], check=True)
