@@ -4,7 +4,7 @@ For each graph (bench/gen.py's sources) two temporary Buck2 projects are
 generated under bench/out/buck2/:
 
 - **ours**: a copy of this repository's `.buckconfig`, `prelude_ext/`,
-  `toolchains/` (the tool's sources inside `prelude_ext/py/`) and `BUCK`, plus a package `g/` with one
+  `toolchains/` (the tool's sources inside `prelude_ext/py/`) and `BUCK`.rlib-v0, plus a package `g/` with one
   `rust_v0_library` per crate and a stock `cxx_binary` root (gen.py's C++
   root reduced to the top crate, + a few C++ objects), built for
   `toolchains//platforms:default` (ld.bfd, dev mode);
@@ -203,7 +203,7 @@ KINDS = ("ours", "ours_nopipe", "stock", "stock_aul")
 
 def new_project_root(kind: str, root: str, stock_toolchains: str = STOCK_TOOLCHAINS) -> None:
     """An empty project at `root` with the cells of `kind`: ours (this
-    repository's .buckconfig, BUCK, prelude_ext/, toolchains/, and a
+    repository's .buckconfig, BUCK.rlib-v0, prelude_ext/, toolchains/, and a
     .buckconfig.local saying whether it pipelines) or stock (the bundled
     prelude and `stock_toolchains`)."""
     if os.path.isdir(root):
@@ -211,7 +211,7 @@ def new_project_root(kind: str, root: str, stock_toolchains: str = STOCK_TOOLCHA
     os.makedirs(root)
     if kind.startswith("ours"):
         shutil.copy(os.path.join(REPO, ".buckconfig"), root)
-        shutil.copy(os.path.join(REPO, "BUCK"), root)
+        shutil.copy(os.path.join(REPO, "BUCK.rlib-v0"), root)
         ign = shutil.ignore_patterns("__pycache__", "*.pyc")
         for d in ("prelude_ext", "toolchains"):
             shutil.copytree(os.path.join(REPO, d), os.path.join(root, d), ignore=ign)

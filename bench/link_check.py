@@ -41,6 +41,9 @@ import run  # noqa: E402  (section 1's graphs, timing helpers)
 
 REPO = run.REPO
 BARE, COMPILE, WRAPPER = "bare", "compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line"
+# The toolchain of compile mode puts the whole line in one group (cycles
+# between crates and the C/C++ libraries they use; cxx_wrapper.bzl).
+GROUP = ["-Wl,--start-group"], ["-Wl,--end-group"]
 
 
 def _write_link_args(b: run.Build, shape: str, n: int) -> tuple[list[str], str]:
@@ -82,7 +85,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
             outs = {v: os.path.join(d, v.split(":")[0].replace(" ", "_")) for v in (BARE, COMPILE, WRAPPER)}
             variants = {
                 BARE: drv + ["-o", outs[BARE]] + objs + clean,
-                COMPILE: drv + ["-o", outs[COMPILE]] + objs + line,
+                COMPILE: drv + GROUP[0] + ["-o", outs[COMPILE]] + objs + line + GROUP[1],
                 WRAPPER: lean + ["--"] + drv + ["-o", outs[WRAPPER]] + objs + line,
             }
             run.log(f"link-check {shape} N={n} {linker}")
@@ -97,7 +100,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
             ndrv = [b.t.cxx, "-B" + noop_dir, f"-fuse-ld={linker}"]
             nt = run.measure({
                 BARE: ndrv + ["-o", os.path.join(d, "noop_bare")] + objs + clean,
-                COMPILE: ndrv + ["-o", os.path.join(d, "noop_compile")] + objs + line,
+                COMPILE: ndrv + GROUP[0] + ["-o", os.path.join(d, "noop_compile")] + objs + line + GROUP[1],
                 WRAPPER: lean + ["--"] + ndrv + ["-o", os.path.join(d, "noop_wrapper")] + objs + line,
             }, max(3 * k, 15), env=env)
             own = {v: min(nt[v]) - min(nt[BARE]) for v in (COMPILE, WRAPPER)}

@@ -41,8 +41,22 @@ load(
 )
 load(":providers.bzl", "RustV0CrateTSet", "RustV0ToolchainInfo", "RustV0WrappedLinkerInfo")
 
+# What `rust_v0_test` says on a panic=abort configuration instead of rustc's
+# "building tests with panic=abort is not supported without
+# `-Zpanic_abort_tests`": libtest needs unwinding to run each test.
+_ABORT_TEST = "rlib-v0: error: {label}: rust_v0_test needs panic = \"unwind\" (libtest catches each test's panic), but this configuration's rust_v0_toolchain has panic = \"abort\"; run `buck2 test` on an unwind platform, or keep the test off abort platforms with target_compatible_with (docs/adopting.md)"
+
 def _compile_main(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, dep_crates: RustV0CrateTSet, test: bool) -> Artifact:
     obj = ctx.actions.declare_output("{}.o".format(crate))
+    if test and toolchain.panic == "abort":
+        # Fails when built, not at analysis: `buck2 build //...` on such a
+        # platform names the target and the fix in one line.
+        ctx.actions.run(
+            cmd_args("/bin/sh", "-c", "echo \"$1\" >&2; exit 1", "rust_v0_test", _ABORT_TEST.format(label = str(ctx.label.raw_target())), hidden = obj.as_output()),
+            category = "rustc",
+            identifier = crate + " (main object)",
+        )
+        return obj
     args = rustc_args(ctx, toolchain, crate, "bin", crate_root(ctx, ["lib.rs", "main.rs"] if test else ["main.rs"]), rust_deps(ctx), dep_crates)
     ctx.actions.run(
         cmd_args(

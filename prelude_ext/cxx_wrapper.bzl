@@ -40,10 +40,21 @@ def wrap_linker(base: CxxToolchainInfo, link_tool: RunInfo, debug: bool) -> CxxT
     return _replace(CxxToolchainInfo, base, linker_info = _replace(LinkerInfo, linker_info, linker = wrapped))
 
 def order_topologically(base: CxxToolchainInfo) -> CxxToolchainInfo:
-    """`base` with its linker as it is and a topological link order: every
+    """`base` with its linker as it is, a topological link order (every
     library before the libraries it needs, so Rust archives, linked without
-    the wrapper to order them, resolve in one pass (ld.bfd, gold)."""
-    return _replace(CxxToolchainInfo, base, linker_info = _replace(LinkerInfo, base.linker_info, link_ordering = "topological"))
+    the wrapper to order them, resolve in one pass on ld.bfd and gold), and
+    the whole line in one group: a crate's native libraries and the C/C++
+    libraries a crate depends on (a cxx bridge) call back into crates placed
+    before them, cycles only a group resolves on a one-pass linker (lld and
+    mold need none and ignore it; docs/link-check.md has its cost)."""
+    info = base.linker_info
+    return _replace(CxxToolchainInfo, base, linker_info = _replace(
+        LinkerInfo,
+        info,
+        link_ordering = "topological",
+        linker_flags = cmd_args(info.linker_flags or [], "-Wl,--start-group"),
+        post_linker_flags = cmd_args(info.post_linker_flags or [], "-Wl,--end-group"),
+    ))
 
 def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     base = ctx.attrs.base

@@ -178,6 +178,12 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # objects without .note.GNU-stack: ld.bfd and gold would make
             # the stack executable (the wrapper adds the same).
             ["-Wl,-z,noexecstack"] if ctx.attrs.whole_archive else [],
+            # Links are checked by the wrapper in this configuration: the
+            # bundle's wrapper guard, named here and after the bundle, makes
+            # a link that bypasses it (a C/C++ toolchain not wrapped by
+            # rust_v0_cxx_toolchain_wrapper) fail on a duplicate symbol that
+            # names the fix; `rlib-v0 link` drops it (linker_cmd.py).
+            ctx.attrs._std_bundle[RustV0StdBundleInfo].wrapper_guard or [],
         ),
         # What the compile read through `env` and `rustc_flags` (a build
         # script's OUT_DIR and flags file): the static libraries the marker

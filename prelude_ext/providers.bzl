@@ -122,6 +122,11 @@ RustV0StdBundleInfo = provider(
         "no_std": provider_field(bool),
         # Panic strategy it was built with; crates must use the same.
         "panic": provider_field(str),
+        # Wrapper mode (link_check = "wrapper"): an object every crate names
+        # after its rlib, so a link that bypasses `rlib-v0 link` loads it
+        # twice and fails on a duplicate symbol naming the fix; the wrapper
+        # drops it. None in compile mode.
+        "wrapper_guard": provider_field(Artifact | None),
     },
 )
 

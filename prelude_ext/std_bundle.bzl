@@ -1,8 +1,9 @@
 # `rust_v0_std_bundle`: one `rlib-v0 std-bundle` action, the standard library
 # as a static archive for the system linker.
 #
-# A bundle belongs to a configuration: it is built with the toolchain's target
-# and codegen flags, like every crate, and its own panic strategy. The target
+# A bundle belongs to a configuration: it is built with the toolchain's target,
+# codegen flags and panic strategy, like every crate (`panic` here only to
+# override the toolchain's, which is rarely what you want). The target
 # `toolchains//:std_bundle` is a single bundle whose attributes are
 # `select()`ed, so each configuration gets its own archive (Buck2 keys outputs
 # by configuration) and each link sees exactly one.
@@ -14,12 +15,18 @@ load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
 
 def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
+    panic = ctx.attrs.panic or toolchain.panic
     archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
     link_args = ctx.actions.declare_output("lib{}.rlib-v0-link-args".format(ctx.label.name))
 
     # Written beside `link_args` by the tool: `--exclude-libs` with the
     # archive's name, for shared objects' links (docs/shared-libraries.md).
     shared_link_args = ctx.actions.declare_output("lib{}.shared.rlib-v0-link-args".format(ctx.label.name))
+
+    # Links through the wrapper (link_check = "wrapper"): the object that
+    # makes a link bypassing it fail (named after the bundle and after every
+    # crate; linker_cmd.WRAPPER_GUARD_SUFFIX).
+    wrapper_guard = ctx.actions.declare_output("lib{}.rlib-v0-wrapper-guard.o".format(ctx.label.name)) if toolchain.link_check == "wrapper" else None
     ctx.actions.run(
         cmd_args(
             toolchain.tool,
@@ -31,8 +38,9 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             "--link-args",
             link_args.as_output(),
             cmd_args(hidden = shared_link_args.as_output()),
+            cmd_args("--wrapper-guard", wrapper_guard.as_output()) if wrapper_guard else [],
             "--panic",
-            ctx.attrs.panic,
+            panic,
             "--target",
             toolchain.target,
             ["--no-std"] if ctx.attrs.no_std else [],
@@ -47,13 +55,16 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     # compile checks itself against it (`rlib-v0 rustc --bundle-identity`),
     # without waiting for the bundle's own build.
     identity = ctx.actions.write_json("bundle-identity.json", {
+        # How to change the bundle's panic strategy, in Buck2 terms, for the
+        # message of a crate built with another one.
+        "fix": "set `panic` on the rust_v0_toolchain only (rust_v0_std_bundle follows it when its own `panic` is unset), and no `-Cpanic` in a crate's rustc_flags",
         "label": str(ctx.label.raw_target()),
-        "panic": ctx.attrs.panic,
+        "panic": panic,
         "target": toolchain.target,
     })
     return [
         DefaultInfo(default_output = archive),
-        RustV0StdBundleInfo(archive = archive, identity = identity, no_std = ctx.attrs.no_std, panic = ctx.attrs.panic),
+        RustV0StdBundleInfo(archive = archive, identity = identity, no_std = ctx.attrs.no_std, panic = panic, wrapper_guard = wrapper_guard),
     ] + archive_link_providers(
         ctx,
         ctx.attrs._cxx_toolchain[CxxToolchainInfo],
@@ -62,7 +73,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         deps = [],
         # std's system libraries (-lgcc_s, -lpthread, ...), for links
         # without the wrapper.
-        link_args = cmd_args(link_args, format = "@{}"),
+        link_args = cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []),
         shared_link_args = cmd_args(shared_link_args, format = "@{}"),
     )
 
@@ -72,9 +83,10 @@ rust_v0_std_bundle = rule(
         "labels": attrs.list(attrs.string(), default = []),
         # `core` (and `alloc`) only, for `#![no_std]` programs; needs panic = "abort".
         "no_std": attrs.bool(default = False),
-        # Must match the `-C panic` of the crates it is linked with (the
-        # toolchain's `panic`); `rlib-v0 link` refuses a mismatch.
-        "panic": attrs.enum(["unwind", "abort"], default = "unwind"),
+        # Unset (the default): the toolchain's `panic`, which every crate is
+        # built with. Set, it must still match the crates' `-C panic`; a
+        # crate's compile refuses a mismatch.
+        "panic": attrs.option(attrs.enum(["unwind", "abort"]), default = None),
         # Flags beyond the toolchain's (which the bundle always gets).
         "rustc_flags": attrs.list(attrs.string(), default = []),
         # std plus libtest, for `rust_v0_test` binaries (rustc --test); on a

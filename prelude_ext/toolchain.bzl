@@ -25,13 +25,13 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
         ),
     ]
 
-rust_v0_toolchain = rule(
+_rust_v0_toolchain = rule(
     impl = _rust_v0_toolchain_impl,
     attrs = {
         # Exec deps: these run on the machine doing the build, whatever the
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
-        # See RustV0ToolchainInfo.link_check.
+        # See RustV0ToolchainInfo.link_check (the macro below: `[rust_v0] link_check`).
         "link_check": attrs.enum(["wrapper", "compile"], default = "wrapper"),
         "link_debug": attrs.bool(default = False),
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
@@ -48,3 +48,17 @@ rust_v0_toolchain = rule(
     is_toolchain_rule = True,
     doc = "Rust settings of one configuration for the rust_v0_* rules.",
 )
+
+def rust_v0_toolchain(link_check = None, link_debug = None, pipelined = None, **kwargs):
+    """The rule, with the settings a build may change from the command line
+    read from the root `.buckconfig` (and `-c`) when the toolchain's BUCK
+    file does not set them: `[rust_v0] link_check`, `link_debug`,
+    `pipelined`. So `buck2 build -c rust_v0.link_debug=true ...` works in any
+    repository, whatever its toolchain target says about the rest."""
+    if link_check == None:
+        link_check = read_root_config("rust_v0", "link_check", "wrapper")
+    if link_debug == None:
+        link_debug = read_root_config("rust_v0", "link_debug", "false") == "true"
+    if pipelined == None:
+        pipelined = read_root_config("rust_v0", "pipelined", "false") == "true"
+    _rust_v0_toolchain(link_check = link_check, link_debug = link_debug, pipelined = pipelined, **kwargs)

@@ -48,7 +48,7 @@ def copy_repo(dest: Path) -> Path:
     """A copy of the files Buck2 needs: .buckconfig, BUCK files, cells (the
     tool's sources are inside prelude_ext/py)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in [".buckconfig", "BUCK", "prelude_ext", "toolchains", "examples"]:
+    for name in [".buckconfig", "BUCK.rlib-v0", "prelude_ext", "toolchains", "examples"]:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=_IGNORE)

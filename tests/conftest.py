@@ -15,12 +15,23 @@ Fixtures (all session-scoped unless noted)
                    ``["-C", "panic=abort"]``, ``["-C", "opt-level=3"]``...);
                    ``--edition=2021`` is added unless ``flags`` give an edition.
                    A failed build fails the test with rustc's diagnostics.
-- ``std_bundle``   ``std_bundle(panic="unwind", no_std=False) -> Path`` of a bundle
-                   from ``rlib-v0 std-bundle`` (one per variant per session).
-- ``compile_c``    ``compile_c(src, name="main", cxx=False, flags=()) -> Path`` of an
-                   object file compiled with ``cc -c`` (``c++ -c`` if ``cxx``).
+- ``std_bundle``   ``std_bundle(panic="unwind", no_std=False, rustc=None, target=None) -> Path``
+                   of a bundle from ``rlib-v0 std-bundle`` (one per variant per session);
+                   ``rustc`` a path (``--rustc``), else the rustc on PATH.
+- ``compile_c``    ``compile_c(src, name="main", cxx=False, flags=(), compiler=None) -> Path``
+                   of an object file compiled with ``cc -c`` (``c++ -c`` if ``cxx``;
+                   ``compiler`` instead, e.g. ``aarch64-linux-gnu-gcc``).
+- ``rust_release`` ``rust_release(name) -> cargo_util.Rustc`` for "stable" (the rustc on
+                   PATH), "nightly" (rustup's) or "debian" (rustc-web): the real binary,
+                   never a rustup proxy; skips, saying how to install it, if missing
+                   (``rust_release.find(name)``: None instead).
+- ``cargo_corpus`` ``cargo_corpus(profile="dev", rustc=None, target=None) -> CorpusBuild``:
+                   tests/cargo_corpus built by cargo through the lean
+                   ``rlib-v0-rustc-wrapper`` (``rustc``: a ``Rustc``, default the one on
+                   PATH; ``target``: ``--target``, with ``CC_<target>`` set to the cross
+                   gcc); one build per combination per session, in its own target dir.
 - ``link``         ``link(linker_argv, *, debug=False, whole_archive=(), reproduce=None,
-                   export_rust=False, cwd=None, env=None) -> CompletedProcess`` runs
+                   plan_graph=None, export_rust=False, cwd=None, env=None) -> CompletedProcess`` runs
                    ``rlib-v0 link [options] -- linker_argv...``.
 - ``run_exe``      ``run_exe(path, *args) -> CompletedProcess`` (text, 60 s timeout).
 - ``fuse_ld``      ``fuse_ld(name) -> ["-fuse-ld=name"]`` for a compiler driver;
@@ -35,18 +46,13 @@ Fixtures (all session-scoped unless noted)
                    checkout's package; put it first on PATH for scripts that call
                    ``rlib-v0`` (e.g. a ``--reproduce`` directory's run.sh).
 - ``sha256_files`` ``sha256_files(paths) -> {path: digest}``, to show inputs untouched.
-- ``corpus``       ``corpus(profile) -> CorpusBuild`` ("dev" or "release"): tests/cargo_corpus
-                   (real crates.io crates, pinned by its Cargo.lock) copied to a scratch
-                   directory and built by cargo through the lean ``rlib-v0-rustc-wrapper``;
-                   ``.rlibs``, ``.rlib(crate)``, ``.deps``, ``.project``; skips without cargo.
 
 Plain helpers (import with ``from conftest import ...``): ``LINKERS``,
-``INSTALL_HINT``, ``assert_user_error``, ``cargo_build``.
+``INSTALL_HINT``, ``assert_user_error``.
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import shlex
@@ -72,8 +78,6 @@ INSTALL_HINT = {
 _LINKER_BINARY = {"ld": "bfd", "ld.bfd": "bfd", "ld.gold": "gold", "ld.lld": "lld", "mold": "mold"}
 
 TOOL = [sys.executable, "-m", "rlib_v0"]
-HERE = Path(__file__).parent
-PY = HERE.parent / "prelude_ext" / "py"
 
 
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -191,18 +195,21 @@ def build_crate(e2e_dir, rlib_v0, toolchain_ok):
 def std_bundle(e2e_dir, rlib_v0, toolchain_ok):
     memo = _Memo()
 
-    def bundle(panic: str = "unwind", no_std: bool = False) -> Path:
+    def bundle(panic: str = "unwind", no_std: bool = False, rustc: str | None = None, target: str | None = None) -> Path:
+        key = _key("bundle", panic, no_std, rustc, target)
+
         def make() -> Path:
-            d = e2e_dir / "bundles" / f"{'core' if no_std else 'std'}-{panic}"
+            d = e2e_dir / "bundles" / f"{'core' if no_std else 'std'}-{panic}" / key
             d.mkdir(parents=True, exist_ok=True)
             out = d / "libstd_bundle.a"
             args = ["std-bundle", "-o", str(out), "--panic", panic] + (["--no-std"] if no_std else [])
+            args += (["--rustc", str(rustc)] if rustc else []) + (["--target", target] if target else [])
             proc = rlib_v0(*args)
             if proc.returncode != 0 or not out.exists():
                 pytest.fail(f"rlib-v0 {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")
             return out
 
-        return memo.get(_key("bundle", panic, no_std), make)
+        return memo.get(key, make)
 
     return bundle
 
@@ -220,11 +227,11 @@ def require_cxx():
 def compile_c(e2e_dir, toolchain_ok, require_cxx):
     memo = _Memo()
 
-    def compile_(src: str, name: str = "main", cxx: bool = False, flags: Iterable[str] = ()) -> Path:
-        if cxx:
+    def compile_(src: str, name: str = "main", cxx: bool = False, flags: Iterable[str] = (), compiler: str | None = None) -> Path:
+        if cxx and compiler is None:
             require_cxx()
         flags = list(flags)
-        key = _key("c", src, name, cxx, flags)
+        key = _key("c", src, name, cxx, flags, compiler)
 
         def make() -> Path:
             d = e2e_dir / "objs" / f"{name}-{key}"
@@ -232,7 +239,7 @@ def compile_c(e2e_dir, toolchain_ok, require_cxx):
             s = d / (f"{name}.cpp" if cxx else f"{name}.c")
             s.write_text(src)
             obj = d / f"{name}.o"
-            cmd = ["c++" if cxx else "cc", "-c", "-O1", "-Wall", "-Werror=implicit-function-declaration", *flags, str(s), "-o", str(obj)]
+            cmd = [compiler or ("c++" if cxx else "cc"), "-c", "-O1", "-Wall", "-Werror=implicit-function-declaration", *flags, str(s), "-o", str(obj)]
             proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
             if proc.returncode != 0:
                 pytest.fail(f"{shlex.join(cmd)} failed:\n{proc.stderr}")
@@ -245,16 +252,18 @@ def compile_c(e2e_dir, toolchain_ok, require_cxx):
 
 @pytest.fixture(scope="session")
 def link(rlib_v0):
-    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, export_rust: bool = False, cwd=None, env=None) -> subprocess.CompletedProcess:
+    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, plan_graph=None, export_rust: bool = False, cwd=None, env=None) -> subprocess.CompletedProcess:
         opts: list[str] = ["link"]
         if debug:
             opts.append("--debug")
-        if export_rust:
-            opts.append("--export-rust")
         for c in whole_archive:
             opts += ["--whole-archive", c]
         if reproduce is not None:
             opts += ["--reproduce", str(reproduce)]
+        if plan_graph is not None:
+            opts += ["--plan-graph", str(plan_graph)]
+        if export_rust:
+            opts.append("--export-rust")
         return rlib_v0(*opts, "--", *[str(a) for a in linker_argv], cwd=cwd, env=env)
 
     return run
@@ -330,6 +339,59 @@ def direct_ld(e2e_dir, toolchain_ok):
 
 
 @pytest.fixture(scope="session")
+def rust_release():
+    from cargo_util import RELEASE_HINT, Rustc, find_release
+
+    found: dict[str, Rustc | None] = {}
+
+    def find(name: str) -> Rustc | None:
+        if name not in found:
+            path = find_release(name)
+            found[name] = Rustc(name, path) if path else None
+        return found[name]
+
+    def get(name: str) -> Rustc:
+        if find(name) is None:
+            pytest.skip(f"no {name} rustc here: {RELEASE_HINT[name]}")
+        return found[name]
+
+    get.find = find  # the same, None instead of a skip
+    return get
+
+
+@pytest.fixture(scope="session")
+def cargo_corpus(tmp_path_factory, rust_release):
+    from cargo_util import CORPUS, CorpusBuild, cargo_env
+
+    if shutil.which("cargo") is None:
+        pytest.skip("needs cargo: install Rust with rustup (https://rustup.rs)")
+    memo = _Memo()
+    root = tmp_path_factory.mktemp("cargo_corpus")
+    py = Path(__file__).parent.parent / "prelude_ext" / "py"
+    # The lean launcher, as the README has users install it (cargo takes a program).
+    subprocess.run(TOOL + ["install-launchers", str(root)], check=True, capture_output=True, env=_env({"PYTHONPATH": str(py)}))
+    wrapper = root / "rlib-v0-rustc-wrapper"
+    assert wrapper.read_text().startswith(f"#!{sys.executable} -S"), wrapper.read_text()[:100]
+
+    def build(profile: str = "dev", rustc=None, target: str | None = None) -> CorpusBuild:
+        rustc = rustc or rust_release("stable")
+
+        def make() -> CorpusBuild:
+            name = f"{rustc.name}-{profile}-{target or 'host'}"
+            project = root / f"src-{name}"
+            shutil.copytree(CORPUS, project, ignore=shutil.ignore_patterns("target"))
+            b = CorpusBuild(project, root / f"target-{name}", profile, target, cargo_env(wrapper, root / f"target-{name}", rustc.path, target))
+            proc = b.cargo()
+            assert proc.returncode == 0, f"cargo build with {rustc} for {target or 'the host'} failed:\n{proc.stderr[-6000:]}"
+            return b
+
+        return memo.get(_key("corpus", profile, rustc.path, target), make)
+
+    build.wrapper = wrapper
+    return build
+
+
+@pytest.fixture(scope="session")
 def tool_shim(e2e_dir) -> Path:
     d = e2e_dir / "shim-bin"
     d.mkdir(exist_ok=True)
@@ -345,52 +407,3 @@ def sha256_files():
         return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
 
     return digest
-
-
-def cargo_build(project: Path, target: Path, profile: str, wrapper: Path) -> subprocess.CompletedProcess:
-    """`cargo build` of `project` with `wrapper` as RUSTC_WRAPPER."""
-    env = dict(os.environ, RUSTC_WRAPPER=str(wrapper), CARGO_TARGET_DIR=str(target), CARGO_TERM_COLOR="never")
-    env.pop("RUSTC_WORKSPACE_WRAPPER", None)
-    cmd = ["cargo", "build", "--locked", "-j2"] + (["--release"] if profile == "release" else [])
-    return subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=1200)
-
-
-class CorpusBuild:
-    def __init__(self, project: Path, target: Path, profile: str, proc: subprocess.CompletedProcess) -> None:
-        self.project = project  # the corpus copy cargo built
-        self.deps = target / ("release" if profile == "release" else "debug") / "deps"  # where the rlibs are
-        self.proc = proc  # cargo's run
-
-    @property
-    def rlibs(self) -> list[str]:
-        return sorted(glob.glob(str(self.deps / "*.rlib")))
-
-    def rlib(self, crate: str) -> str:
-        (found,) = glob.glob(str(self.deps / f"lib{crate}-*.rlib"))
-        return found
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    if shutil.which("cargo") is None:
-        pytest.skip("needs cargo: install Rust with rustup (https://rustup.rs)")
-    cache: dict[str, CorpusBuild] = {}
-    root = tmp_path_factory.mktemp("cargo_corpus")
-    # The lean launcher, as the README has users install it (`rlib-v0
-    # install-launchers DIR`); cargo takes a program.
-    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", str(root)], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(PY)))
-    wrapper = root / "rlib-v0-rustc-wrapper"
-    assert wrapper.read_text().startswith(f"#!{sys.executable} -S"), wrapper.read_text()[:100]
-
-    def build(profile: str) -> CorpusBuild:
-        if profile not in cache:
-            project = root / f"src-{profile}"
-            shutil.copytree(HERE / "cargo_corpus", project, ignore=shutil.ignore_patterns("target"))
-            proc = cargo_build(project, root / f"target-{profile}", profile, wrapper)
-            assert proc.returncode == 0, proc.stderr[-6000:]
-            cache[profile] = CorpusBuild(project, root / f"target-{profile}", profile, proc)
-        return cache[profile]
-
-    build.wrapper = wrapper
-    build.root = root
-    return build

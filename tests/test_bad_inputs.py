@@ -416,3 +416,16 @@ def test_std_bundle_output_dir_missing(world, out):
 def test_std_bundle_rustc_failure(world, out):
     p = run_cli(["std-bundle", "-o", str(out / "b.a"), "--", "-Cno-such-codegen-option=1"], out)
     assert_one_line(p, "rustc")
+
+
+def test_std_bundle_without_a_precompiled_std(world, out):
+    """A rustc that has no std for the target (here: an empty --sysroot, as a
+    rustc without `rustup target add` for a cross target): named, with how
+    to install it; no output."""
+    empty = out / "empty-sysroot"
+    empty.mkdir()
+    b = out / "b.a"
+    p = run_cli(["std-bundle", "-o", str(b), "--", "--sysroot", str(empty)], out)
+    host = next(ln.split()[1] for ln in subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout.splitlines() if ln.startswith("host: "))
+    line = assert_one_line(p, str(b), f"no precompiled std for {host}", f"rustup target add {host}")
+    assert not b.exists(), line

@@ -1,19 +1,26 @@
 """An existing Buck2 repository adopts rlib-v0 as one cell (docs/adopting.md).
 
 The test makes, in a temp dir, a repository of its own: its own
-.buckconfig, a toolchains cell with the prelude's `system_cxx_toolchain`
-(gcc) wrapped by `rust_v0_cxx_toolchain_wrapper`, its own constraint and two
-platforms of its own naming (`//plat:fast` links with lld, `//plat:plain`
-with ld.bfd), its rust_v0 toolchain under a name of its own (found through
-`[rust_v0] toolchain = ...`), and this checkout's `prelude_ext` as a cell —
-nothing else of this repository.  It builds and runs a stock `cxx_binary`
-over a `rust_v0_library` diamond and a `rust_v0_binary`, on both platforms,
-each with its own std bundle.
+.buckconfig, its own toolchains cell `mytc` (aliased as `toolchains`, as the
+prelude wants) with the prelude's `system_cxx_toolchain` (gcc) wrapped by
+`rust_v0_cxx_toolchain_wrapper`, its own constraint and two platforms of its
+own naming (`//plat:fast` links with lld, optimises and aborts on panic —
+`panic` chosen by a select on the rust_v0 toolchain only; `//plat:plain`
+links with ld.bfd and unwinds), its rust_v0 toolchain under a name of its
+own (found through `[rust_v0] toolchain = ...`), and a full vendored copy of
+this checkout under third_party/rlib-v0, of which only `prelude_ext` is a
+cell.  `buck2 build //...` builds the repository (our examples, toolchains
+and test projects in the copy stay out of it); a stock `cxx_binary` over a
+`rust_v0_library` diamond and a `rust_v0_binary` run on both platforms, each
+with its own std bundle; `-c rust_v0.link_debug=true` works with no edit of
+the toolchain; a C/C++ toolchain that is not wrapped fails the link naming
+the fix; a rust_v0_test on the abort platform fails in one line.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,11 +32,12 @@ BUCKCONFIG = """\
 [cells]
   root = .
   prelude = prelude
-  toolchains = toolchains
+  mytc = mytc
   prelude_ext = third_party/rlib-v0/prelude_ext
   none = none
 
 [cell_aliases]
+  toolchains = mytc
   config = prelude
   ovr_config = prelude
   fbcode = none
@@ -48,7 +56,7 @@ BUCKCONFIG = """\
 
 # rlib-v0: the rules' configuration under this repository's own name.
 [rust_v0]
-  toolchain = toolchains//:company_rust
+  toolchain = mytc//:company_rust
 """
 
 PLAT_BUCK = """\
@@ -59,6 +67,8 @@ constraint_value(name = "use_lld", constraint_setting = ":linker", visibility = 
 constraint_value(name = "use_bfd", constraint_setting = ":linker", visibility = ["PUBLIC"])
 
 platform(name = "fast", constraint_values = [":use_lld"], deps = ["prelude//platforms:default"], visibility = ["PUBLIC"])
+
+# Only the fast platform aborts on panic: decided once, on the rust_v0 toolchain.
 
 platform(name = "plain", constraint_values = [":use_bfd"], deps = ["prelude//platforms:default"], visibility = ["PUBLIC"])
 """
@@ -92,10 +102,13 @@ rust_v0_cxx_toolchain_wrapper(
     visibility = ["PUBLIC"],
 )
 
-# rlib-v0: Rust settings; no linker_driver, so rust_v0_binary links with :gcc's linker.
+# rlib-v0: Rust settings; no linker_driver, so rust_v0_binary links with :gcc's
+# linker. The panic strategy is chosen here only: the std bundle follows it.
 rust_v0_toolchain(
     name = "company_rust",
     target = "x86_64-unknown-linux-gnu",
+    panic = select({"root//plat:use_lld": "abort", "root//plat:use_bfd": "unwind"}),
+    rustc_flags = select({"root//plat:use_lld": ["-Copt-level=2"], "root//plat:use_bfd": []}),
     visibility = ["PUBLIC"],
 )
 
@@ -105,13 +118,20 @@ rust_v0_std_bundle(
     visibility = ["PUBLIC"],
 )
 
+# rlib-v0: std plus libtest, for rust_v0_test.
+rust_v0_std_bundle(
+    name = "std_bundle_test",
+    with_test = True,
+    visibility = ["PUBLIC"],
+)
+
 system_python_bootstrap_toolchain(name = "python_bootstrap", visibility = ["PUBLIC"])
 
 system_genrule_toolchain(name = "genrule", visibility = ["PUBLIC"])
 """
 
 APP_BUCK = """\
-load("@prelude_ext//:defs.bzl", "rust_v0_binary", "rust_v0_library")
+load("@prelude_ext//:defs.bzl", "rust_v0_binary", "rust_v0_library", "rust_v0_test")
 
 rust_v0_library(name = "base", srcs = ["base.rs"])
 
@@ -122,11 +142,13 @@ rust_v0_library(name = "right", srcs = ["right.rs"], deps = [":base"])
 cxx_binary(name = "cxx_main", srcs = ["main.cpp"], deps = [":left", ":right"])
 
 rust_v0_binary(name = "rust_main", srcs = ["main.rs"], deps = [":left", ":right"])
+
+rust_v0_test(name = "left_test", srcs = ["left.rs"], crate = "left", deps = [":base"])
 """
 
 SOURCES = {
     "base.rs": "use std::sync::atomic::{AtomicU32, Ordering};\npub static SEEN: AtomicU32 = AtomicU32::new(0);\npub fn bump(by: u32) -> u32 { SEEN.fetch_add(by, Ordering::SeqCst) + by }\n",
-    "left.rs": '#[no_mangle] pub extern "C" fn left() -> u32 { base::bump(1) }\n',
+    "left.rs": '#[no_mangle] pub extern "C" fn left() -> u32 { base::bump(1) }\n#[test]\nfn bumps() { assert!(left() >= 1); }\n',
     "right.rs": '#[no_mangle] pub extern "C" fn right() -> u32 { base::bump(10) }\n',
     "main.cpp": '#include <cstdio>\nextern "C" unsigned left(); extern "C" unsigned right();\nint main() { unsigned a = left(), b = right(); std::printf("adopted: %u %u\\n", a, b); return 0; }\n',
     "main.rs": 'extern crate left; extern crate right;\nfn main() { let a = left::left(); let b = right::right(); println!("adopted-rust: {a} {b}"); }\n',
@@ -138,17 +160,16 @@ def repo(tmp_path_factory: pytest.TempPathFactory):
     exe = require_buck2()
     root = tmp_path_factory.mktemp("adopter")
     (root / ".buckconfig").write_text(BUCKCONFIG)
-    # This checkout, where a user would put a git submodule or vendored copy
-    # (a cell must lie inside the project): prelude_ext/ alone.
-    (root / "third_party" / "rlib-v0").mkdir(parents=True)
-    (root / "third_party" / "rlib-v0" / "prelude_ext").symlink_to(ROOT / "prelude_ext")
+    # A full vendored copy of this checkout, as a user would keep one (a cell
+    # must lie inside the project); only its prelude_ext is a cell.
+    shutil.copytree(ROOT, root / "third_party" / "rlib-v0", ignore=shutil.ignore_patterns(".git", "buck-out", "__pycache__", "*.egg-info", ".venv", ".pytest_cache", "target", "out"))
     (root / ".buckroot").write_text("")
     (root / "none").mkdir()
     (root / "none" / ".buckconfig").write_text("")
-    for d, text in (("plat", PLAT_BUCK), ("toolchains", TOOLCHAINS_BUCK), ("app", APP_BUCK)):
+    for d, text in (("plat", PLAT_BUCK), ("mytc", TOOLCHAINS_BUCK), ("app", APP_BUCK)):
         (root / d).mkdir()
         (root / d / "BUCK").write_text(text)
-    (root / "toolchains" / ".buckconfig").write_text("")
+    (root / "mytc" / ".buckconfig").write_text("")
     for name, text in SOURCES.items():
         (root / "app" / name).write_text(text)
     with Buck2(exe, root) as b:
@@ -190,4 +211,70 @@ def test_nothing_of_this_repository_but_the_cell(repo: Buck2) -> None:
     cells = repo.run("audit", "cell", "--json").stdout
     assert "third_party/rlib-v0/prelude_ext" in cells
     assert str(ROOT / "toolchains") not in cells and f'"{ROOT}"' not in cells
-    assert sorted(p.name for p in (repo.repo / "third_party" / "rlib-v0").iterdir()) == ["prelude_ext"]
+
+
+def test_build_everything_in_the_adopting_repository(repo: Buck2) -> None:
+    """`//...` is the adopter's: the vendored copy's examples, toolchains and
+    test projects (build files named BUCK.rlib-v0) are not part of it."""
+    repo.build("//...", "--target-platforms", "root//plat:plain")
+    targets = repo.run("targets", "//...").stdout.split()
+    assert targets and all(t.startswith(("root//app:", "root//plat:")) for t in targets), targets
+    assert (repo.repo / "third_party" / "rlib-v0" / "examples" / "diamond" / "BUCK.rlib-v0").is_file()
+
+
+def test_panic_follows_the_toolchain(repo: Buck2) -> None:
+    """`//plat:fast` aborts: crates and bundle alike, from one select."""
+    (log,) = repo.outputs("//app:rust_main[link-debug]", extra=("--target-platforms", "root//plat:fast")).values()
+    text = (repo.repo / log if not log.is_absolute() else log).read_text()
+    assert "panic=abort" in text, text
+
+
+def test_link_debug_from_the_command_line(repo: Buck2) -> None:
+    """`-c rust_v0.link_debug=true`, with no edit of the user's toolchain:
+    the stock cxx_binary's link runs `rlib-v0 link --debug`."""
+    repo.build("//app:cxx_main", "-c", "rust_v0.link_debug=true", "--target-platforms", "root//plat:plain")
+    links = [ln for ln in repo.what_ran() if "cxx_link" in ln]
+    assert links and all("--debug" in ln for ln in links), links
+    repo.build("//app:cxx_main", "--target-platforms", "root//plat:plain")
+    links = [ln for ln in repo.what_ran() if "cxx_link" in ln]
+    assert all("--debug" not in ln for ln in links), links
+
+
+def test_unwrapped_cxx_toolchain_fails_the_link(repo: Buck2) -> None:
+    """A stock cxx_binary over Rust libraries whose C/C++ toolchain skips
+    the wrapper fails, naming the fix, instead of linking unchecked."""
+    tc = repo.repo / "mytc" / "BUCK"
+    original = tc.read_text()
+    wrapper = original[original.index("rust_v0_cxx_toolchain_wrapper(\n") : original.index("# rlib-v0: Rust settings")]
+    try:
+        # As if the user had skipped step 2: `cxx` is the plain toolchain.
+        tc.write_text(original.replace(wrapper, 'system_cxx_toolchain(name = "cxx", compiler = "gcc", compiler_type = "gcc", cxx_compiler = "g++", linker = "g++", link_style = "static", visibility = ["PUBLIC"])\n\n'))
+        proc = repo.build("//app:cxx_main", "--target-platforms", "root//plat:plain", check=False)
+        assert proc.returncode != 0
+        assert "__rlib_v0__this_link_needs_rlib_v0_link__wrap_the_cxx_toolchain_with_rust_v0_cxx_toolchain_wrapper" in proc.stderr, proc.stderr[-3000:]
+    finally:
+        tc.write_text(original)
+
+
+def test_rust_v0_test_on_an_abort_platform_says_what_to_do(repo: Buck2) -> None:
+    proc = repo.build("//app:left_test", "--target-platforms", "root//plat:fast", check=False)
+    assert proc.returncode != 0
+    assert 'rust_v0_test needs panic = "unwind"' in proc.stderr and "root//app:left_test" in proc.stderr, proc.stderr[-3000:]
+    assert "panic_abort_tests" not in proc.stderr
+    proc = repo.run("test", "//app:left_test", "--target-platforms", "root//plat:plain")
+    assert "bumps ... ok" in proc.stdout + proc.stderr
+
+
+def test_crate_with_its_own_panic_names_buck2_attributes(repo: Buck2) -> None:
+    """A crate whose rustc_flags ask for another panic strategy than the
+    toolchain's: refused at its compile, in Buck2's terms."""
+    app = repo.repo / "app" / "BUCK"
+    original = app.read_text()
+    try:
+        app.write_text(original + 'rust_v0_library(name = "odd", srcs = ["base.rs"], crate = "odd", rustc_flags = ["-Cpanic=abort"])\n')
+        proc = repo.build("//app:odd", "--target-platforms", "root//plat:plain", check=False)
+        assert proc.returncode != 0
+        line = next(ln for ln in proc.stderr.splitlines() if "rlib-v0: error:" in ln)
+        assert "rust_v0_toolchain" in line and "rustc_flags" in line and "--panic" not in line, line
+    finally:
+        app.write_text(original)

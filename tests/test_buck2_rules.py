@@ -23,10 +23,10 @@ from buck2_util import ROOT
 
 TOOL_BZL = ROOT / "prelude_ext" / "tool.bzl"
 CAPTURE = ROOT / "prelude_ext" / "tools" / "capture.py"
-CONSTRAINTS = ROOT / "toolchains" / "constraints" / "BUCK"
+CONSTRAINTS = ROOT / "toolchains" / "constraints" / "BUCK.rlib-v0"
 PLATFORMS_DEFS = ROOT / "toolchains" / "platforms" / "defs.bzl"
-PLATFORMS_BUCK = ROOT / "toolchains" / "platforms" / "BUCK"
-TOOLCHAINS_BUCK = ROOT / "toolchains" / "BUCK"
+PLATFORMS_BUCK = ROOT / "toolchains" / "platforms" / "BUCK.rlib-v0"
+TOOLCHAINS_BUCK = ROOT / "toolchains" / "BUCK.rlib-v0"
 DOCS = ROOT / "docs" / "buck2.md"
 
 
@@ -135,7 +135,7 @@ def test_capture_success_and_stdout(tmp_path: Path) -> None:
 
 
 def declared_constraints() -> dict[str, list[str]]:
-    """toolchains/constraints/BUCK is plain `constraint(...)` calls: run it."""
+    """toolchains/constraints/BUCK.rlib-v0 is plain `constraint(...)` calls: run it."""
     found: dict[str, list[str]] = {}
 
     def constraint(name: str, values: list[str], default: str, visibility: list[str] = (), allow_trivial_constraint: bool = False) -> None:
@@ -211,7 +211,7 @@ def test_docs_list_every_short_platform() -> None:
 
 
 def test_example_sources_exist() -> None:
-    for buck in (ROOT / "examples").glob("*/BUCK"):
+    for buck in (ROOT / "examples").glob("*/BUCK.rlib-v0"):
         for lst in re.findall(r"srcs = \[([^\]]*)\]", buck.read_text()):
             for src in re.findall(r'"([^"]+)"', lst):
                 assert (buck.parent / src).is_file(), f"{buck}: {src} missing"

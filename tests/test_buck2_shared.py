@@ -119,9 +119,9 @@ def stock(tmp_path_factory: pytest.TempPathFactory):
     pkg = root / "app"
     pkg.mkdir()
     for f in src.iterdir():
-        if f.name != "BUCK":
+        if f.name != "BUCK.rlib-v0":
             (pkg / f.name).write_text(f.read_text())
-    text = buck2_bench.replace_once((src / "BUCK").read_text(), 'load("@prelude_ext//:defs.bzl", "rust_v0_library")\n', "")
+    text = buck2_bench.replace_once((src / "BUCK.rlib-v0").read_text(), 'load("@prelude_ext//:defs.bzl", "rust_v0_library")\n', "")
     text = re.sub(r'rust_v0_library\(\n    name = "(\w+)",\n    srcs = \["(\w+\.rs)"\],', r'rust_library(\n    name = "\1",\n    srcs = ["\2"],\n    crate_root = "\2",\n    edition = "2021",', text)
     assert "rust_v0" not in text, text
     (pkg / "BUCK").write_text(text)

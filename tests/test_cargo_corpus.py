@@ -21,14 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LINKERS, cargo_build
-
-HERE = Path(__file__).parent
-CORPUS = HERE / "cargo_corpus"
-EXPECTED = (CORPUS / "expected.txt").read_text()
+from cargo_util import CORPUS, EXPECTED
+from conftest import LINKERS
 
 if shutil.which("cargo") is None:
     pytest.skip("needs cargo: install Rust with rustup (https://rustup.rs)", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def corpus(cargo_corpus):
+    """corpus(profile) -> CorpusBuild: the corpus built by cargo with the
+    rustc on PATH, for the host (conftest's `cargo_corpus`, shared with the
+    other cargo tests)."""
+    return cargo_corpus
 
 
 def _program(compile_c, cxx: bool) -> Path:
@@ -120,7 +125,7 @@ def test_incremental_rebuild_relinks(corpus, compile_c, std_bundle, link, run_ex
     original = lib.read_text()
     try:
         lib.write_text(original.replace("unsafe { cbrt(x) }", "unsafe { cbrt(x) + 1.0 }"))
-        proc = cargo_build(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
+        proc = b.cargo()
         assert proc.returncode == 0, proc.stderr[-4000:]
         assert (b.deps.parent / "incremental").is_dir()
         exe = tmp_path / "app"
@@ -129,7 +134,7 @@ def test_incremental_rebuild_relinks(corpus, compile_c, std_bundle, link, run_ex
         assert "cbrt(27): 4.0" in run_exe(exe).stdout
     finally:
         lib.write_text(original)
-        proc = cargo_build(b.project, b.deps.parent.parent, "dev", corpus.wrapper)
+        proc = b.cargo()
         assert proc.returncode == 0, proc.stderr[-4000:]
 
 
@@ -150,3 +155,31 @@ def test_link_line_as_make_writes_it(corpus, compile_c, std_bundle, link, run_ex
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert f"-lstdrust -> {libdir}/libstdrust.a (std bundle" in proc.stderr
     assert run_exe(exe).stdout == EXPECTED
+
+
+def test_lief_agrees_with_our_elf_reader(corpus, std_bundle):
+    """Every symbol of every object in the corpus rlibs and the std bundle,
+    as our struct reader (elf.symbols) sees it and as LIEF, the reader of
+    `rlib-v0 size`, sees it: name, binding, defined, section."""
+    lief = pytest.importorskip("lief", reason="pip install lief (a runtime dependency of rlib-v0, for `size`)")
+    from rlib_v0 import archive, elf
+
+    lief.logging.disable()
+    binding = {lief.ELF.Symbol.BINDING.LOCAL: elf.STB_LOCAL, lief.ELF.Symbol.BINDING.GLOBAL: elf.STB_GLOBAL, lief.ELF.Symbol.BINDING.WEAK: elf.STB_WEAK, lief.ELF.Symbol.BINDING.GNU_UNIQUE: elf.STB_GNU_UNIQUE}
+    checked = 0
+    for path in corpus("dev").rlibs + [str(std_bundle())]:
+        with open(path, "rb") as f:
+            toc = archive.scan(path, f)
+            for m in toc.members:
+                data = toc.read(m, f)
+                if not elf.is_elf(data):
+                    continue
+                where = f"{path}({m.name})"
+                ours = [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(data, where)]
+                obj = lief.ELF.parse(list(data))
+                assert obj is not None, where
+                secs = [s.name for s in obj.sections]
+                theirs = [(s.name, binding.get(s.binding, -1), s.shndx != 0, secs[s.shndx] if 0 < s.shndx < len(secs) else "") for s in obj.symtab_symbols]
+                assert ours == theirs, where
+                checked += len(ours)
+    assert checked > 100_000

@@ -228,3 +228,33 @@ def test_guard_object_defines_its_symbols_for_every_elf_class(is64: bool, little
     syms = [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(obj, "guard.o") if s.name]
     assert syms == [(GUARD_ALLOCATOR, elf.STB_GLOBAL, True, ".rodata.rlib_v0_guard"), (GUARD_PANIC_HANDLER, elf.STB_GLOBAL, True, ".rodata.rlib_v0_guard")]
     assert elf.section_data(obj, ".note.GNU-stack") == b""
+
+
+@pytest.fixture(scope="module")
+def wrapper_guard(crates, rlib_v0) -> Path:
+    """The std bundle's wrapper guard (`--wrapper-guard`), as Buck2's wrapper
+    mode names it after the bundle and after every crate."""
+    d = crates["dir"] / "guarded"
+    d.mkdir()
+    guard = d / "libstd_bundle.rlib-v0-wrapper-guard.o"
+    rlib_v0("std-bundle", "-o", d / "libstd_bundle.a", "--wrapper-guard", guard, check=True)
+    return guard
+
+
+@pytest.mark.parametrize("linker", LINKERS)
+def test_a_link_bypassing_the_wrapper_fails_naming_the_fix(crates, wrapper_guard, fuse_ld, link, run_exe, tmp_path, linker: str) -> None:
+    from rlib_v0.linker_cmd import WRAPPER_GUARD_SYMBOL
+
+    line = _line(crates, "top") + [str(wrapper_guard)] + _line(crates, "num", "a1")[1:] + [str(wrapper_guard)] + _line(crates, "bundle")[1:]
+    proc = subprocess.run(["cc", *fuse_ld(linker), *line, "-o", str(tmp_path / "bare")], capture_output=True, text=True)
+    assert proc.returncode != 0 and WRAPPER_GUARD_SYMBOL in proc.stderr, proc.stderr
+    # Through the wrapper the guards are dropped and the program links.
+    proc = link(["cc", *fuse_ld(linker), *line, "-o", tmp_path / "wrapped"])
+    assert proc.returncode == 0, proc.stderr
+    assert run_exe(tmp_path / "wrapped").stdout == f"{40 + 2 + 1} 1\n"
+
+
+def test_wrapper_guard_name_is_checked(rlib_v0, tmp_path) -> None:
+    proc = rlib_v0("std-bundle", "-o", tmp_path / "b.a", "--wrapper-guard", tmp_path / "guard.o")
+    assert_user_error(proc, "--wrapper-guard", ".rlib-v0-wrapper-guard.o")
+    assert not (tmp_path / "b.a").exists()

@@ -539,3 +539,87 @@ def test_refused_link_leaves_no_output(diamond, link, tmp_path):
     assert_user_error(proc, "crate b", "crate a")
     assert not exe.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------
+# Cycles: a C archive given among the Rust inputs (as Buck2 places a crate's
+# `cxx_library` dependency) that calls back into a crate placed before it.
+
+CYCLE_RS = """
+extern "C" { fn c_helper(x: i32) -> i32; }
+pub mod entry {
+    #[no_mangle]
+    pub extern "C" fn cycle_entry(x: i32) -> i32 { let r = unsafe { super::c_helper(x) }; r + 1 }
+}
+pub mod callback {
+    #[no_mangle]
+    pub extern "C" fn cycle_callback(x: i32) -> i32 { x * 10 }
+}
+"""
+CYCLE_C = "int cycle_callback(int);\nint c_helper(int x) { return cycle_callback(x) + 5; }\n"
+CYCLE_MAIN = '#include <stdio.h>\nint cycle_entry(int);\nint main(void) { printf("%d\\n", cycle_entry(4)); return 0; }\n'
+
+
+@pytest.fixture(scope="module")
+def cycle(build_crate, compile_c, std_bundle, tmp_path_factory):
+    # Two modules, 16 codegen units at opt-level 0: the callback lives in
+    # another object of the rlib than the entry, so a one-pass linker that
+    # has passed the rlib when it meets the C archive cannot go back for it.
+    crate = build_crate("cycle", CYCLE_RS, flags=["-C", "codegen-units=16", "-C", "opt-level=0"])
+    d = tmp_path_factory.mktemp("cycle")
+    helper = d / "libhelper.a"
+    subprocess.run(["ar", "rcs", str(helper), str(compile_c(CYCLE_C, name="helper"))], check=True)
+    return crate, helper, compile_c(CYCLE_MAIN, name="cycle_main"), std_bundle()
+
+
+@pytest.mark.parametrize("ld", LINKERS)
+def test_c_archive_among_rust_inputs_calls_back(ld, cycle, fuse_ld, link, run_exe, tmp_path):
+    crate, helper, main, bundle = cycle
+    exe = tmp_path / "app"
+    proc = link(["cc", *fuse_ld(ld), main, crate, helper, bundle, "-o", exe], debug=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert run_exe(exe).stdout == "46\n"
+    assert f"group: one group from the Rust block through {bundle}" in proc.stderr
+    assert str(helper) in proc.stderr.split("group: ")[1]
+
+
+def test_cycle_fails_on_bfd_without_the_group(cycle, link, tmp_path):
+    """The same line without rlib-v0's group fails on ld.bfd: the group is
+    what links it (and the fixture really has the cycle)."""
+    crate, helper, main, bundle = cycle
+    proc = subprocess.run(["cc", "-fuse-ld=bfd", str(main), str(crate), str(helper), str(bundle), "-o", str(tmp_path / "bare")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "cycle_callback" in proc.stderr
+
+
+def test_users_own_group_is_kept_not_nested(cycle, link, run_exe, tmp_path):
+    crate, helper, main, bundle = cycle
+    exe = tmp_path / "app"
+    proc = link(["cc", "-fuse-ld=bfd", main, "-Wl,--start-group", crate, helper, "-Wl,--end-group", bundle, "-o", exe], debug=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert run_exe(exe).stdout == "46\n"
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("  linker command: "))
+    assert line.count("--start-group") == 1 and line.count("--end-group") == 1
+    assert "the Rust block is inside the command's own group" in proc.stderr
+
+
+def test_no_group_when_nothing_lies_between(diamond, link, tmp_path):
+    """Crates given together and no native libraries: the line is as before."""
+    d = diamond
+    proc = link(["cc", d["main"], d["b"], d["c"], d["a"], d["bundle"], "-o", tmp_path / "app"], debug=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "--start-group" not in proc.stderr and "group:" not in proc.stderr
+def test_fuse_ld_linker_not_found_note(diamond, link, tmp_path):
+    """`cc -fuse-ld=lld` with no ld.lld where gcc looks: collect2 says only
+    "cannot find 'ld'"; the wrapper adds one note naming the option and the
+    program (the cross-gcc case is in test_cargo_cross.py)."""
+    cc = shutil.which("cc")
+    if cc is None or "gcc" not in os.path.realpath(cc):
+        pytest.skip("needs gcc as cc (collect2's message)")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    exe = tmp_path / "app"
+    proc = link([cc, "-fuse-ld=lld", diamond["main"], diamond["b"], diamond["c"], diamond["a"], diamond["bundle"], "-o", exe], env={"PATH": str(empty)})
+    assert proc.returncode != 0 and "collect2: fatal error: cannot find" in proc.stderr, proc.stderr
+    notes = [ln for ln in proc.stderr.splitlines() if ln.startswith("rlib-v0:")]
+    assert notes == [f"rlib-v0: note: {cc} found no linker for -fuse-ld=lld: ld.lld is not on PATH (install lld)"], proc.stderr
+    assert not exe.exists()

@@ -152,13 +152,13 @@ def test_parse_uses_response_file_contents(tmp_path):
 # ---- driver or linker ----
 
 
-@pytest.mark.parametrize("argv0", ["ld", "ld.bfd", "ld.gold", "ld.lld", "mold", "ld.mold", "/usr/bin/ld", "/usr/bin/ld.lld", "x86_64-linux-gnu-ld", "aarch64-linux-gnu-ld.bfd", "x86_64-linux-gnu-ld.gold"])
+@pytest.mark.parametrize("argv0", ["ld", "ld.bfd", "ld.gold", "ld.lld", "mold", "ld.mold", "/usr/bin/ld", "/usr/bin/ld.lld", "x86_64-linux-gnu-ld", "aarch64-linux-gnu-ld.bfd", "x86_64-linux-gnu-ld.gold", "aarch64-linux-gnu-ld.lld", "aarch64-linux-gnu-ld", "ld.lld-14", "rust-lld", "aarch64-linux-gnu-ld.mold"])
 def test_direct_linkers(argv0):
     assert is_direct_linker(argv0)
     assert parse([argv0, "a.o"]).direct
 
 
-@pytest.mark.parametrize("argv0", ["cc", "gcc", "c++", "g++", "clang", "clang++", "/usr/bin/cc", "x86_64-linux-gnu-gcc-12", "/opt/llvm/bin/clang-18", "aarch64-linux-gnu-g++"])
+@pytest.mark.parametrize("argv0", ["cc", "gcc", "c++", "g++", "clang", "clang++", "/usr/bin/cc", "x86_64-linux-gnu-gcc-12", "/opt/llvm/bin/clang-18", "aarch64-linux-gnu-g++", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-gcc-12"])
 def test_compiler_drivers(argv0):
     assert not is_direct_linker(argv0)
     assert not parse([argv0, "a.o"]).direct
@@ -300,3 +300,30 @@ def test_rustc_options_parse_link_args():
     for bad in (["--link-args"], ["--link-args="], ["--link-arg", "f"]):
         with pytest.raises(UserError):
             parse_rustc_options(bad)
+
+
+# ---- the note after a failed link (link_notes) ----
+
+
+@pytest.mark.parametrize(
+    "argv,stderr,target",
+    [
+        (["cc", "a.o", "-o", "app"], "collect2: fatal error: cannot find 'ld'", None),  # no -fuse-ld: nothing to add
+        (["ld.lld", "-fuse-ld=lld", "a.o"], "collect2: fatal error: cannot find 'ld'", None),  # not a driver
+        (["cc", "-fuse-ld=lld", "a.o"], "a.o: undefined reference to `f'", None),  # another failure
+        (["cc", "-fuse-ld=/opt/ld", "a.o"], "collect2: fatal error: cannot find 'ld'", None),  # a path, not a name
+        (["cc", "a.o"], "ld: a.o: error adding symbols: file in wrong format", None),  # no std bundle: no target to name
+        (["cc", "a.o"], "ld: skipping incompatible /usr/lib32/libm.so when searching for -lm\nld: a.o: undefined reference to `f'", "x86_64-unknown-linux-gnu"),  # a warning, not the failure
+    ],
+)
+def test_no_note_when_it_does_not_apply(argv, stderr, target):
+    from rlib_v0.link_notes import failed_link_note
+
+    assert failed_link_note(parse(argv), stderr, target) is None
+
+
+def test_other_machine_note_names_the_target():
+    from rlib_v0.link_notes import failed_link_note
+
+    note = failed_link_note(parse(["cc", "a.o"]), "ld.lld: error: liba.rlib(a.o) is incompatible with elf64-x86-64", "aarch64-unknown-linux-gnu")
+    assert note.startswith("rlib-v0: note: ") and "built for aarch64-unknown-linux-gnu" in note and "aarch64-linux-gnu-gcc" in note

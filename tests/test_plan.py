@@ -251,6 +251,17 @@ def test_mixed_rustc():
 def test_other_target():
     msg = _err(("liba.rlib", A), ("std.a", bundle(target="aarch64-unknown-linux-gnu")))
     assert "x86_64-unknown-linux-gnu" in msg and "aarch64-unknown-linux-gnu" in msg and "liba.rlib" in msg
+    assert " by rustc " not in msg  # the rustc is the same: not named as a difference
+    assert "`rlib-v0 std-bundle --target x86_64-unknown-linux-gnu`" in msg
+
+
+def test_other_rustc_and_target_named_together():
+    """A cross build's crates linked with the host's bundle of another rustc:
+    both differences in the one line, in the order crate, bundle."""
+    other = "0123456789abcdef0123456789abcdef01234567"
+    msg = _err(("liba.rlib", A), ("std.a", bundle(commit=other, target="aarch64-unknown-linux-gnu")))
+    assert f"is built by rustc 1.95.0 ({COMMIT[:9]}) for x86_64-unknown-linux-gnu, but the std bundle std.a by rustc 1.95.0 ({other[:9]}) for aarch64-unknown-linux-gnu" in msg, msg
+    assert "--rustc RUSTC --target x86_64-unknown-linux-gnu" in msg
 
 
 def test_mixed_panic():

@@ -577,15 +577,15 @@ def _unmangled_definitions(rlib: str) -> set[str]:
 
 
 @pytest.mark.parametrize("ld", LINKERS)
-def test_so_over_the_cargo_corpus(ld, corpus, compile_c, std_bundle, fuse_ld, link, run_exe, tmp_path):
+def test_so_over_the_cargo_corpus(ld, cargo_corpus, compile_c, std_bundle, fuse_ld, link, run_exe, tmp_path):
     """A `.so` over a real crate set (tests/cargo_corpus, built by cargo:
     serde, regex, ring with its C and assembly library, ...): its API and
     the crates' C entry points exported, nothing of Rust, std or ring's C
     library; loaded with dlopen, it prints what the executable prints."""
-    from conftest import HERE
+    from cargo_util import CORPUS, EXPECTED
 
-    b = corpus("dev")
-    api = compile_c((HERE / "cargo_corpus" / "main.c").read_text(), name="corpus_so", flags=["-fPIC", "-Dmain=corpus_main"])
+    b = cargo_corpus("dev")
+    api = compile_c((CORPUS / "main.c").read_text(), name="corpus_so", flags=["-fPIC", "-Dmain=corpus_main"])
     so = tmp_path / "libcorpus.so"
     proc = link(["cc", *fuse_ld(ld), "-shared", api, *b.rlibs, std_bundle(), "-o", so])
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -599,8 +599,7 @@ def test_so_over_the_cargo_corpus(ld, corpus, compile_c, std_bundle, fuse_ld, li
     host = compile_c(CORPUS_HOST_C, name="corpus_host")
     exe = tmp_path / "host"
     subprocess.run(["cc", str(host), "-o", str(exe), "-ldl"], check=True)
-    expected = (HERE / "cargo_corpus" / "expected.txt").read_text()
-    assert run_exe(exe, so).stdout == expected
+    assert run_exe(exe, so).stdout == EXPECTED
 
 
 def test_fifo_inputs_on_a_shared_link_do_not_hang(crates, compile_c, std_bundle, link, tmp_path):

@@ -179,7 +179,7 @@ class HeadFile:
         return self.fd
 
 
-def open_input(path: str) -> BinaryIO:
+def open_input(path: str, what: str = "an archive") -> BinaryIO:
     """`open(path, "rb")`, with the usual failures as one-line user errors.
 
     Opened non-blocking, then checked: a FIFO given as an archive would
@@ -189,14 +189,14 @@ def open_input(path: str) -> BinaryIO:
         try:
             mode = os.fstat(fd).st_mode
             if not S_ISREG(mode):
-                raise UserError(f"{path}: {'is a directory' if S_ISDIR(mode) else 'not a regular file'}, not an archive")
+                raise UserError(f"{path}: {'is a directory' if S_ISDIR(mode) else 'not a regular file'}, not {what}")
             os.set_blocking(fd, True)
         except BaseException:
             os.close(fd)
             raise
         return os.fdopen(fd, "rb")
     except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not an archive") from None
+        raise UserError(f"{path}: is a directory, not {what}") from None
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except PermissionError:

@@ -67,14 +67,15 @@ def _parser() -> _Parser:
     w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
     w.add_argument("args", nargs=argparse.REMAINDER, help="the rustc to run and its arguments, as cargo passes them")
 
-    b = verb("std-bundle", "Build the standard-library bundle for one configuration.", "rlib-v0 std-bundle -o OUT [--panic unwind|abort] [--target TRIPLE] [--no-std | --with-test] [--rustc PATH] [-- EXTRA_RUSTC_ARGS...]")
+    b = verb("std-bundle", "Build the standard-library bundle for one configuration.", "rlib-v0 std-bundle -o OUT [--panic unwind|abort] [--target TRIPLE] [--no-std | --with-test] [--rustc PATH] [--link-args FILE] [--wrapper-guard FILE] [-- EXTRA_RUSTC_ARGS...]")
     b.add_argument("-o", "--output", required=True, help="the bundle archive to write")
     b.add_argument("--panic", default="unwind", help="unwind or abort")
     b.add_argument("--target", help="target triple (default: rustc's host)")
     b.add_argument("--no-std", action="store_true", help="core only, for #![no_std] crates (needs --panic abort)")
     b.add_argument("--with-test", action="store_true", help="std plus libtest, for test binaries (rustc --test); supersedes the plain bundle on a link")
-    b.add_argument("--rustc", help="rustc to run")
+    b.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH); its sysroot must hold the target's std")
     b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries), and beside it the `.shared` one a shared object's link adds")
+    b.add_argument("--wrapper-guard", metavar="FILE", help="also write an object (FILE ends in .rlib-v0-wrapper-guard.o) that fails a link naming it twice without `rlib-v0 link`, which drops it (Buck2's wrapper mode)")
     b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
@@ -82,10 +83,11 @@ def _parser() -> _Parser:
     v.add_argument("--json", action="store_true", help="machine-readable report")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--export-rust] -- LINKER_COMMAND...")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] [--export-rust] -- LINKER_COMMAND...")
     ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
+    ln.add_argument("--plan-graph", metavar="FILE", help="draw the plan (.dot, or .svg through Graphviz), coloured by what a failed link blames")
     ln.add_argument("--export-rust", action="store_true", help="a shared object (or -rdynamic executable) keeps exporting its crates' and std's Rust symbols (by default they are hidden)")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
@@ -104,6 +106,31 @@ def _parser() -> _Parser:
 
     il = verb("install-launchers", "Write rlib-v0-rustc-wrapper and rlib-v0-link into DIR: lean start-up (python -S) for build systems.", "rlib-v0 install-launchers DIR")
     il.add_argument("dir", metavar="DIR", help="where to write them (e.g. ~/.local/bin)")
+
+    sz = verb("size", "What each crate, std and C/C++ cost in a linked binary (per section); crates present twice.", "rlib-v0 size [--json] [--plot FILE.png|svg] [--top N] BINARY...  |  rlib-v0 size --compare A B [--json] [--plot FILE]")
+    sz.add_argument("binaries", nargs="*", metavar="BINARY", help="executables or shared objects (ELF)")
+    sz.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two builds side by side, largest change first")
+    sz.add_argument("--json", action="store_true", help="machine-readable report (every owner, every loaded section)")
+    sz.add_argument("--plot", metavar="FILE", help="also draw a bar chart of the largest owners (.png or .svg; needs matplotlib)")
+    sz.add_argument("--top", type=int, default=20, help="rows in the table (default 20)")
+
+    verb("cmake-dir", "Print the directory of the CMake module: cmake -DRlibV0_DIR=$(rlib-v0 cmake-dir), then find_package(RlibV0).", "rlib-v0 cmake-dir")
+    ci = verb("cmake-import", "(For RlibV0.cmake, at configure time) plan a cargo workspace's crates as CMake targets.", "rlib-v0 cmake-import --manifest-path M --state-dir D --cargo C --rustc R --profile P [--target T] [--crate N]... [--feature F]... [--no-default-features] [--locked] [--cc CC --cxx CXX --ar AR]")
+    ci.add_argument("--manifest-path", required=True)
+    ci.add_argument("--state-dir", required=True, help="where the plan, the targets file and the stable rlib names go")
+    ci.add_argument("--cargo", default="cargo")
+    ci.add_argument("--rustc", default="rustc")
+    ci.add_argument("--profile", default="dev")
+    ci.add_argument("--target", help="Rust target triple (default: rustc's host)")
+    ci.add_argument("--crate", action="append", default=[], help="a package to import (default: every workspace member with a library)")
+    ci.add_argument("--feature", action="append", default=[])
+    ci.add_argument("--no-default-features", action="store_true")
+    ci.add_argument("--locked", action="store_true")
+    ci.add_argument("--cc", default="", help="CMake's C compiler, for build scripts (CC_<target>)")
+    ci.add_argument("--cxx", default="", help="CMake's C++ compiler (CXX_<target>)")
+    ci.add_argument("--ar", default="", help="CMake's archiver (AR_<target>)")
+    cb = verb("cmake-build", "(For RlibV0.cmake, at build time) run the planned cargo build; stable names for its rlibs; the std bundle.", "rlib-v0 cmake-build PLAN.json")
+    cb.add_argument("plan", metavar="PLAN", help="plan.json written by cmake-import")
 
     d = verb("demo", "Build the spec's diamond the staticlib way and the v0 way; show both outcomes.", "rlib-v0 demo [--keep DIR]")
     d.add_argument("--keep", metavar="DIR", help="build in this directory and keep it")
@@ -150,7 +177,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
     if ns.verb == "std-bundle":
         from .cmd_std_bundle import run as run_bundle
 
-        return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc, ns.with_test, ns.link_args)
+        return run_bundle(ns.output, ns.panic, ns.target, ns.no_std, _strip_dashes(ns.extra), ns.rustc, ns.with_test, ns.link_args, ns.wrapper_guard)
     if ns.verb == "verify":
         from .verify import render, verify_file
 
@@ -168,6 +195,8 @@ def _dispatch(ns: argparse.Namespace) -> int:
             argv += ["--whole-archive", w]
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
+        if ns.plan_graph:
+            argv += ["--plan-graph", ns.plan_graph]
         if ns.export_rust:
             argv.append("--export-rust")
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
@@ -181,6 +210,23 @@ def _dispatch(ns: argparse.Namespace) -> int:
         for path in install(ns.dir):
             print(path)
         return 0
+    if ns.verb == "size":
+        from .size_report import run as run_size
+
+        return run_size(ns.binaries, ns.compare, ns.json, ns.plot, ns.top)
+    if ns.verb == "cmake-dir":
+        from .cmake_import import module_dir
+
+        print(module_dir())
+        return 0
+    if ns.verb == "cmake-import":
+        from .cmake_import import run as run_import
+
+        return run_import(ns.manifest_path, ns.state_dir, ns.cargo, ns.rustc, ns.profile, ns.target, ns.crate, ns.feature, ns.no_default_features, ns.locked, [ns.cc, ns.cxx, ns.ar])
+    if ns.verb == "cmake-build":
+        from .cmake_build import run as run_cmake_build
+
+        return run_cmake_build(ns.plan)
     if ns.verb == "demo":
         from .demo import run as run_demo
 

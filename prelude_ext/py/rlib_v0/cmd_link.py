@@ -141,7 +141,50 @@ def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, lis
     return after
 
 
-def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, hide_object: str | None = None, exclude_libs: list[str] | None = None) -> list[str]:
+class Groups:
+    """Where `rewrite` puts `--start-group`/`--end-group`, and why.
+
+    A crate's native static libraries may call back into the crate (a cxx
+    bridge's C++ calls the crate's `extern "Rust"` functions), and C/C++
+    archives given among the Rust inputs (a Buck2 `cxx_library` a crate
+    depends on) may call back into crates placed before them.  rustc never
+    meets the first case (it bundles such objects into the rlib, and one
+    archive's members resolve each other); a one-pass linker (ld.bfd, gold)
+    needs a group for both.  lld and mold accept groups and need none."""
+
+    __slots__ = ("span_end", "crates", "why")
+
+    def __init__(self) -> None:
+        # argv position (original command) after which the group that opens
+        # at the Rust block closes; None: no such group.
+        self.span_end: int | None = None
+        self.crates: set[int] = set()  # plan.crates positions grouped with their native libraries
+        self.why: list[str] = []  # for --debug, one line each
+
+
+def plan_groups(cmd: linker_cmd.LinkCommand, plan: Plan, natives: dict[int, list[tuple[str, bool]]]) -> Groups:
+    g = Groups()
+    if not plan.rust_arg_indexes:
+        return g
+    first, last = plan.rust_arg_indexes[0], plan.rust_arg_indexes[-1]
+    if first in cmd.group_args:
+        g.why.append("the Rust block is inside the command's own group: no group of rlib-v0's")
+        return g
+    rust = set(plan.rust_arg_indexes)
+    libs = {lib.index for lib in cmd.libs}
+    between = [i for i in range(first + 1, last) if i not in rust and (i in libs or (i in cmd.inputs and not cmd.argv[i].endswith(".o")))]
+    if between and not any(first < i < last for i in cmd.group_args):
+        g.span_end = last
+        shown = ", ".join(cmd.argv[i] for i in between[:3]) + (f" (+{len(between) - 3} more)" if len(between) > 3 else "")
+        g.why.append(f"one group from the Rust block through {cmd.argv[last]}: the libraries given among the Rust inputs ({shown}) may call back into crates")
+        return g
+    for n, libs_after in sorted(natives.items()):
+        g.crates.add(n)
+        g.why.append(f"crate {plan.crates[n].ident.crate} grouped with its native libraries (" + ", ".join(os.path.basename(p) for p, _ in libs_after) + "), which may call back into it")
+    return g
+
+
+def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, groups: Groups | None = None, hide_object: str | None = None, exclude_libs: list[str] | None = None) -> list[str]:
     """The linker argv: Rust block at the first Rust input's place.
 
     `hide_object`, `exclude_libs`: on a link that exports symbols, the
@@ -155,19 +198,27 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
     # `-l NAME` that resolved to a Rust archive: its value goes too.
     skip.update(lib.value_index for lib in cmd.libs if lib.index in skip)
     natives = natives or {}
+    groups = groups or Groups()
     block: list[str] = []
+    if groups.span_end is not None:
+        block += cmd.linker_flag("--start-group")
     # The block manages --whole-archive itself; if it lands inside a user's
     # region, close the region around it and reopen it after.
     inside = first in cmd.whole_archive_inputs
     if inside:
         block += cmd.linker_flag("--no-whole-archive")
     for n, c in enumerate(plan.crates):
+        grouped = n in groups.crates
+        if grouped:
+            block += cmd.linker_flag("--start-group")
         if c.whole_archive:
             block += cmd.linker_flag("--whole-archive") + [c.path] + cmd.linker_flag("--no-whole-archive")
         else:
             block.append(c.path)
         for path, whole in natives.get(n, ()):
             block += cmd.linker_flag("--whole-archive") + [path] + cmd.linker_flag("--no-whole-archive") if whole else [path]
+        if grouped:
+            block += cmd.linker_flag("--end-group")
     if plan.bundle:
         block.append(plan.bundle.path)
     for sym in plan.undefined:
@@ -193,11 +244,20 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
             out += block
         if n not in skip:
             out.append(a)
+        if n == groups.span_end:
+            out += cmd.linker_flag("--end-group")
     return out
 
 
-def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, export_rust: bool = False) -> int:
+def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, export_rust: bool = False) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
+    if plan_graph:
+        from . import plan_graph as graph
+
+        graph.check(plan_graph)
+    # A failure is explained in crate terms (which needs mangled names) for
+    # --debug, and to colour the plan graph.
+    explain_failure = debug or bool(plan_graph)
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
     libs_so: list[str] | None = [] if cmd.exports else None
@@ -208,14 +268,13 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     # inside it: only such links read the crates' symbol tables.
     hiding = None
     if cmd.exports and not export_rust and (plan.crates or plan.bundle):
-        from .hide import plan_hiding
-
-        from .hide import check_shared_libraries
+        from .hide import check_shared_libraries, plan_hiding
 
         archives = [path for libs in natives.values() for path, _ in libs]
         hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
         rust_inputs = set(plan.rust_arg_indexes)
         check_shared_libraries(hiding, [cmd.argv[i] for i in cmd.inputs if i not in rust_inputs] + (libs_so or []))
+    groups = plan_groups(cmd, plan, natives)
     if debug:
         print(plan.describe(), file=sys.stderr)
         for line in resolved or ():
@@ -227,6 +286,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             print(f"  {hiding.describe()}", file=sys.stderr)
         elif cmd.exports and export_rust and (plan.crates or plan.bundle):
             print("  the link exports symbols; Rust symbols stay exported (--export-rust)", file=sys.stderr)
+        for line in groups.why:
+            print(f"  group: {line}", file=sys.stderr)
     if reproduce:
         from .reproduce import write_reproducer
 
@@ -253,8 +314,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 tmp_dir = _temp_dir()
                 hide_path = os.path.join(tmp_dir, "rust-symbols.rlib-v0-hide.o")
                 _write_temp(hide_path, data)
-        final_argv = rewrite(cmd, plan, tmp_out, natives, hide_path, hiding.exclude if hiding else None)
-        if debug:
+        final_argv = rewrite(cmd, plan, tmp_out, natives, groups, hide_path, hiding.exclude if hiding else None)
+        if explain_failure:
             # Mangled names let the explanation attribute symbols to crates.
             final_argv[1:1] = cmd.linker_flag("--no-demangle")
         if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
@@ -275,14 +336,25 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             raise UserError(f"linker is not executable: {exec_argv[0]}") from None
         err = err_bytes.decode("utf-8", "replace")
         full = _disk_full(tmp_out, err, returncode) if returncode != 0 and tmp_out else None
-        if debug and returncode != 0:
-            from .explain import explain
+        blame = None
+        if explain_failure and returncode != 0:
+            from .explain import explain, findings
 
             err = _restore_output_name(err, tmp_out, output)
+            blame = findings(err, cmd, plan)
             sys.stderr.write(err)
-            sys.stderr.write(explain(err, cmd, plan))
+            sys.stderr.write(explain(err, cmd, plan, blame))
         else:
             sys.stderr.write(_restore_output_name(err, tmp_out, output))
+        if plan_graph:
+            # Before the output is put in place: should the graph fail, no output appears.
+            graph.write(plan_graph, graph.to_dot(plan, natives, blame))
+        if returncode > 0 and not full:
+            from .link_notes import failed_link_note
+
+            note = failed_link_note(cmd, err, plan.bundle.ident.target if plan.bundle else None, debug)
+            if note:
+                sys.stderr.write(note + "\n")
         if full:
             sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
         elif returncode < 0:

@@ -165,13 +165,14 @@ def check_against_bundle(ident: Identity, path: str) -> None:
     try:
         with open(path, "rb") as f:
             b = json.loads(f.read())
-        label, panic, target = b.get("label") or path, b["panic"], b["target"]
+        label, panic, target, fix = b.get("label") or path, b["panic"], b["target"], b.get("fix")
     except OSError as e:
         raise UserError(f"--bundle-identity {path}: cannot read ({e.strerror})") from None
     except (ValueError, KeyError, TypeError, AttributeError):
         raise UserError(f"--bundle-identity {path}: not a bundle identity (JSON with `panic` and `target`)") from None
     if ident.panic != panic:
-        raise UserError(f"crate {ident.crate} is built with -C panic={ident.panic}, but the std bundle {label} with panic={panic}; build the crate with the configuration's panic strategy (no -C panic of its own) or link it with a --panic {ident.panic} bundle")
+        how = fix if isinstance(fix, str) and fix else f"build the crate with the configuration's panic strategy (no -C panic of its own) or link it with a --panic {ident.panic} bundle"
+        raise UserError(f"crate {ident.crate} is built with -C panic={ident.panic}, but the std bundle {label} with panic={panic}; {how}")
     if ident.target != target:
         raise UserError(f"crate {ident.crate} is built for {ident.target}, but the std bundle {label} for {target}")
 

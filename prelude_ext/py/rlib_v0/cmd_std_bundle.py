@@ -65,7 +65,9 @@ def _weaken_members(members: list[tuple[str, bytes]], positions: set[int], where
     return weakened
 
 
-def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None, with_test: bool = False, link_args: str | None = None) -> int:
+def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[str], rustc: str | None = None, with_test: bool = False, link_args: str | None = None, wrapper_guard: str | None = None) -> int:
+    """`wrapper_guard`: also write the object that makes a link bypassing
+    `rlib-v0 link` fail (linker_cmd.WRAPPER_GUARD_SUFFIX); the path must end so."""
     if panic not in ("unwind", "abort"):
         raise UserError(f"--panic must be unwind or abort, not {panic!r}")
     if no_std and with_test:
@@ -77,6 +79,12 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
     output_kind(output)  # refuse a bad output path before the minute of building
     if link_args:
         output_kind(link_args)
+    if wrapper_guard:
+        from .linker_cmd import WRAPPER_GUARD_SUFFIX
+
+        if not wrapper_guard.endswith(WRAPPER_GUARD_SUFFIX):
+            raise UserError(f"--wrapper-guard {wrapper_guard}: the name must end in {WRAPPER_GUARD_SUFFIX} (rlib-v0 link drops such files)")
+        output_kind(wrapper_guard)
     tmp = tempfile.mkdtemp(prefix=".rlib-v0-bundle-")
     try:
         src = os.path.join(tmp, "std_bundle.rs")
@@ -91,6 +99,12 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         env = dict(os.environ, RUSTC_BOOTSTRAP="1") if with_test else None
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
+            if "error[E0463]" in proc.stderr:
+                # E0463, "can't find crate": this rustc has no precompiled
+                # std (or core) for the target.
+                tgt = target or info.host
+                lib = "core" if no_std else "std"
+                raise UserError(f"{output}: rustc {info.release} ({exe}) has no precompiled {lib} for {tgt}: install it (rustup: `rustup target add {tgt}`; Debian's rustc-web: libstd-rust-web-dev of that architecture) or give a rustc that has it (--rustc)")
             why = proc.stderr.strip().splitlines()[0] if proc.stderr.strip() else f"rustc exited {proc.returncode}" if proc.returncode > 0 else f"rustc was killed by signal {-proc.returncode}"
             raise UserError(f"{output}: rustc failed to build the std bundle: {why}")
         native = open(libs_file).read().split() if os.path.exists(libs_file) else []
@@ -124,6 +138,11 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
 
             write_atomic(shared_link_args_path(link_args), render(bundle_shared_args(output)))
             write_atomic(link_args, render(bundle_args(ident)))
+        if wrapper_guard:
+            from .elf import guard_object
+            from .linker_cmd import WRAPPER_GUARD_SYMBOL
+
+            write_atomic(wrapper_guard, guard_object(stamp.template_header(members, output), [WRAPPER_GUARD_SYMBOL]))
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,7 +14,7 @@ name and passed through untouched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
@@ -33,6 +33,12 @@ class SymbolCrates:
     instantiating_crate: str | None
     # Every crate named anywhere in the symbol.
     crates: frozenset[str]
+    # v0 only: (name, disambiguator) of the path crate, of the instantiating
+    # crate, and of every crate named: the disambiguator tells two builds
+    # (or versions) of one crate apart, which the name alone cannot.
+    path_crate_id: tuple[str, int] | None = field(default=None, compare=False)
+    instantiating_crate_id: tuple[str, int] | None = field(default=None, compare=False)
+    crate_ids: frozenset[tuple[str, int]] = field(default=frozenset(), compare=False)
 
 
 _NOT_RUST = SymbolCrates(None, None, frozenset())
@@ -247,7 +253,8 @@ def _v0(inner: str) -> _Demangled:
     if not _SUFFIX_OK.match(suffix):
         raise _Invalid
     path_crate = p.crates[0] if path_crates else None
-    crates = SymbolCrates(path_crate, instantiating, frozenset(p.crates))
+    ids = p.crate_ids
+    crates = SymbolCrates(path_crate, instantiating, frozenset(p.crates), ids[0] if path_crates else None, ids[path_crates] if instantiating else None, frozenset(ids))
     return _Demangled("".join(p.out) + suffix, crates)
 
 
@@ -268,6 +275,7 @@ class _V0Printer:
         self.steps = 0
         self.bound_lifetimes = 0
         self.crates: list[str] = []
+        self.crate_ids: list[tuple[str, int]] = []  # parallel to `crates`, with disambiguators
 
     # -- low level ---------------------------------------------------------
 
@@ -399,6 +407,7 @@ class _V0Printer:
             name = self.ident()
             if disambiguator or name not in _PSEUDO_CRATES:
                 self.crates.append(name)
+                self.crate_ids.append((name, disambiguator))
             self.emit(name)
         elif tag == "N":
             ns = self.next()

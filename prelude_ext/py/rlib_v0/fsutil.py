@@ -16,11 +16,16 @@ from .outputs import DEVICE, output_kind
 
 def write_atomic(path: str, data: bytes) -> None:
     with atomic_path(path) as tmp:
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-        except OSError as e:
-            raise UserError(f"{path}: cannot write ({e.strerror})") from None
+        write_text(tmp, data, path)
+
+
+def write_text(tmp: str, data: bytes | str, path: str) -> None:
+    """Write `data` into `tmp` (the temporary file of `path`): one-line errors naming `path`."""
+    try:
+        with open(tmp, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+    except OSError as e:
+        raise UserError(f"{path}: cannot write ({e.strerror})") from None
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """Argument handling of `rlib-v0 link` without typer (start-up cost matters).
 
 The options are few and fixed: `--debug`, `--whole-archive CRATE` (repeatable),
-`--reproduce DIR`, `--export-rust`, then `--` and the linker command.
+`--reproduce DIR`, `--plan-graph FILE`, `--export-rust`, then `--` and the linker command.
 """
 
 from __future__ import annotations
@@ -10,44 +10,45 @@ import sys
 
 from .errors import UserError
 
-USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--export-rust] -- LINKER_COMMAND..."
+USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] [--export-rust] -- LINKER_COMMAND..."
 
 
 class LinkOptions:
-    __slots__ = ("debug", "whole_archive", "reproduce", "export_rust")
+    __slots__ = ("debug", "whole_archive", "reproduce", "plan_graph", "export_rust")
 
     def __init__(self) -> None:
-        self.debug = False  # print the plan; explain linker errors
-        self.whole_archive: list[str] = []  # crates to link whole
-        self.reproduce: str | None = None  # directory for a reproducer
-        self.export_rust = False  # a shared object keeps exporting its Rust symbols (no hiding)
+        self.debug = False  # --debug
+        self.whole_archive: list[str] = []  # --whole-archive CRATE, in order
+        self.reproduce: str | None = None  # --reproduce DIR
+        self.plan_graph: str | None = None  # --plan-graph FILE
+        self.export_rust = False  # --export-rust: a shared object keeps exporting its Rust symbols (no hiding)
+
+
+_VALUED = {"--reproduce": "reproduce", "--plan-graph": "plan_graph"}
 
 
 def parse_link_options(argv: list[str]) -> tuple[LinkOptions, list[str]]:
-    """(the wrapper's options, the linker command)."""
     o = LinkOptions()
-    whole = o.whole_archive
     i = 0
     while i < len(argv):
         a = argv[i]
         if a == "--":
             return o, argv[i + 1 :]
+        name, eq, value = a.partition("=")
         if a == "--debug":
             o.debug = True
         elif a == "--export-rust":
             o.export_rust = True
-        elif a in ("--whole-archive", "--reproduce"):
-            if i + 1 >= len(argv):
-                raise UserError(f"{a} needs a value; {USAGE}")
-            if a == "--whole-archive":
-                whole.append(argv[i + 1])
+        elif name == "--whole-archive" or name in _VALUED:
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise UserError(f"{a} needs a value; {USAGE}")
+                i += 1
+                value = argv[i]
+            if name == "--whole-archive":
+                o.whole_archive.append(value)
             else:
-                o.reproduce = argv[i + 1]
-            i += 1
-        elif a.startswith("--whole-archive="):
-            whole.append(a.split("=", 1)[1])
-        elif a.startswith("--reproduce="):
-            o.reproduce = a.split("=", 1)[1]
+                setattr(o, _VALUED[name], value)
         else:
             raise UserError(f"unknown option {a!r}; {USAGE}")
         i += 1
@@ -59,7 +60,7 @@ def main_link(argv: list[str]) -> int:
         o, linker = parse_link_options(argv)
         from .cmd_link import run
 
-        return run(linker, o.debug, o.whole_archive, o.reproduce, o.export_rust)
+        return run(linker, o.debug, o.whole_archive, o.reproduce, o.plan_graph, o.export_rust)
     except UserError as e:
         print(f"rlib-v0: error: {e}", file=sys.stderr)
         return e.exit_code

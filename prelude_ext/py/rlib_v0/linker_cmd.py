@@ -22,7 +22,10 @@ _LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname
 
 def is_direct_linker(argv0: str) -> bool:
     base = os.path.basename(argv0)
-    return base in _DIRECT_LINKERS or base.startswith("ld.") or base.endswith("-ld") or base.endswith("-ld.bfd") or base.endswith("-ld.gold")
+    # A cross toolchain's prefix (`aarch64-linux-gnu-ld.bfd`, `...-ld.lld`):
+    # the name after the last dash decides; `ld.lld-14` is a versioned ld.*.
+    last = base.rsplit("-", 1)[-1]
+    return last in _DIRECT_LINKERS or base.startswith("ld.") or last.startswith("ld.")
 
 
 def parse_response_file(text: str) -> list[str]:
@@ -71,6 +74,14 @@ def quote_response_arg(arg: str) -> str:
 # which must not import `link_args`; `link_args.SUFFIX` is this.
 LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
 
+# How the wrapper-guard object ends (`rlib-v0 std-bundle --wrapper-guard`):
+# in a configuration whose links go through `rlib-v0 link`, the Buck2 rules
+# name it after the bundle and after every crate, so a link that bypasses
+# the wrapper (a C/C++ toolchain not wrapped) loads it twice and fails on a
+# duplicate symbol that names the fix.  `rlib-v0 link` drops it.
+WRAPPER_GUARD_SUFFIX = ".rlib-v0-wrapper-guard.o"
+WRAPPER_GUARD_SYMBOL = "__rlib_v0__this_link_needs_rlib_v0_link__wrap_the_cxx_toolchain_with_rust_v0_cxx_toolchain_wrapper"
+
 # libiberty (what gcc and GNU ld use) gives up after this many @-file reads:
 # a response file naming itself twice would otherwise expand exponentially.
 _MAX_RESPONSE_FILES = 2000
@@ -82,6 +93,8 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
     files: list[str] = []
     count = [0] if _count is None else _count
     for a in argv:
+        if a.endswith(WRAPPER_GUARD_SUFFIX):
+            continue
         if a.startswith("@") and a.endswith(LINK_ARGS_SUFFIX):
             # A crate's or bundle's link-args file (`link_args`): what it
             # holds, the wrapper derives from the markers itself.
@@ -128,7 +141,7 @@ class LibArg(Record):
 
 
 class LinkCommand(Record):
-    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs", "shared", "export_dynamic", "relocatable")
+    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs", "group_args", "shared", "export_dynamic", "relocatable")
 
     def __init__(self, argv: list[str], direct: bool, used_response_files: bool) -> None:
         self.argv = argv  # the whole command, response files expanded
@@ -141,6 +154,9 @@ class LinkCommand(Record):
         self.libs: list[LibArg] = []  # `-l` options, in order
         self.search_dirs: list[str] = []  # `-L` directories, in order (GNU ld applies all to every -l)
         self.no_default_dirs = False  # `-nostdlib` (driver) / `-nostdlib` (ld): no built-in search path
+        # Positions of the user's own `--start-group`/`--end-group` (`-(`/`-)`)
+        # and of every argument between them: linkers refuse nested groups.
+        self.group_args: set[int] = set()
         self.shared = False  # `-shared`: the output is a shared object
         self.export_dynamic = False  # `-rdynamic` / `--export-dynamic`: an executable exports its symbols
         self.relocatable = False  # `-r`: a partial link (an object, nothing exported)
@@ -173,6 +189,7 @@ def parse(argv: list[str]) -> LinkCommand:
     cmd = LinkCommand(args, direct, bool(files))
     whole = False
     static = False
+    group = False
     i = 1
     while i < len(args):
         a = args[i]
@@ -181,7 +198,13 @@ def parse(argv: list[str]) -> LinkCommand:
             flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
         pending_l = False
         for fl in flags:
-            if fl in ("--whole-archive", "-whole-archive"):
+            if fl in _START_GROUP:
+                group = True
+                cmd.group_args.add(i)
+            elif fl in _END_GROUP:
+                group = False
+                cmd.group_args.add(i)
+            elif fl in ("--whole-archive", "-whole-archive"):
                 whole = True
             elif fl in ("--no-whole-archive", "-no-whole-archive"):
                 whole = False
@@ -204,6 +227,8 @@ def parse(argv: list[str]) -> LinkCommand:
             elif not direct and fl.startswith("--library-path="):
                 cmd.search_dirs.append(fl.split("=", 1)[1])
             pending_l = not direct and fl in ("-L", "--library-path")
+        if group:
+            cmd.group_args.add(i)
         if not direct and a == "-static":
             static = True
         elif not direct and a in _DRIVER_OUTPUT_FLAGS:
@@ -248,6 +273,8 @@ def parse(argv: list[str]) -> LinkCommand:
     return cmd
 
 
+_START_GROUP = frozenset(("--start-group", "-(", "-start-group"))
+_END_GROUP = frozenset(("--end-group", "-)", "-end-group"))
 _STATIC_FLAGS = frozenset(("-Bstatic", "-dn", "-non_shared", "-static", "--static"))
 _DYNAMIC_FLAGS = frozenset(("-Bdynamic", "-dy", "-call_shared"))
 # The linker's spellings, direct or behind `-Wl,`.

@@ -56,6 +56,19 @@ def output_kind(path: str) -> str:
     return REGULAR
 
 
+def check_report_path(option: str, path: str, formats: tuple[str, ...]) -> str:
+    """The extension of a report file an option names (`--plot`, `--plan-graph`),
+    refused with one line naming the option before any work is done."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in formats:
+        raise UserError(f"{option} {path}: give a file name ending in {' or '.join(formats)}")
+    try:
+        output_kind(path)
+    except UserError as e:
+        raise UserError(f"{option} {e}") from None
+    return ext
+
+
 def replace_file(path: str, data: bytes, mode: int = 0o644, what: str = "") -> None:
     """Write `data` to `path.PID.tmp` and rename it over `path` (readers never
     see a partial file; nothing is left behind on failure).  For small files

@@ -156,12 +156,26 @@ def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
     b = bundle.ident
     for r in rlibs:
         i = r.ident
-        if (i.rustc_commit or i.rustc_version) != (b.rustc_commit or b.rustc_version):
-            raise UserError(f"{r.path} (crate {i.crate}) was built by rustc {i.rustc_release} ({i.rustc_commit[:9]}), but the std bundle {bundle.path} by rustc {b.rustc_release} ({b.rustc_commit[:9]}); rebuild with one rustc")
-        if i.target != b.target:
-            raise UserError(f"{r.path} (crate {i.crate}) is built for {i.target}, but the std bundle {bundle.path} for {b.target}")
+        other_rustc = (i.rustc_commit or i.rustc_version) != (b.rustc_commit or b.rustc_version)
+        other_target = i.target != b.target
+        if other_rustc or other_target:
+            # One sentence naming every difference: a cross build linked with
+            # the host's bundle usually differs in both.
+            mine = ([f"by {_rustc_name(i)}"] if other_rustc else []) + ([f"for {i.target}"] if other_target else [])
+            theirs = ([f"by {_rustc_name(b)}"] if other_rustc else []) + ([f"for {b.target}"] if other_target else [])
+            if other_target:
+                fix = f"use a std bundle built{' by the same rustc' if other_rustc else ''} for {i.target} (`rlib-v0 std-bundle{' --rustc RUSTC' if other_rustc else ''} --target {i.target}`)"
+            else:
+                fix = "build the crates and the bundle with one rustc"
+            raise UserError(f"{r.path} (crate {i.crate}) is built {' '.join(mine)}, but the std bundle {bundle.path} {' '.join(theirs)}; {fix}")
         if i.panic != b.panic:
             raise UserError(f"{r.path} (crate {i.crate}) is built with -C panic={i.panic}, but the std bundle {bundle.path} with panic={b.panic}; use a bundle built with --panic {i.panic} or rebuild the crate")
+
+
+def _rustc_name(i: Identity) -> str:
+    """`rustc 1.96.0 (ac68faa20)`; a rustc built without a commit hash by
+    the first line of its `-vV` (which still tells two builds apart)."""
+    return f"rustc {i.rustc_release} ({i.rustc_commit[:9]})" if i.rustc_commit else i.rustc_version.split("\n", 1)[0]
 
 
 def _keep_providers(plan: Plan, rlibs: list[RustInput]) -> None:

@@ -23,13 +23,14 @@ class RustcInfo(Record):
 def find_rustc(explicit: str | None) -> str:
     """`--rustc`, else `$RUSTC`, else `rustc` on PATH."""
     cand = explicit or os.environ.get("RUSTC") or "rustc"
-    found = _which(cand)
+    found = which(cand)
     if not found:
         raise UserError(f"rustc not found: {cand!r} (set --rustc or $RUSTC, or put rustc on PATH)")
     return found
 
 
-def _which(cand: str) -> str | None:
+def which(cand: str) -> str | None:
+    """The executable `cand` names: a path as it is, a bare name on PATH."""
     if os.sep in cand:
         return cand if os.path.isfile(cand) and os.access(cand, os.X_OK) else None
     for d in os.environ.get("PATH", os.defpath).split(os.pathsep):

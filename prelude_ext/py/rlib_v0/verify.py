@@ -111,6 +111,8 @@ def report_members(path: str, ident, members: list[tuple[str, bytes]], index: se
             rep.fail("no _rlib_v00 member: not a v0 rlib (build it with `rlib-v0 rustc`)")
     else:
         rep.crate, rep.kind = ident.crate, ident.kind
+        if expect_target and ident.target != expect_target:
+            rep.fail(f"built for {ident.target} (its marker), not {expect_target}")
     target = expect_target or (ident.target if ident else None)
     want_machine = elf.machine_for_target(target) if target else None
     try:

@@ -1,0 +1,1 @@
+unsigned twice(unsigned x) { return 2 * x; }

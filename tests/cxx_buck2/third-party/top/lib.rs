@@ -1,0 +1,1 @@
+// reindeer needs a lib target; nothing here.

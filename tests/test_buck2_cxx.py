@@ -1,0 +1,103 @@
+"""cxx under Buck2: the sources of tests/cxx_cargo (two bridge crates over a
+shared crate, C++ main) built by Buck2 with `rust_cxx_bridge`
+(prelude_ext/cxx_bridge.bzl), the cxx crate and the `cxxbridge` command of
+cxxbridge-cmd from crates.io through reindeer with our macros
+(tests/cxx_buck2/third-party: cxxbridge-cmd is an artifact dependency), a
+stock `cxx_binary` and a `rust_v0_binary` over them, in both link modes and
+on each linker.
+
+Each crate's own C++ (a `cxx_library` in its `deps`) and its bridge's
+generated C++ call back into the crate: on ld.bfd and gold that links only
+because `rlib-v0 link` groups the libraries given among the Rust inputs
+(wrapper mode) or the toolchain groups the whole line (compile mode).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from buck2_util import Buck2, copy_repo, require_buck2
+from test_reindeer import _reindeer
+
+HERE = Path(__file__).parent
+CARGO_PROJECT = HERE / "cxx_cargo"
+EXPECTED = (CARGO_PROJECT / "expected.txt").read_text()
+RUST_EXPECTED = "weigh abc 306\ndoubled 12\nbump 1 11 111\n"
+
+
+def _nightly_env() -> dict[str, str]:
+    """reindeer resolves artifact dependencies (cxxbridge-cmd's binary) with
+    cargo's unstable bindeps: the nightly toolchain for cargo."""
+    if subprocess.run(["rustup", "run", "nightly", "cargo", "--version"], capture_output=True).returncode != 0:
+        pytest.skip("needs a nightly cargo for reindeer's bindeps (cxxbridge-cmd as an artifact dependency): rustup toolchain install nightly")
+    return dict(os.environ, RUSTUP_TOOLCHAIN="nightly")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    buck2_exe = require_buck2()
+    reindeer = _reindeer()
+    env = _nightly_env()
+    root = copy_repo(tmp_path_factory.mktemp("cxx_buck2") / "repo")
+    shutil.copytree(HERE / "cxx_buck2" / "third-party", root / "third-party")
+    for pkg in ("left", "right", "shared"):
+        shutil.copytree(CARGO_PROJECT / pkg, root / pkg, ignore=shutil.ignore_patterns("Cargo.toml", "build.rs"))
+    (root / "app").mkdir()
+    shutil.copy(CARGO_PROJECT / "main.cpp", root / "app" / "main.cpp")
+    for pkg_dir in (HERE / "cxx_buck2" / "packages").iterdir():
+        for f in pkg_dir.iterdir():
+            shutil.copy(f, root / pkg_dir.name / f.name)
+    for verb in ("vendor", "buckify"):
+        proc = subprocess.run([reindeer, "--third-party-dir", "third-party", verb], cwd=root, capture_output=True, text=True, timeout=900, env=env)
+        assert proc.returncode == 0, f"reindeer {verb}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    buck = (root / "third-party" / "BUCK").read_text()
+    alias = re.search(r'name = "(cxxbridge-cmd[^"]*cxxbridge)"', buck)
+    assert alias, "reindeer wrote no binary target for cxxbridge-cmd"
+    (root / ".buckconfig.local").write_text(f"[rust_v0]\n  cxxbridge = //third-party:{alias.group(1)}\n")
+    with Buck2(buck2_exe, root) as b:
+        yield b
+
+
+@pytest.mark.parametrize("platform", ["default", "gold", "lld", "mold"])
+def test_cxx_binary_over_two_bridges(repo: Buck2, platform: str) -> None:
+    assert repo.run_target("//app:main", "--target-platforms", f"toolchains//platforms:{platform}") == EXPECTED
+
+
+@pytest.mark.parametrize("platform", ["default", "release"])
+def test_rust_binary_calls_cpp_that_calls_rust(repo: Buck2, platform: str) -> None:
+    assert repo.run_target("//app:rust_main", "--target-platforms", f"toolchains//platforms:{platform}") == RUST_EXPECTED
+
+
+@pytest.mark.parametrize("platform", ["default", "mold"])
+def test_compile_mode_bare_link(repo: Buck2, platform: str) -> None:
+    """link_check = "compile": the bare driver, the whole line in one group."""
+    mode = ("-c", "rust_v0.link_check=compile", "--target-platforms", f"toolchains//platforms:{platform}")
+    assert repo.run_target("//app:main", *mode) == EXPECTED
+    links = [ln for ln in repo.what_ran() if "(cxx_link_executable)" in ln]
+    assert links and all("lean.py" not in ln for ln in links), links
+
+
+def test_link_plan_has_each_crate_once(repo: Buck2) -> None:
+    (log,) = repo.outputs("//app:rust_main[link-debug]").values()
+    text = (log if log.is_absolute() else repo.repo / log).read_text()
+    crates = re.findall(r"^\s+\d+\. crate (\S+) ", text, re.M)
+    assert len(crates) == len(set(crates)), crates
+    for c in ("left", "right", "shared", "cxx"):
+        assert c in crates, (c, crates)
+    assert "cxxbridge_macro" not in crates and "cxxbridge_cmd" not in crates
+    # The bridges' C++ archives lie among the Rust inputs: one group.
+    assert "group: one group from the Rust block through" in text, text[-3000:]
+
+
+def test_generator_is_the_crate_version(repo: Buck2) -> None:
+    """The generated C++ names cxx 1.0.194's bridge symbols, as the crate."""
+    out = repo.outputs("//left:bridge/source")
+    (cc,) = out.values()
+    text = (cc if cc.is_absolute() else repo.repo / cc).read_text()
+    assert "cxxbridge1$194$" in text
