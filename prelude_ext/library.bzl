@@ -53,6 +53,8 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     # The crate's link-args file and, for a crate declaring a global
     # allocator or panic handler, its guard object (link_args.py): a
     # directory, since only the compile knows whether the guard exists.
+    # Beside them, the `.shared` link-args file and the hide object a shared
+    # object's link names (docs/shared-libraries.md).
     link_dir = ctx.actions.declare_output("link", dir = True)
     link_args_name = "lib{}.rlib-v0-link-args".format(crate)
     ctx.actions.run(
@@ -171,6 +173,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         # script's OUT_DIR and flags file): the static libraries the marker
         # records live there, and `rlib-v0 link` reads them.
         link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
+        shared_link_args = cmd_args(link_dir, format = "@{}/lib" + crate + ".shared.rlib-v0-link-args"),
     )
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:

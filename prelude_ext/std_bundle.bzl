@@ -19,6 +19,11 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     panic = ctx.attrs.panic or toolchain.panic
     archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
     link_args = ctx.actions.declare_output("lib{}.rlib-v0-link-args".format(ctx.label.name))
+
+    # Written beside `link_args` by the tool: `--exclude-libs` with the
+    # archive's name, for shared objects' links (docs/shared-libraries.md).
+    shared_link_args = ctx.actions.declare_output("lib{}.shared.rlib-v0-link-args".format(ctx.label.name))
+
     # Links through the wrapper (link_check = "wrapper"): the object that
     # makes a link bypassing it fail (named after the bundle and after every
     # crate; linker_cmd.WRAPPER_GUARD_SUFFIX).
@@ -33,6 +38,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             archive.as_output(),
             "--link-args",
             link_args.as_output(),
+            cmd_args(hidden = shared_link_args.as_output()),
             cmd_args("--wrapper-guard", wrapper_guard.as_output()) if wrapper_guard else [],
             "--panic",
             panic,
@@ -71,6 +77,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         # std's system libraries (-lgcc_s, -lpthread, ...), for links
         # without the wrapper.
         link_args = checked_link_args(toolchain, cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []), verify_json),
+        shared_link_args = cmd_args(shared_link_args, format = "@{}"),
     )
 
 rust_v0_std_bundle = rule(

@@ -23,6 +23,9 @@ EXPECTED = {
     "//examples/whole_archive:main_cxx": "whole_archive_cxx: registered 1 plugin(s)",
     "//examples/no_mangle:main": 'no_mangle: rust_checksum("abc") = 882',
     "//examples/panic_abort:main": "panic_abort: strategy unwind",
+    # Two shared libraries over two versions of a crate and a crate they share.
+    "//examples/shared_libs:main": "shared_libs: versions 1 2, counters 1 1, checked 42, caught plugin1: negative",
+    "//examples/shared_libs:main_shared": "shared_libs: versions 1 2, counters 1 1, checked 42, caught plugin1: negative",
 }
 
 

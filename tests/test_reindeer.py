@@ -133,3 +133,17 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
                 assert any("cxx_link_executable" in a for a in ran) and all(w.startswith("re(") or w == "cache" for w in ran.values()), ran
         finally:
             local.unlink()
+
+
+@pytest.mark.parametrize("mode", [(), ("-c", "rust_v0.link_check=compile")], ids=["wrapper", "compile"])
+def test_shared_library_over_the_crate_set(repo: Buck2, mode: tuple[str, ...]) -> None:
+    """A stock `cxx_library` with `preferred_linkage = "shared"` over the
+    crate set: its C++ API and app_lib's #[no_mangle] entry point exported,
+    nothing of Rust, std or psm's assembled library (docs/shared-libraries.md)."""
+    from test_shared_libs import exports, is_rust_name
+
+    assert repo.run_target("//app:cxx_main_shared", *mode) == f"cxx: {EXPECTED}\n"
+    (so,) = repo.outputs("//app:app_shared[shared]", extra=mode).values()
+    got = exports(so if so.is_absolute() else repo.repo / so)
+    assert "app_summary" in got and any(n.startswith("_ZN3app7summary") for n in got), sorted(got)
+    assert not [n for n in got if is_rust_name(n) or "psm" in n], sorted(got)

@@ -145,8 +145,9 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         )
         write_atomic(output, stamp.build_v0(members, index, ident, output))
         if link_args:
-            from .link_args import bundle_args, render
+            from .link_args import bundle_args, bundle_shared_args, render, shared_link_args_path
 
+            write_atomic(shared_link_args_path(link_args), render(bundle_shared_args(output)))
             write_atomic(link_args, render(bundle_args(ident)))
         if wrapper_guard:
             from .elf import guard_object

@@ -27,10 +27,13 @@ _SUM_PRIME = 2**30 - 35
 _MARKER_NAMES = (MARKER_SECTION.encode() + b"\0", MARKER_SUM_SECTION.encode() + b"\0")
 
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
+STT_NOTYPE, STT_TLS = 0, 6
+STV_DEFAULT, STV_HIDDEN = 0, 2
 SHN_UNDEF = 0
 SHF_EXCLUDE = 0x80000000
 SHF_ALLOC = 0x2
-SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB = 1, 2, 3
+SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_DYNSYM = 1, 2, 3, 11
+ET_DYN = 3
 
 # e_machine values of the targets rustc supports on ELF, keyed by the first
 # component of the target triple.
@@ -133,6 +136,46 @@ def symbols(data: bytes, where: str) -> list[Symbol]:
         return out
     except (ValueError, struct.error, IndexError, OverflowError) as exc:
         raise UserError(f"{where}: malformed ELF object ({exc})") from None
+
+
+def global_symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list[tuple[bytes, int, int, int]]:
+    """(name, st_info, st_other, st_shndx) of the non-local symbols of the
+    object's symbol tables of type `table` (SHT_SYMTAB, or SHT_DYNSYM for
+    what a shared object exports and imports).  Locals come first in a
+    symbol table and its sh_info counts them: they are skipped unread."""
+    try:
+        h, secs, symfmt = _section_table(data)
+        out: list[tuple[bytes, int, int, int]] = []
+        find = data.find
+        for s in secs:
+            if s[1] != table:
+                continue
+            off, size, link, entsize = s[4], s[5], s[6], s[9]
+            if entsize != symfmt.size or off + size > len(data) or link >= len(secs):
+                raise ValueError("bad symbol table")
+            stroff, strend = secs[link][4], secs[link][4] + secs[link][5]
+            first = min(max(s[7], 1), size // entsize)  # sh_info: one past the last local
+            body = memoryview(data)[off + first * entsize : off + size - (size % entsize)]
+            if h.is64:
+                rows = ((n, i, o, x) for n, i, o, x, _v, _s in symfmt.iter_unpack(body))
+            else:
+                rows = ((n, i, o, x) for n, _v, _s, i, o, x in symfmt.iter_unpack(body))
+            for st_name, info, other, shndx in rows:
+                a = stroff + st_name
+                end = find(b"\0", a, strend)
+                if end < 0:
+                    raise ValueError("symbol name out of bounds")
+                out.append((data[a:end], info, other, shndx))
+        return out
+    except (ValueError, struct.error, IndexError, OverflowError) as exc:
+        raise UserError(f"{where}: malformed ELF object ({exc})") from None
+
+
+def is_shared_object(data: bytes) -> bool:
+    """An ELF file of type ET_DYN (a shared library or a PIE executable)."""
+    if len(data) < 18 or not is_elf(data):
+        return False
+    return struct.unpack_from("<H" if data[5] == 1 else ">H", data, 16)[0] == ET_DYN
 
 
 def global_definitions(syms: list[Symbol]) -> list[str]:
@@ -318,6 +361,33 @@ def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
         (b".note.GNU-stack", SHT_PROGBITS, 0, b"", 0, 0, 1, 0),
         (b".symtab", SHT_SYMTAB, 0, bytes(syms), 4, 1, 8 if template.is64 else 4, symsize),
         (b".strtab", SHT_STRTAB, 0, strtab, 0, 0, 1, 0),
+    ])
+
+
+def hide_object(template: ElfHeader, symbols: list[tuple[bytes, bool]]) -> bytes:
+    """A relocatable object with a weak, hidden, undefined reference to each
+    (name, is_tls) of `symbols`, and `.note.GNU-stack`.
+
+    The linker gives a symbol the most constraining visibility of all its
+    references and its definition (ELF gABI), so on the same link line it
+    makes the definition, wherever it comes from, hidden: local to the
+    output, never exported, whatever a version script or dynamic list says.
+    Weak, so it pulls no archive member in (nor fails when none defines
+    the name); typed STT_TLS for a thread-local definition, since ld.bfd
+    and gold refuse a non-TLS reference to one.  No relocations: it keeps
+    nothing alive under --gc-sections."""
+    e = "<" if template.little else ">"
+    strtab = bytearray(b"\0")
+    syms = bytearray(24 if template.is64 else 16)  # the null symbol
+    for name, tls in symbols:
+        info = (STB_WEAK << 4) | (STT_TLS if tls else STT_NOTYPE)
+        syms += struct.pack(e + "IBBHQQ", len(strtab), info, STV_HIDDEN, SHN_UNDEF, 0, 0) if template.is64 else struct.pack(e + "IIIBBH", len(strtab), 0, 0, info, STV_HIDDEN, SHN_UNDEF)
+        strtab += name + b"\0"
+    return _relocatable(template, [
+        (b".note.GNU-stack", SHT_PROGBITS, 0, b"", 0, 0, 1, 0),
+        # sh_info: one past the last local symbol (only the null one).
+        (b".symtab", SHT_SYMTAB, 0, bytes(syms), 3, 1, 8 if template.is64 else 4, 24 if template.is64 else 16),
+        (b".strtab", SHT_STRTAB, 0, bytes(strtab), 0, 0, 1, 0),
     ])
 
 

@@ -1,4 +1,5 @@
-"""`rlib-v0 verify`: check archives against the v0 rules (see `check`).
+"""`rlib-v0 verify`: check archives against the v0 rules (see `check`), and
+linked shared objects against the export rule (`hide`: no Rust symbol exported).
 
 Rules (pre-RFC "Version 0 rlib contents", plus what a link needs):
 - an ar archive with a symbol index that lists every global definition;
@@ -27,6 +28,10 @@ from .errors import UserError
 from .identity import KIND_STD_BUNDLE, MARKER_MEMBER, MarkerChanged, read_marker
 
 
+# Rust symbols a shared object's report lists by name (all of them in --json).
+_SHOWN_EXPORTS = 40
+
+
 @dataclass
 class Report:
     path: str  # the file checked
@@ -43,6 +48,8 @@ class Report:
     # checked, the archive or its marker being unreadable).
     content_ok: bool | None = None
     changed_member: str | None = None  # the member that differs from the marker's record, where it says
+    exported: int | None = None  # a linked ELF file (shared object): how many symbols it exports
+    rust_exports: list[str] = field(default_factory=list)  # ... and the Rust ones among them
 
     def fail(self, msg: str) -> None:
         self.ok = False
@@ -53,6 +60,8 @@ class Report:
 
 
 def verify_file(path: str, expect_target: str | None = None) -> Report:
+    if _is_linked_elf(path):
+        return verify_shared_object(path)
     rep = Report(path)
     try:
         ident, toc = read_marker(path)
@@ -117,6 +126,37 @@ def _check_stamped(rep: Report, ident, toc: archive.Archive, members: list[tuple
     return rep
 
 
+def _is_linked_elf(path: str) -> bool:
+    import os
+    from stat import S_ISREG
+
+    try:
+        if not S_ISREG(os.stat(path).st_mode):
+            return False  # never open a FIFO or device: the archive path reports it
+        with open(path, "rb") as f:
+            return elf.is_shared_object(f.read(64))
+    except (OSError, ValueError):
+        return False  # the archive path reports it
+
+
+def verify_shared_object(path: str) -> Report:
+    """A linked shared object (or PIE): it must export no Rust symbol, the
+    rule `rlib-v0 link` applies to the links that export (docs/shared-libraries.md)."""
+    from .demangle import demangle
+    from .hide import exported_rust_symbols
+
+    rep = Report(path, kind="shared object")
+    try:
+        rep.exported, rep.rust_exports = exported_rust_symbols(path)
+    except UserError as e:
+        rep.fail(str(e).removeprefix(f"{path}: "))
+        return rep
+    if rep.rust_exports:
+        first = rep.rust_exports[0]
+        rep.fail(f"exports {len(rep.rust_exports)} Rust symbols, e.g. {first} ({demangle(first)}); link it with `rlib-v0 link`, which hides them")
+    return rep
+
+
 def report_members(path: str, ident, members: list[tuple[str, bytes]], index: set[bytes] | None, expect_target: str | None = None) -> Report:
     """The report for an archive already in memory."""
     rep = Report(path)
@@ -154,6 +194,8 @@ def render(rep: Report) -> str:
     head = f"{rep.path}: {'ok' if rep.ok else 'FAILED'}"
     if rep.crate:
         head += f" ({rep.kind} {rep.crate})"
+    if rep.exported is not None:
+        head += f" (shared object: exports {rep.exported} symbols, {len(rep.rust_exports) or 'none'} of them Rust)"
     lines = [head]
     if rep.kind != KIND_STD_BUNDLE and rep.crate and rep.content_ok:
         lines.append(f"  {rep.own_definitions} global definitions of its own items")
@@ -164,4 +206,11 @@ def render(rep: Report) -> str:
         if rep.panic_handler:
             lines.append("  declares #[panic_handler]")
     lines += [f"  error: {p}" for p in rep.problems]
+    if rep.rust_exports:
+        from .demangle import demangle
+
+        shown = rep.rust_exports[:_SHOWN_EXPORTS]
+        lines += [f"    {n} ({demangle(n)})" for n in shown]
+        if len(rep.rust_exports) > len(shown):
+            lines.append(f"    ... and {len(rep.rust_exports) - len(shown)} more (--json lists them all)")
     return "\n".join(lines)
