@@ -12,7 +12,7 @@
 # platform gives its toolchain `exec_compatible_with` (a built-in attribute,
 # passed through) naming a constraint the execution platform of the same
 # rustc has: Buck2 then picks that platform for every target using this
-# toolchain (toolchains//BUCK, toolchains/platforms/exec.bzl).
+# toolchain (exec_platform.bzl; toolchains//BUCK and toolchains//platforms).
 
 load(":providers.bzl", "RustV0ToolchainInfo")
 

@@ -167,12 +167,13 @@ def test_pipelined_build_keeps_stable_source(buck2: Buck2, tmp_path: Path) -> No
 # ---- aarch64, cross-compiled (docs/buck2.md, "Cross-compiling") ----
 
 # Platform -> extra options: every linker of the cross g++, both panic
-# strategies, dev and release, both link modes, pipelined or not.
+# strategies, dev and release, both link modes, pipelined or not (two full
+# builds; the gold and mold ones only relink the first).
 AARCH64_BUILDS = {
     "toolchains//platforms:aarch64": (),
     "toolchains//platforms:aarch64-gold-unwind-dev": (),
     "toolchains//platforms:aarch64-lld-abort-release": ("-c", "rust_v0.link_check=compile", "-c", "rust_v0.pipelined=true"),
-    "toolchains//platforms:aarch64-mold-unwind-release": ("-c", "rust_v0.link_check=compile"),
+    "toolchains//platforms:aarch64-mold-unwind-dev": ("-c", "rust_v0.link_check=compile"),
 }
 
 

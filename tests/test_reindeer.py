@@ -110,11 +110,13 @@ def test_failing_rust_test_fails_buck2_test(repo: Buck2) -> None:
         lib.write_text(original)
 
 
-# aarch64: the wrapper, unpipelined; and bare links (link_check =
-# "compile"), pipelined, release, mold (`-B` for the cross g++).
+# aarch64, pipelined (unpipelined: tests/test_buck2_examples.py): the
+# wrapper with ld.bfd; bare links (link_check = "compile") with mold (`-B`
+# for the cross g++), which only relinks the first build.
+PIPELINED = ("-c", "rust_v0.pipelined=true")
 AARCH64_BUILDS = {
-    "toolchains//platforms:aarch64": (),
-    "toolchains//platforms:aarch64-mold-unwind-release": ("-c", "rust_v0.link_check=compile", "-c", "rust_v0.pipelined=true"),
+    "toolchains//platforms:aarch64": PIPELINED,
+    "toolchains//platforms:aarch64-mold-unwind-dev": ("-c", "rust_v0.link_check=compile", *PIPELINED),
 }
 
 
@@ -144,7 +146,7 @@ def test_aarch64_exec_deps_are_x86_64_of_the_same_rustc(repo: Buck2) -> None:
     target's C compiler, is aarch64."""
     cross = require_aarch64()
     signature = rustc_signature(cross.rustc)
-    platform = ("--target-platforms", "toolchains//platforms:aarch64")
+    platform = ("--target-platforms", "toolchains//platforms:aarch64", *PIPELINED)
     query = repo.run("cquery", *platform, "kind('rust_v0_buildscript_run|rust_v0_proc_macro_alias', deps(//app:rust_main))").stdout
     labels = [ln.split(" (")[0] for ln in query.splitlines() if ln.strip()]
     runs = [label for label in labels if label.endswith("-build-script-run")]

@@ -30,6 +30,17 @@ _RUSTC = {
     "x86_64-unknown-linux-gnu": "default",
 }
 
+# This machine's Rust triple: what its execution platforms build exec deps for.
+HOST_RUST_TARGET = "aarch64-unknown-linux-gnu" if host_info().arch.is_aarch64 else "x86_64-unknown-linux-gnu"
+
+def exec_constraints(rustc: str) -> list[str]:
+    """The constraint values of the execution platform running `rustc`
+    (constraints:rustc): this machine's triple and that rustc."""
+    return [
+        "toolchains//constraints:rust_target[{}]".format(HOST_RUST_TARGET),
+        "toolchains//constraints:rustc[{}]".format(rustc),
+    ]
+
 def rust_v0_platform(
         name: str,
         linker: str = "bfd",

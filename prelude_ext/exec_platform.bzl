@@ -1,22 +1,20 @@
-# Execution platforms: where actions run, and the configuration the exec
-# deps of a target (proc macros, build scripts, tools) are built in.
+# Execution platforms: where actions run, and the configuration that exec
+# deps (proc macros, build scripts, tools) are built in.
 #
-# One platform per rustc (constraints:rustc): this machine's cpu and os, its
-# Rust triple, and the rustc. A rust_v0 toolchain asks for the execution
-# platform of its configuration's rustc (`exec_compatible_with` in
-# toolchains//BUCK), so an aarch64 build's proc macros are built for x86-64
-# by the very rustc that loads them, and its build scripts by the same
-# rustc as its crates, as cargo does.
+#     rust_v0_execution_platform(name = "exec-rustc-system", constraint_values = ["//constraints:rustc[system]"])
+#     rust_v0_execution_platforms(name = "exec", platforms = [":exec-rustc-default", ":exec-rustc-system"])
+#     # .buckconfig: [build] execution_platforms = toolchains//platforms:exec
 #
-# Local (`toolchains//platforms:exec`, the default of .buckconfig) or remote
-# (`toolchains//re:remote`, re/remote.buckconfig): the same constraints, so
+# A platform is this machine's cpu and os (as the prelude's default one)
+# plus `constraint_values`: say, which rustc it runs. A rust_v0 toolchain
+# whose rustc differs by configuration asks for the platform of its rustc
+# with `exec_compatible_with`, so an aarch64 build's proc macros are built
+# for this machine by the very rustc that loads them (docs/adopting.md,
+# "Adding a target"). Local, or remote (REAPI): the same constraints, so
 # exec deps are configured alike; only where commands run changes.
 
 load("@prelude//cfg/exec_platform:marker.bzl", "get_exec_platform_marker")
 load("@prelude//platforms:defs.bzl", "host_configuration")
-
-# This machine's Rust triple: what exec deps are compiled for.
-HOST_RUST_TARGET = "aarch64-unknown-linux-gnu" if host_info().arch.is_aarch64 else "x86_64-unknown-linux-gnu"
 
 def _execution_platform_impl(ctx: AnalysisContext) -> list[Provider]:
     constraints = dict()
@@ -41,53 +39,39 @@ def _execution_platform_impl(ctx: AnalysisContext) -> list[Provider]:
         )
     else:
         executor = CommandExecutorConfig(local_enabled = True, remote_enabled = False)
-    platform = ExecutionPlatformInfo(label = ctx.label.raw_target(), configuration = cfg, executor_config = executor)
     return [
         DefaultInfo(),
-        platform,
+        ExecutionPlatformInfo(label = ctx.label.raw_target(), configuration = cfg, executor_config = executor),
         PlatformInfo(label = str(ctx.label.raw_target()), configuration = cfg),
     ]
 
-_execution_platform = rule(
+rust_v0_execution_platform = rule(
     impl = _execution_platform_impl,
     attrs = {
-        # Constraint values beyond cpu and os: the Rust triple and the rustc.
+        # Constraint values beyond cpu and os: e.g. the machine's Rust triple
+        # and the rustc its actions run.
         "constraint_values": attrs.list(attrs.dep(providers = [ConfigurationInfo]), default = []),
-        "cpu_configuration": attrs.dep(providers = [ConfigurationInfo]),
+        "cpu_configuration": attrs.dep(providers = [ConfigurationInfo], default = host_configuration.cpu),
         # Remote only: let Buck2 run an action locally when the engine cannot
         # (off by default: the point is that everything runs remotely).
         "local_fallback": attrs.bool(default = False),
-        "os_configuration": attrs.dep(providers = [ConfigurationInfo]),
+        "os_configuration": attrs.dep(providers = [ConfigurationInfo], default = host_configuration.os),
         # Remote only: REAPI platform properties of every action.
         "properties": attrs.dict(key = attrs.string(), value = attrs.string(), default = {}),
         # Actions run on a remote execution engine (REAPI), not here.
         "remote": attrs.bool(default = False),
     },
-    doc = "An execution platform: this machine (or a remote engine's workers like it) with one rustc.",
+    doc = "An execution platform: this machine (or remote workers like it) with the given constraint values.",
 )
-
-def rust_v0_execution_platform(name: str, rustc: str, **kwargs):
-    """The execution platform of this machine's cpu, os and Rust triple with
-    `toolchains//constraints:rustc[RUSTC]`."""
-    _execution_platform(
-        name = name,
-        cpu_configuration = host_configuration.cpu,
-        os_configuration = host_configuration.os,
-        constraint_values = [
-            "toolchains//constraints:rust_target[{}]".format(HOST_RUST_TARGET),
-            "toolchains//constraints:rustc[{}]".format(rustc),
-        ],
-        **kwargs
-    )
 
 def _execution_platforms_impl(ctx: AnalysisContext) -> list[Provider]:
     return [
         DefaultInfo(),
         ExecutionPlatformRegistrationInfo(
             platforms = [p[ExecutionPlatformInfo] for p in ctx.attrs.platforms],
-            # Exec configurations carry the prelude's marker (as with its
-            # default platform): rust_v0_library's proc macros are only ever
-            # built there.
+            # Exec configurations carry the prelude's marker, as with its
+            # default platform: proc macros and build scripts are built
+            # there only (compile.bzl, EXEC_ONLY).
             exec_marker_constraint = get_exec_platform_marker(),
         ),
     ]
