@@ -197,6 +197,14 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
     so = ctx.actions.declare_output("lib{}.so".format(crate))
     ctx.actions.run(
         cmd_args(
+            # The working directory remapped, as for every compile: rustc
+            # hashes it into the macro's crate hash, which every dependent
+            # records, so without it their rlibs would differ per checkout
+            # directory and per remote worker.
+            "/bin/sh",
+            "-c",
+            REMAP_CWD,
+            "rustc-proc-macro",
             toolchain.tool,
             "rustc-wrapper",
             toolchain.rustc,

@@ -8,10 +8,12 @@ the end.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +147,28 @@ class Aarch64:
         assert proc.returncode == 0, f"{exe} under qemu exited {proc.returncode}:\n{proc.stderr[-2000:]}"
         return proc.stdout
 
+    def require_threads(self) -> None:
+        """Skip unless qemu-user runs a threaded aarch64 program here (libtest
+        runs each test in a thread): Debian 12's qemu-user 7.2 on a 6.18
+        kernel hangs in a futex at the guest's first pthread_create."""
+        if _qemu_hangs_on_threads(self.qemu):
+            pytest.skip(f"{self.qemu} hangs on a threaded program here (a C pthread_create + join never returns): a qemu-user/kernel problem, not ours")
+
+
+_THREADS_C = "#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; return pthread_create(&t, 0, f, 0) || pthread_join(t, 0); }\n"
+
+
+@functools.cache
+def _qemu_hangs_on_threads(qemu: str) -> bool:
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = Path(d) / "t.c", Path(d) / "t"
+        src.write_text(_THREADS_C)
+        subprocess.run(["aarch64-linux-gnu-gcc", "-pthread", str(src), "-o", str(exe)], check=True, capture_output=True)
+        try:
+            return subprocess.run([qemu, "-L", str(AARCH64_SYSROOT), str(exe)], capture_output=True, timeout=30).returncode != 0
+        except subprocess.TimeoutExpired:
+            return True
+
 
 def require_aarch64() -> Aarch64:
     """Skip, saying what to install, unless the aarch64 platforms can be built
@@ -155,10 +179,22 @@ def require_aarch64() -> Aarch64:
     missing = [t for t in (cross_gcc(AARCH64), cross_gcc(AARCH64, cxx=True), "aarch64-linux-gnu-ar", "qemu-aarch64") if shutil.which(t) is None]
     if missing or not (AARCH64_SYSROOT / "lib").is_dir():
         pytest.skip(f"needs {', '.join(missing) or AARCH64_SYSROOT}: {CROSS_HINT}")
-    rustc = "/usr/bin/rustc"
-    if not os.access(rustc, os.X_OK) or not Rustc("system", rustc).has_std(AARCH64):
+    rustc = require_system_rustc()
+    if not Rustc("system", rustc).has_std(AARCH64):
         pytest.skip(f"{rustc} (the platforms' system rustc) has no {AARCH64} standard library: {CROSS_HINT}")
     return Aarch64(shutil.which("qemu-aarch64"), rustc)
+
+
+# `[rust_v0] system_rustc`'s default: the rustc of the aarch64 and system-rustc platforms.
+SYSTEM_RUSTC = "/usr/bin/rustc"
+
+
+def require_system_rustc() -> str:
+    if not os.access(SYSTEM_RUSTC, os.X_OK):
+        from cargo_util import CROSS_HINT
+
+        pytest.skip(f"no {SYSTEM_RUSTC} (the platforms' system rustc): {CROSS_HINT}")
+    return SYSTEM_RUSTC
 
 
 def rustc_signature(rustc: str) -> str:

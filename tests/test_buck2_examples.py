@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from elf_util import comment, machine
-from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2, rustc_signature, tree_digests
+from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2, require_system_rustc, rustc_signature, tree_digests
 
 EXPECTED = {
     "//examples/diamond:main": "diamond: left#1 right#2",
@@ -224,3 +224,20 @@ def test_proc_macro_and_build_script_are_built_for_this_machine(buck2: Buck2, pl
         path = path if path.is_absolute() else buck2.repo / path
         assert machine(path) == "EM_X86_64", (target, path)
         assert signature in comment(path), (target, signature, comment(path))
+
+
+def test_system_rustc_platform_has_its_own_rustc_and_bundle(buck2: Buck2) -> None:
+    """toolchains//platforms:system-rustc: x86-64 compiled by the system
+    rustc (another release than rustc on PATH here), with its own std bundle."""
+    system = rustc_signature(require_system_rustc())
+    if system == rustc_signature("rustc"):
+        pytest.skip("the system rustc is the rustc on PATH here: nothing tells the two apart")
+    plans = {}
+    for platform in ("toolchains//platforms:default", "toolchains//platforms:system-rustc"):
+        args = ("--target-platforms", platform)
+        assert buck2.run_target("//examples/diamond:main", *args) == EXPECTED["//examples/diamond:main"] + "\n"
+        outs = buck2.outputs("//examples/diamond:main", "//examples/diamond:main[link-debug]", extra=args)
+        exe, log = (p if p.is_absolute() else buck2.repo / p for p in outs.values())
+        plans[platform] = re.search(r"std bundle: (\S+)", log.read_text()).group(1)
+        assert (system in comment(exe)) == platform.endswith("system-rustc"), (platform, comment(exe))
+    assert plans["toolchains//platforms:default"] != plans["toolchains//platforms:system-rustc"]

@@ -80,12 +80,17 @@ _PROGRAMS = ("CC", "CXX", "AR")
 def c_tool_env(target: str, tools: dict[str, str], cwd: str) -> dict[str, str]:
     """`{"CC": "aarch64-linux-gnu-gcc", ...}` -> CC_aarch64_unknown_linux_gnu
     and TARGET_CC, ... A program given by a relative path (a tool the build
-    declares) is made absolute: the script runs in the crate's directory."""
+    declares) is made absolute: the script runs in the crate's directory.
+    The flags start with `-ffile-prefix-map=CWD=.`, as `rlib-v0 rustc` remaps
+    for rustc: what the script compiles names no checkout or worker
+    directory (debug info, `__FILE__`), so outputs are the same everywhere."""
     suffix = target.replace("-", "_")
     env: dict[str, str] = {}
     for name, value in tools.items():
         if name in _PROGRAMS:
             value = " ".join(_absolute(word, cwd) for word in value.split())
+        elif not any(c.isspace() for c in cwd):  # flags are split on whitespace
+            value = f"-ffile-prefix-map={cwd}=. {value}".rstrip()
         env[f"{name}_{suffix}"] = value
         env[f"TARGET_{name}"] = value
     return env
