@@ -12,7 +12,9 @@
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(
     ":compile.bzl",
+    "EXEC_ONLY",
     "REMAP_CWD",
+    "RUST_V0_TOOLCHAIN",
     "all_deps",
     "crate_attrs",
     "crate_metadata",
@@ -182,6 +184,14 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
     so = ctx.actions.declare_output("lib{}.so".format(crate))
     ctx.actions.run(
         cmd_args(
+            # The working directory remapped, as for every compile: rustc
+            # hashes it into the macro's crate hash, which every dependent
+            # records, so without it their rlibs would differ per checkout
+            # directory and per remote worker.
+            "/bin/sh",
+            "-c",
+            REMAP_CWD,
+            "rustc-proc-macro",
             toolchain.tool,
             "rustc-wrapper",
             toolchain.rustc,
@@ -202,7 +212,7 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
         RustV0ProcMacroInfo(crate = crate, so = so, crates = crates),
     ]
 
-rust_v0_library = rule(
+_rust_v0_library = rule(
     impl = _rust_v0_library_impl,
     attrs = crate_attrs() | {
         # A procedural macro: built as a compiler plugin (`.so`), for rustc to
@@ -211,3 +221,41 @@ rust_v0_library = rule(
     },
     doc = "A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.",
 )
+
+def _proc_macro_alias_impl(ctx: AnalysisContext) -> list[Provider]:
+    return list(ctx.attrs.actual.providers)
+
+# What dependents of a proc macro depend on: in their (target)
+# configuration, it gives the providers of the macro built for the execution
+# platform. Its rust_v0 toolchain picks that platform: the one with the
+# configuration's rustc (the toolchain's `exec_compatible_with`).
+_rust_v0_proc_macro_alias = rule(
+    impl = _proc_macro_alias_impl,
+    attrs = {
+        "actual": attrs.exec_dep(providers = [RustV0ProcMacroInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
+    },
+    doc = "A rust_v0_library(proc_macro = True), built for the execution platform.",
+)
+
+def rust_v0_library(name: str, proc_macro: bool = False, **kwargs):
+    """A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.
+
+    `proc_macro = True`: a procedural macro, a compiler plugin built for the
+    execution platform (as cargo builds it for the host), by the rustc of
+    the configuration that uses it. `NAME` is what dependents list in
+    `deps`; the crate itself is the target `_NAME`, configured for the
+    execution platform through NAME's exec dep."""
+    if not proc_macro:
+        _rust_v0_library(name = name, **kwargs)
+        return
+    alias = {"visibility": kwargs.pop("visibility")} if "visibility" in kwargs else {}
+    if not kwargs.get("crate"):
+        kwargs["crate"] = name.replace("-", "_")
+    _rust_v0_proc_macro_alias(name = name, actual = ":_" + name, **alias)
+    _rust_v0_library(
+        name = "_" + name,
+        proc_macro = True,
+        target_compatible_with = kwargs.pop("target_compatible_with", []) + EXEC_ONLY,
+        **kwargs
+    )

@@ -177,6 +177,11 @@ RustV0ToolchainInfo = provider(
         # Flags given to every crate *and* the std bundle (opt-level,
         # target-cpu, ...): crates and bundle must be built alike.
         "rustc_flags": provider_field(list[str]),
+        # The program that runs the configuration's programs where the
+        # machine cannot, e.g. `["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]`
+        # for aarch64 on x86-64: `buck2 run` and `buck2 test` of rust_v0_binary
+        # and rust_v0_test put it in front. Empty: run them directly.
+        "runner": provider_field(list[str]),
         # `--target` triple. Always explicit, so the identity never depends on
         # which machine ran the compile.
         "target": provider_field(str),
