@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from elf_util import comment, machine
-from buck2_util import Buck2, buck2_on_a_copy, copy_repo, require_aarch64, require_buck2, require_system_rustc, rustc_signature, tree_digests
+from buck2_util import Buck2, buck2_on_a_copy, require_aarch64, require_system_rustc, rustc_signature, tree_digests
 
 EXPECTED = {
     "//examples/diamond:main": "diamond: left#1 right#2",
