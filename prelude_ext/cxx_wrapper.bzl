@@ -77,6 +77,15 @@ def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     ]
     if CxxPlatformInfo in base:
         providers.append(base[CxxPlatformInfo])
+    if TemplatePlaceholderInfo in base:
+        # `$(cc)`, `$(cxx)`, `$(ar)`, ... of `cxx_genrule`: the base's
+        # tools (a cross compiler on a cross platform); `$(ld)` the
+        # wrapped linker, as every other link.
+        placeholders = base[TemplatePlaceholderInfo]
+        unkeyed = dict(placeholders.unkeyed_variables)
+        if "ld" in unkeyed:
+            unkeyed["ld"] = cxx.linker_info.linker
+        providers.append(TemplatePlaceholderInfo(unkeyed_variables = unkeyed, keyed_variables = placeholders.keyed_variables))
     return providers
 
 rust_v0_cxx_toolchain_wrapper = rule(
