@@ -180,7 +180,7 @@ def _qemu_hangs_on_threads(qemu: str) -> bool:
         src.write_text(_THREADS_C)
         subprocess.run(["aarch64-linux-gnu-gcc", "-pthread", str(src), "-o", str(exe)], check=True, capture_output=True)
         try:
-            return subprocess.run([qemu, "-L", str(AARCH64_SYSROOT), str(exe)], capture_output=True, timeout=30).returncode != 0
+            return subprocess.run([qemu, "-L", str(AARCH64_SYSROOT), str(exe)], capture_output=True, timeout=10).returncode != 0
         except subprocess.TimeoutExpired:
             return True
 
