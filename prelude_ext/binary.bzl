@@ -121,6 +121,8 @@ def _link(
     return cmd_args(
         toolchain.link_tool,
         ["--debug"] if debug else [],
+        # In compile mode the libraries' `[verify]` reports are link inputs.
+        ["--verify-content"] if toolchain.verify_content and toolchain.link_check == "wrapper" else [],
         dep_crates.project_as_args("whole_archive"),
         "--",
         _linker_driver(ctx, toolchain),
@@ -204,13 +206,14 @@ def _binary(ctx: AnalysisContext, test: bool) -> list[Provider]:
                 "main-object": [DefaultInfo(default_output = main_obj)],
             },
         ),
-        RunInfo(args = cmd_args(exe, hidden = hidden)),
+        # The toolchain's runner (qemu-user for another machine's program) in front.
+        RunInfo(args = cmd_args(toolchain.runner, exe, hidden = hidden)),
     ]
     if test:
         # `buck2 test`: libtest's harness, run as it is; its exit status decides.
         providers.append(ExternalRunnerTestInfo(
             type = "rust",
-            command = [cmd_args(exe, hidden = hidden)],
+            command = [cmd_args(toolchain.runner, exe, hidden = hidden)],
             env = crate_env(ctx),
             labels = ctx.attrs.labels,
         ))

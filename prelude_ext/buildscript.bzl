@@ -7,11 +7,34 @@
 #                  the crate's `rustc_flags = ["@$(location ...)"]`
 #   [metadata]     its `links` metadata (DEP_<LINKS>_<KEY>=VALUE lines), also
 #                  as `RustV0BuildScriptInfo` for the crate to forward
+#   [buildscript]  the build-script program that ran
 # `dep_metadata` brings the metadata of the crate's direct dependencies
 # (a `rust_v0_buildscript_deps` over them), set as DEP_* for the script.
+#
+# Cross-compiling: the script is an exec dep (built for, and run on, the
+# execution platform, by the rustc of the configuration: its rust_v0
+# toolchain picks the execution platform); what it is told is the target's:
+# TARGET, CARGO_CFG_* and RUSTC from the rust_v0 toolchain, and the target's C
+# compiler, C++ compiler, archiver and flags from its C/C++ toolchain, as the
+# `cc` crate reads them (CC_<target>, ...; rlib_v0/buildscript.py).
 
-load(":compile.bzl", "RUST_V0_TOOLCHAIN")
+load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
+load(":compile.bzl", "RUST_V0_CXX_TOOLCHAIN", "RUST_V0_TOOLCHAIN")
 load(":providers.bzl", "RustV0BuildScriptDepsInfo", "RustV0BuildScriptInfo", "RustV0ToolchainInfo")
+
+def _c_tools(cxx: CxxToolchainInfo) -> list[cmd_args]:
+    """`--cc=...` and the like: each tool or flag set as one space-separated value."""
+    def one(option, *parts):
+        return cmd_args(option, "=", cmd_args(list(parts), delimiter = " "), delimiter = "")
+
+    c, cxx_info = cxx.c_compiler_info, cxx.cxx_compiler_info
+    return [
+        one("--cc", c.compiler),
+        one("--cflags", c.compiler_flags, c.preprocessor_flags),
+        one("--cxx", cxx_info.compiler),
+        one("--cxxflags", cxx_info.compiler_flags, cxx_info.preprocessor_flags),
+        one("--ar", cxx.linker_info.archiver),
+    ]
 
 def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
@@ -21,6 +44,7 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
     deps = []
     for d in ctx.attrs.dep_metadata:
         deps += d[RustV0BuildScriptDepsInfo].infos if RustV0BuildScriptDepsInfo in d else [d[RustV0BuildScriptInfo]]
+    script = ctx.attrs.buildscript[DefaultInfo].default_outputs[0]
     if ctx.attrs.manifest_dir != None:
         manifest_dir = ctx.attrs.manifest_dir[DefaultInfo].default_outputs[0]
     else:
@@ -30,7 +54,7 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
             toolchain.tool,
             "buildscript-run",
             "--buildscript",
-            ctx.attrs.buildscript[DefaultInfo].default_outputs[0],
+            script,
             "--manifest-dir",
             manifest_dir,
             "--out-dir",
@@ -50,6 +74,7 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
             toolchain.rustc,
             "--target",
             toolchain.target,
+            _c_tools(ctx.attrs._cxx_toolchain[CxxToolchainInfo]),
             "--",
             toolchain.rustc_flags,
         ),
@@ -60,6 +85,8 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
         DefaultInfo(
             default_output = flags,
             sub_targets = {
+                # The program that ran (built for the execution platform).
+                "buildscript": [DefaultInfo(default_output = script)],
                 "metadata": [DefaultInfo(default_output = metadata)],
                 "out_dir": [DefaultInfo(default_output = out_dir)],
                 "rustc_flags": [DefaultInfo(default_output = flags)],
@@ -71,7 +98,8 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
 rust_v0_buildscript_run = rule(
     impl = _rust_v0_buildscript_run_impl,
     attrs = {
-        # The compiled build script (a rust_v0_binary).
+        # The compiled build script (a rust_v0_binary), built for the
+        # execution platform the rust_v0 toolchain picks (same rustc).
         "buildscript": attrs.exec_dep(),
         # The crate's direct dependencies' `links` metadata: libraries
         # (RustV0BuildScriptInfo, forwarded from their own runs) or a
@@ -90,6 +118,8 @@ rust_v0_buildscript_run = rule(
         "rustc_link_lib": attrs.bool(default = True),
         "rustc_link_search": attrs.bool(default = True),
         "version": attrs.string(),
+        # The target's C/C++ toolchain: the compilers build scripts run (`cc` crate).
+        "_cxx_toolchain": attrs.toolchain_dep(default = RUST_V0_CXX_TOOLCHAIN, providers = [CxxToolchainInfo]),
         "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
     },
     doc = "Run a crate's build script as cargo would (rlib-v0 buildscript-run).",

@@ -37,6 +37,7 @@
 load("@prelude//rust:cargo_package.bzl", "apply_platform_attrs")
 load(":binary.bzl", "rust_v0_binary")
 load(":buildscript.bzl", "rust_v0_buildscript_deps", "rust_v0_buildscript_run")
+load(":compile.bzl", "EXEC_ONLY")
 load(":library.bzl", "rust_v0_library")
 
 _UNSUPPORTED = ("linker_flags", "link_style", "preferred_linkage", "dlopen_enable", "python_ext", "linkable_alias")
@@ -179,7 +180,11 @@ def _cargo_rust_library(name, platform = {}, **kwargs):
     rust_v0_library(name = name, **_third_party(name, platform, kwargs, True))
 
 def _cargo_rust_binary(name, platform = {}, **kwargs):
-    rust_v0_binary(name = name, **_third_party(name, platform, kwargs, False))
+    kwargs = _third_party(name, platform, kwargs, False)
+    if name.endswith("-build-script-build"):
+        # Run only by its `-build-script-run`, on the execution platform.
+        kwargs["target_compatible_with"] = kwargs.get("target_compatible_with", []) + EXEC_ONLY
+    rust_v0_binary(name = name, **kwargs)
 
 cargo = struct(
     rust_binary = _cargo_rust_binary,

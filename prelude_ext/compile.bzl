@@ -6,6 +6,7 @@
 # so every crate of a configuration, and its std bundle, agree by
 # construction; `rlib-v0 link` still checks it from the identity markers.
 
+load("@prelude//cfg/exec_platform:marker.bzl", "get_exec_platform_marker")
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":providers.bzl", "RustV0CrateTSet", "RustV0LibraryInfo", "RustV0ProcMacroInfo", "RustV0ToolchainInfo")
 
@@ -21,6 +22,15 @@ RUST_V0_STD_BUNDLE = read_root_config("rust_v0", "std_bundle", "toolchains//:std
 RUST_V0_CXX_TOOLCHAIN = read_root_config("rust_v0", "cxx_toolchain", "toolchains//:cxx")
 #     test_std_bundle = toolchains//:std_bundle_test   rust_v0_std_bundle(with_test = True), for rust_v0_test
 RUST_V0_TEST_STD_BUNDLE = read_root_config("rust_v0", "test_std_bundle", "toolchains//:std_bundle_test")
+
+# `target_compatible_with` of what only ever runs while building (proc macros,
+# build scripts). Where Buck2 has execution platforms they carry the
+# prelude's exec marker (its default platform and toolchains//platforms:exec
+# register it): such a target is then built for them alone, and `buck2 build
+# //...` for another machine skips it instead of building it for that machine
+# too. With no execution platforms, exec deps take the target configuration,
+# which has no marker: no constraint then.
+EXEC_ONLY = [get_exec_platform_marker()] if read_root_config("build", "execution_platforms", "") else []
 
 # rustc records its working directory (DW_AT_comp_dir, metadata spans): map it
 # to `.` so the output does not depend on where the repo is checked out or

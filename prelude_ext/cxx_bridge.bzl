@@ -37,22 +37,16 @@ def rust_cxx_bridge(name: str, src: str, deps: list[str] = [], **kwargs):
     (a static cxx_library) and `:NAME/include` (its header)."""
     exe = "$(exe {})".format(_cxxbridge())
     visibility = kwargs.pop("visibility", ["PUBLIC"])
-    native.genrule(
-        name = "{}/header".format(name),
-        srcs = [src],
-        out = src + ".h",
-        cmd = "{} --header ${{SRCS}} > ${{OUT}}".format(exe),
-        type = "cxxbridge",
-        visibility = visibility,
-    )
-    native.genrule(
-        name = "{}/source".format(name),
-        srcs = [src],
-        out = src + ".cc",
-        cmd = "{} ${{SRCS}} > ${{OUT}}".format(exe),
-        type = "cxxbridge",
-        visibility = visibility,
-    )
+    # `:NAME/header` (`cxxbridge --header SRC`) and `:NAME/source` (`cxxbridge SRC`).
+    for part, flag, ext in (("header", "--header ", ".h"), ("source", "", ".cc")):
+        native.genrule(
+            name = "{}/{}".format(name, part),
+            srcs = [src],
+            out = src + ext,
+            cmd = "{} {}${{SRCS}} > ${{OUT}}".format(exe, flag),
+            type = "cxxbridge",
+            visibility = visibility,
+        )
     native.cxx_library(
         name = name,
         srcs = [":{}/source".format(name)],

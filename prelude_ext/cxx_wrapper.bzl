@@ -28,12 +28,13 @@ def _replace(provider_type, value, **changes):
     fields.update(changes)
     return provider_type(**fields)
 
-def wrap_linker(base: CxxToolchainInfo, link_tool: RunInfo, debug: bool) -> CxxToolchainInfo:
+def wrap_linker(base: CxxToolchainInfo, link_tool: RunInfo, debug: bool, verify_content: bool) -> CxxToolchainInfo:
     """`base` with its linker run by `link_tool` (`rlib-v0 link`)."""
     linker_info = base.linker_info
     wrapped = RunInfo(args = cmd_args(
         link_tool,
         ["--debug"] if debug else [],
+        ["--verify-content"] if verify_content else [],
         "--",
         linker_info.linker,
     ))
@@ -66,7 +67,9 @@ def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     if link_check == "compile" and not debug:
         cxx = order_topologically(base[CxxToolchainInfo])
     else:
-        cxx = wrap_linker(base[CxxToolchainInfo], link_tool, debug)
+        # In compile mode with `link_debug`, the libraries' `[verify]`
+        # reports are link inputs already.
+        cxx = wrap_linker(base[CxxToolchainInfo], link_tool, debug, rust.verify_content and link_check == "wrapper" if rust else False)
     providers = [
         DefaultInfo(),
         cxx,
@@ -74,6 +77,15 @@ def _rust_v0_cxx_toolchain_wrapper_impl(ctx: AnalysisContext) -> list[Provider]:
     ]
     if CxxPlatformInfo in base:
         providers.append(base[CxxPlatformInfo])
+    if TemplatePlaceholderInfo in base:
+        # `$(cc)`, `$(cxx)`, `$(ar)`, ... of `cxx_genrule`: the base's
+        # tools (a cross compiler on a cross platform); `$(ld)` the
+        # wrapped linker, as every other link.
+        placeholders = base[TemplatePlaceholderInfo]
+        unkeyed = dict(placeholders.unkeyed_variables)
+        if "ld" in unkeyed:
+            unkeyed["ld"] = cxx.linker_info.linker
+        providers.append(TemplatePlaceholderInfo(unkeyed_variables = unkeyed, keyed_variables = placeholders.keyed_variables))
     return providers
 
 rust_v0_cxx_toolchain_wrapper = rule(
@@ -86,7 +98,7 @@ rust_v0_cxx_toolchain_wrapper = rule(
         "link_debug": attrs.bool(default = False),
         # The wrapper itself, when no `rust_v0` toolchain is given.
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
-        # Optional: take `link_tool`, `link_debug` and `link_check` from this
+        # Optional: take `link_tool`, `link_debug`, `link_check` and `verify_content` from this
         # rust_v0 toolchain, so one setting drives both.
         "rust_v0": attrs.option(attrs.toolchain_dep(providers = [RustV0ToolchainInfo]), default = None),
     },

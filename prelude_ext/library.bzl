@@ -12,7 +12,9 @@
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(
     ":compile.bzl",
+    "EXEC_ONLY",
     "REMAP_CWD",
+    "RUST_V0_TOOLCHAIN",
     "all_deps",
     "crate_attrs",
     "crate_metadata",
@@ -24,6 +26,7 @@ load(
     "rustc_env",
 )
 load(":link_providers.bzl", "archive_link_providers")
+load(":verify.bzl", "checked_link_args", "verify_archive")
 load(
     ":providers.bzl",
     "RustV0BuildScriptInfo",
@@ -53,6 +56,8 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     # The crate's link-args file and, for a crate declaring a global
     # allocator or panic handler, its guard object (link_args.py): a
     # directory, since only the compile knows whether the guard exists.
+    # Beside them, the `.shared` link-args file and the hide object a shared
+    # object's link names (docs/shared-libraries.md).
     link_dir = ctx.actions.declare_output("link", dir = True)
     link_args_name = "lib{}.rlib-v0-link-args".format(crate)
     ctx.actions.run(
@@ -144,26 +149,9 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     }, pretty = True)
 
     # `[verify]`: `rlib-v0 verify --json` on the rlib, i.e. the marker as the
-    # tool reads it back and the v0 rules checked. Only run when asked for.
-    verify_json = ctx.actions.declare_output("verify.json")
-    verify_log = ctx.actions.declare_output("verify.log")
-    ctx.actions.run(
-        cmd_args(
-            toolchain.capture,
-            "run",
-            "--stdout",
-            verify_json.as_output(),
-            "--stderr",
-            verify_log.as_output(),
-            "--",
-            toolchain.tool,
-            "verify",
-            "--json",
-            rlib,
-        ),
-        category = "rlib_v0_verify",
-        identifier = crate,
-    )
+    # tool reads it back, the rlib's members against it and the v0 rules
+    # checked. Run when asked for, or by every link (verify_content).
+    verify_json = verify_archive(ctx, toolchain, rlib, crate)
 
     # The crate's build-script run, for the runs of the crates depending on
     # this one (`links` metadata: DEP_*).
@@ -184,7 +172,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         rlib,
         link_whole = ctx.attrs.whole_archive,
         deps = all_deps(ctx) + [ctx.attrs._std_bundle],
-        link_args = cmd_args(
+        link_args = checked_link_args(toolchain, cmd_args(
             cmd_args(link_dir, format = "@{}/" + link_args_name),
             # A whole rlib brings in the marker and rustc's metadata member,
             # objects without .note.GNU-stack: ld.bfd and gold would make
@@ -196,8 +184,12 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # rust_v0_cxx_toolchain_wrapper) fail on a duplicate symbol that
             # names the fix; `rlib-v0 link` drops it (linker_cmd.py).
             ctx.attrs._std_bundle[RustV0StdBundleInfo].wrapper_guard or [],
-        ),
+        ), verify_json),
+        # What the compile read through `env` and `rustc_flags` (a build
+        # script's OUT_DIR and flags file): the static libraries the marker
+        # records live there, and `rlib-v0 link` reads them.
         link_inputs = native_inputs,
+        shared_link_args = cmd_args(link_dir, format = "@{}/lib" + crate + ".shared.rlib-v0-link-args"),
     )
 
 def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str, deps: list[RustV0LibraryInfo], dep_crates: RustV0CrateTSet) -> list[Provider]:
@@ -206,6 +198,14 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
     so = ctx.actions.declare_output("lib{}.so".format(crate))
     ctx.actions.run(
         cmd_args(
+            # The working directory remapped, as for every compile: rustc
+            # hashes it into the macro's crate hash, which every dependent
+            # records, so without it their rlibs would differ per checkout
+            # directory and per remote worker.
+            "/bin/sh",
+            "-c",
+            REMAP_CWD,
+            "rustc-proc-macro",
             toolchain.tool,
             "rustc-wrapper",
             toolchain.rustc,
@@ -229,7 +229,7 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
         RustV0ProcMacroInfo(crate = crate, so = so, crates = crates),
     ]
 
-rust_v0_library = rule(
+_rust_v0_library = rule(
     impl = _rust_v0_library_impl,
     attrs = crate_attrs() | {
         # The crate's `rust_v0_buildscript_run`, if any: its `links` metadata
@@ -243,3 +243,41 @@ rust_v0_library = rule(
     },
     doc = "A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.",
 )
+
+def _proc_macro_alias_impl(ctx: AnalysisContext) -> list[Provider]:
+    return list(ctx.attrs.actual.providers)
+
+# What dependents of a proc macro depend on: in their (target)
+# configuration, it gives the providers of the macro built for the execution
+# platform. Its rust_v0 toolchain picks that platform: the one with the
+# configuration's rustc (the toolchain's `exec_compatible_with`).
+_rust_v0_proc_macro_alias = rule(
+    impl = _proc_macro_alias_impl,
+    attrs = {
+        "actual": attrs.exec_dep(providers = [RustV0ProcMacroInfo]),
+        "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
+    },
+    doc = "A rust_v0_library(proc_macro = True), built for the execution platform.",
+)
+
+def rust_v0_library(name: str, proc_macro: bool = False, **kwargs):
+    """A Rust crate compiled to a v0 rlib by `rlib-v0 rustc`.
+
+    `proc_macro = True`: a procedural macro, a compiler plugin built for the
+    execution platform (as cargo builds it for the host), by the rustc of
+    the configuration that uses it. `NAME` is what dependents list in
+    `deps`; the crate itself is the target `_NAME`, configured for the
+    execution platform through NAME's exec dep."""
+    if not proc_macro:
+        _rust_v0_library(name = name, **kwargs)
+        return
+    alias = {"visibility": kwargs.pop("visibility")} if "visibility" in kwargs else {}
+    if not kwargs.get("crate"):
+        kwargs["crate"] = name.replace("-", "_")
+    _rust_v0_proc_macro_alias(name = name, actual = ":_" + name, **alias)
+    _rust_v0_library(
+        name = "_" + name,
+        proc_macro = True,
+        target_compatible_with = kwargs.pop("target_compatible_with", []) + EXEC_ONLY,
+        **kwargs
+    )

@@ -54,7 +54,8 @@ def archive_link_providers(
         link_whole: bool,
         deps: list[Dependency],
         link_args: cmd_args,
-        link_inputs: cmd_args | None = None) -> list[Provider]:
+        link_inputs: cmd_args | None = None,
+        shared_link_args: cmd_args | None = None) -> list[Provider]:
     """
     `MergedLinkInfo`, `LinkableGraph`, `SharedLibraryInfo` and `LinkGroupLibInfo`
     for one static archive and the linkable `deps` it needs. `link_args`:
@@ -63,25 +64,34 @@ def archive_link_providers(
     it). `link_inputs`: files any link of the archive reads besides it (a
     build script's OUT_DIR holding the `-l static` libraries its marker
     names), as hidden inputs, so a link on a remote executor has them.
+    `shared_link_args`: what a shared object's link adds after `link_args`
+    (`@` the `.shared` link-args file: the archive's Rust symbols hidden,
+    docs/shared-libraries.md).
     """
     linkable_deps = [d for d in deps if MergedLinkInfo in d]
-    link_info = LinkInfo(
-        name = ctx.label.name,
-        post_flags = [link_args] + ([link_inputs] if link_inputs else []),
-        linkables = [ArchiveLinkable(
-            archive = Archive(artifact = archive),
-            linker_type = cxx_toolchain.linker_info.type,
-            link_whole = link_whole,
-            # Rust objects are native code here; no LTO bitcode to look for.
-            supports_lto = False,
-        )],
-    )
+
+    def link_info(post_flags: list) -> LinkInfo:
+        return LinkInfo(
+            name = ctx.label.name,
+            post_flags = post_flags + ([link_inputs] if link_inputs else []),
+            linkables = [ArchiveLinkable(
+                archive = Archive(artifact = archive),
+                linker_type = cxx_toolchain.linker_info.type,
+                link_whole = link_whole,
+                # Rust objects are native code here; no LTO bitcode to look for.
+                supports_lto = False,
+            )],
+        )
 
     # rustc emits position-independent code by default, so the same archive
-    # serves both static and static-pic links.
+    # serves both static and static-pic links. A shared library links its
+    # static-only deps as `pic_archive` (the prelude's get_lib_output_style),
+    # and only such links hide the Rust inside: an executable's default
+    # `archive` link is unchanged. (The wrapper drops both files and hides
+    # by itself, on any link that exports.)
     link_infos = {
-        LibOutputStyle("archive"): LinkInfos(default = link_info),
-        LibOutputStyle("pic_archive"): LinkInfos(default = link_info),
+        LibOutputStyle("archive"): LinkInfos(default = link_info([link_args])),
+        LibOutputStyle("pic_archive"): LinkInfos(default = link_info([link_args] + ([shared_link_args] if shared_link_args else []))),
     }
     linkage = Linkage("static")
 

@@ -186,6 +186,11 @@ RustV0ToolchainInfo = provider(
         # Flags given to every crate *and* the std bundle (opt-level,
         # target-cpu, ...): crates and bundle must be built alike.
         "rustc_flags": provider_field(list[str]),
+        # The program that runs the configuration's programs where the
+        # machine cannot, e.g. `["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]`
+        # for aarch64 on x86-64: `buck2 run` and `buck2 test` of rust_v0_binary
+        # and rust_v0_test put it in front. Empty: run them directly.
+        "runner": provider_field(list[str]),
         # `--target` triple. Always explicit, so the identity never depends on
         # which machine ran the compile.
         "target": provider_field(str),
@@ -193,6 +198,17 @@ RustV0ToolchainInfo = provider(
         # tree (`rlib_v0_bytecompile`): an input of every action that runs
         # it, so those actions are hermetic.
         "tool": provider_field(RunInfo),
+        # Check, before each link, that every Rust archive holds what its
+        # marker recorded when stamped (a build cache, a file system or a
+        # hand edit may change a file after the action that wrote it; the
+        # link itself checks only the archive's size and the marker's
+        # checksum). With link_check = "wrapper": `rlib-v0 link
+        # --verify-content` (every archive read whole on every link); with
+        # "compile": each archive's `[verify]` action becomes an input of
+        # every link that takes it (run once per archive). `link_debug`
+        # checks content anyway. Off by default: it costs a read of every
+        # archive (docs/reliability.md).
+        "verify_content": provider_field(bool),
         # The same with the verb `link`: it runs on every link, where `site`
         # and the CLI's imports would cost more than the plan itself
         # (docs/benchmarks.md, section 1).

@@ -12,12 +12,18 @@ load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":compile.bzl", "RUST_V0_CXX_TOOLCHAIN", "RUST_V0_TOOLCHAIN")
 load(":link_providers.bzl", "archive_link_providers")
 load(":providers.bzl", "RustV0StdBundleInfo", "RustV0ToolchainInfo")
+load(":verify.bzl", "checked_link_args", "verify_archive")
 
 def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     panic = ctx.attrs.panic or toolchain.panic
     archive = ctx.actions.declare_output("lib{}.a".format(ctx.label.name))
     link_args = ctx.actions.declare_output("lib{}.rlib-v0-link-args".format(ctx.label.name))
+
+    # Written beside `link_args` by the tool: `--exclude-libs` with the
+    # archive's name, for shared objects' links (docs/shared-libraries.md).
+    shared_link_args = ctx.actions.declare_output("lib{}.shared.rlib-v0-link-args".format(ctx.label.name))
+
     # Links through the wrapper (link_check = "wrapper"): the object that
     # makes a link bypassing it fail (named after the bundle and after every
     # crate; linker_cmd.WRAPPER_GUARD_SUFFIX).
@@ -32,6 +38,7 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
             archive.as_output(),
             "--link-args",
             link_args.as_output(),
+            cmd_args(hidden = shared_link_args.as_output()),
             cmd_args("--wrapper-guard", wrapper_guard.as_output()) if wrapper_guard else [],
             "--panic",
             panic,
@@ -56,8 +63,10 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         "panic": panic,
         "target": toolchain.target,
     })
+    # `[verify]`: as rust_v0_library's.
+    verify_json = verify_archive(ctx, toolchain, archive, ctx.label.name)
     return [
-        DefaultInfo(default_output = archive),
+        DefaultInfo(default_output = archive, sub_targets = {"verify": [DefaultInfo(default_output = verify_json)]}),
         RustV0StdBundleInfo(archive = archive, identity = identity, no_std = ctx.attrs.no_std, panic = panic, wrapper_guard = wrapper_guard),
     ] + archive_link_providers(
         ctx,
@@ -67,7 +76,8 @@ def _rust_v0_std_bundle_impl(ctx: AnalysisContext) -> list[Provider]:
         deps = [],
         # std's system libraries (-lgcc_s, -lpthread, ...), for links
         # without the wrapper.
-        link_args = cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []),
+        link_args = checked_link_args(toolchain, cmd_args(cmd_args(link_args, format = "@{}"), wrapper_guard or []), verify_json),
+        shared_link_args = cmd_args(shared_link_args, format = "@{}"),
     )
 
 rust_v0_std_bundle = rule(

@@ -4,6 +4,15 @@
 # The rule only records values; the choices (which linker, which flags) are
 # `select()`s in `toolchains//BUCK`, so adding a configuration never touches
 # the rules.
+#
+# Proc macros and build scripts are exec deps: built for the execution
+# platform Buck2 picks for the target that uses them, with the rust_v0
+# toolchain *of that platform's configuration*. A proc macro must come from
+# the rustc that loads it, so a configuration whose `rustc` differs by
+# platform gives its toolchain `exec_compatible_with` (a built-in attribute,
+# passed through) naming a constraint the execution platform of the same
+# rustc has: Buck2 then picks that platform for every target using this
+# toolchain (exec_platform.bzl; toolchains//BUCK and toolchains//platforms).
 
 load(":providers.bzl", "RustV0ToolchainInfo")
 
@@ -20,8 +29,10 @@ def _rust_v0_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
             pipelined = ctx.attrs.pipelined,
             rustc = ctx.attrs.rustc,
             rustc_flags = ctx.attrs.rustc_flags,
+            runner = ctx.attrs.runner,
             target = ctx.attrs.target,
             tool = ctx.attrs.tool[RunInfo],
+            verify_content = ctx.attrs.verify_content,
         ),
     ]
 
@@ -42,8 +53,12 @@ _rust_v0_toolchain = rule(
         "pipelined": attrs.bool(default = False),
         "rustc": attrs.string(default = "rustc"),
         "rustc_flags": attrs.list(attrs.string(), default = []),
+        # See RustV0ToolchainInfo.runner.
+        "runner": attrs.list(attrs.string(), default = []),
         "target": attrs.string(),
         "tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0"),
+        # See RustV0ToolchainInfo.verify_content.
+        "verify_content": attrs.bool(default = False),
     },
     is_toolchain_rule = True,
     doc = "Rust settings of one configuration for the rust_v0_* rules.",

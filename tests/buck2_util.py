@@ -8,12 +8,15 @@ the end.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -100,6 +103,20 @@ def sync_repo(dest: Path, extra: dict[str, Path], keep: tuple[str, ...] = ()) ->
     return dest
 
 
+def buck2_on_a_copy(tmp_path_factory: pytest.TempPathFactory, packages: dict[str, dict[str, str]] | None = None) -> Iterator[Buck2]:
+    """The body of a module's `buck2` fixture (`yield from` it): buck2 on a
+    fresh copy of the repository, with `packages` added (package -> file
+    name -> text), its daemon killed at the end."""
+    exe = require_buck2()
+    repo = copy_repo(tmp_path_factory.mktemp("repo"))
+    for name, files in (packages or {}).items():
+        (repo / name).mkdir(parents=True)
+        for fname, text in files.items():
+            (repo / name / fname).write_text(text)
+    with Buck2(exe, repo) as b:
+        yield b
+
+
 @dataclass
 class Buck2:
     """`buck2` in one repository with one isolation dir (hence one daemon)."""
@@ -166,3 +183,80 @@ def tree_digests(root: Path) -> dict[str, str]:
     if root.is_file():
         return {root.name: sha256(root)}
     return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# ---- cross builds: toolchains//platforms:aarch64 and its combinations ----
+
+# The aarch64 libc's root, where qemu finds the dynamic loader: what the
+# toolchain's runner passes (`[rust_v0] aarch64_runner`, toolchains/BUCK.rlib-v0).
+AARCH64_SYSROOT = Path("/usr/aarch64-linux-gnu")
+
+
+@dataclass
+class Aarch64:
+    """This machine can build for the aarch64 platforms and run the result."""
+
+    qemu: str  # qemu-aarch64
+    rustc: str  # the toolchain's `system` rustc, whose sysroot has the aarch64 std
+
+    def run(self, exe: Path) -> str:
+        """The program's stdout under qemu-user (as `buck2 run` runs a rust_v0_binary)."""
+        proc = subprocess.run([self.qemu, "-L", str(AARCH64_SYSROOT), str(exe)], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"{exe} under qemu exited {proc.returncode}:\n{proc.stderr[-2000:]}"
+        return proc.stdout
+
+    def require_threads(self) -> None:
+        """Skip unless qemu-user runs a threaded aarch64 program here (libtest
+        runs each test in a thread): Debian 12's qemu-user 7.2 on a 6.18
+        kernel hangs in a futex at the guest's first pthread_create."""
+        if _qemu_hangs_on_threads(self.qemu):
+            pytest.skip(f"{self.qemu} hangs on a threaded program here (a C pthread_create + join never returns): a qemu-user/kernel problem, not ours")
+
+
+_THREADS_C = "#include <pthread.h>\nstatic void *f(void *a) { return a; }\nint main(void) { pthread_t t; return pthread_create(&t, 0, f, 0) || pthread_join(t, 0); }\n"
+
+
+@functools.cache
+def _qemu_hangs_on_threads(qemu: str) -> bool:
+    with tempfile.TemporaryDirectory() as d:
+        src, exe = Path(d) / "t.c", Path(d) / "t"
+        src.write_text(_THREADS_C)
+        subprocess.run(["aarch64-linux-gnu-gcc", "-pthread", str(src), "-o", str(exe)], check=True, capture_output=True)
+        try:
+            return subprocess.run([qemu, "-L", str(AARCH64_SYSROOT), str(exe)], capture_output=True, timeout=10).returncode != 0
+        except subprocess.TimeoutExpired:
+            return True
+
+
+def require_aarch64() -> Aarch64:
+    """Skip, saying what to install, unless the aarch64 platforms can be built
+    and run here: the cross gcc/g++ (and binutils), qemu-user, the aarch64
+    libc and /usr/bin/rustc with the aarch64 standard library."""
+    from cargo_util import AARCH64, CROSS_HINT, Rustc, cross_gcc
+
+    missing = [t for t in (cross_gcc(AARCH64), cross_gcc(AARCH64, cxx=True), "aarch64-linux-gnu-ar", "qemu-aarch64") if shutil.which(t) is None]
+    if missing or not (AARCH64_SYSROOT / "lib").is_dir():
+        pytest.skip(f"needs {', '.join(missing) or AARCH64_SYSROOT}: {CROSS_HINT}")
+    rustc = require_system_rustc()
+    if not Rustc("system", rustc).has_std(AARCH64):
+        pytest.skip(f"{rustc} (the platforms' system rustc) has no {AARCH64} standard library: {CROSS_HINT}")
+    return Aarch64(shutil.which("qemu-aarch64"), rustc)
+
+
+# `[rust_v0] system_rustc`'s default: the rustc of the aarch64 and system-rustc platforms.
+SYSTEM_RUSTC = "/usr/bin/rustc"
+
+
+def require_system_rustc() -> str:
+    if not os.access(SYSTEM_RUSTC, os.X_OK):
+        from cargo_util import CROSS_HINT
+
+        pytest.skip(f"no {SYSTEM_RUSTC} (the platforms' system rustc): {CROSS_HINT}")
+    return SYSTEM_RUSTC
+
+
+def rustc_signature(rustc: str) -> str:
+    """What a rustc writes into `.comment` of what it links: `rustc version
+    1.96.0 (ac68faa20 2026-05-25)...`, from its `rustc -V`."""
+    version = subprocess.run([rustc, "-V"], capture_output=True, text=True, check=True).stdout.strip()
+    return "rustc version " + version.removeprefix("rustc ")

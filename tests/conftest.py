@@ -31,7 +31,7 @@ Fixtures (all session-scoped unless noted)
                    PATH; ``target``: ``--target``, with ``CC_<target>`` set to the cross
                    gcc); one build per combination per session, in its own target dir.
 - ``link``         ``link(linker_argv, *, debug=False, whole_archive=(), reproduce=None,
-                   plan_graph=None, cwd=None, env=None) -> CompletedProcess`` runs
+                   plan_graph=None, export_rust=False, cwd=None, env=None) -> CompletedProcess`` runs
                    ``rlib-v0 link [options] -- linker_argv...``.
 - ``run_exe``      ``run_exe(path, *args) -> CompletedProcess`` (text, 60 s timeout).
 - ``fuse_ld``      ``fuse_ld(name) -> ["-fuse-ld=name"]`` for a compiler driver;
@@ -252,7 +252,7 @@ def compile_c(e2e_dir, toolchain_ok, require_cxx):
 
 @pytest.fixture(scope="session")
 def link(rlib_v0):
-    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, plan_graph=None, cwd=None, env=None) -> subprocess.CompletedProcess:
+    def run(linker_argv: Iterable[os.PathLike | str], *, debug: bool = False, whole_archive: Iterable[str] = (), reproduce=None, plan_graph=None, export_rust: bool = False, cwd=None, env=None) -> subprocess.CompletedProcess:
         opts: list[str] = ["link"]
         if debug:
             opts.append("--debug")
@@ -262,6 +262,8 @@ def link(rlib_v0):
             opts += ["--reproduce", str(reproduce)]
         if plan_graph is not None:
             opts += ["--plan-graph", str(plan_graph)]
+        if export_rust:
+            opts.append("--export-rust")
         return rlib_v0(*opts, "--", *[str(a) for a in linker_argv], cwd=cwd, env=env)
 
     return run

@@ -14,7 +14,12 @@ and test projects in the copy stay out of it); a stock `cxx_binary` over a
 `rust_v0_library` diamond and a `rust_v0_binary` run on both platforms, each
 with its own std bundle; `-c rust_v0.link_debug=true` works with no edit of
 the toolchain; a C/C++ toolchain that is not wrapped fails the link naming
-the fix; a rust_v0_test on the abort platform fails in one line.
+the fix; a rust_v0_test on the abort platform fails in one line.  And
+aarch64 added as docs/adopting.md says ("Adding a target"): `//plat:arm`
+(the prelude's arm64 cpu, the cross gcc, the system rustc with the aarch64
+std), execution platforms of its own, one per rustc, so the app's proc
+macro is built here by the rustc that loads it; both programs aarch64
+executables run under qemu (`buck2 run` through the toolchain's runner).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from buck2_util import ROOT, Buck2, require_buck2
+from buck2_util import ROOT, Buck2, require_aarch64, require_buck2
+from elf_util import machine
 
 BUCKCONFIG = """\
 [cells]
@@ -52,7 +58,7 @@ BUCKCONFIG = """\
   target_platform_detector_spec = target:root//...->root//plat:plain
 
 [build]
-  execution_platforms = prelude//platforms:default
+  execution_platforms = root//plat:exec
 
 # rlib-v0: the rules' configuration under this repository's own name.
 [rust_v0]
@@ -60,6 +66,8 @@ BUCKCONFIG = """\
 """
 
 PLAT_BUCK = """\
+load("@prelude_ext//:defs.bzl", "rust_v0_execution_platform", "rust_v0_execution_platforms")
+
 constraint_setting(name = "linker")
 
 constraint_value(name = "use_lld", constraint_setting = ":linker", visibility = ["PUBLIC"])
@@ -71,6 +79,26 @@ platform(name = "fast", constraint_values = [":use_lld"], deps = ["prelude//plat
 # Only the fast platform aborts on panic: decided once, on the rust_v0 toolchain.
 
 platform(name = "plain", constraint_values = [":use_bfd"], deps = ["prelude//platforms:default"], visibility = ["PUBLIC"])
+
+# Added for aarch64 (docs/adopting.md, "Adding a target"): which rustc a
+# configuration uses, the platform, and the execution platforms, one per rustc.
+constraint_setting(name = "rustc")
+
+constraint_value(name = "system_rustc", constraint_setting = ":rustc", visibility = ["PUBLIC"])
+
+platform(
+    name = "arm",
+    constraint_values = [":use_bfd", ":system_rustc", "prelude//cpu/constraints:arm64", "prelude//os/constraints:linux"],
+    visibility = ["PUBLIC"],
+)
+
+# Proc macros and build scripts are configured for these: they carry what the
+# toolchains' selects key on (this machine links with ld.bfd).
+rust_v0_execution_platform(name = "exec_default", constraint_values = [":use_bfd"], visibility = ["PUBLIC"])
+
+rust_v0_execution_platform(name = "exec_system_rustc", constraint_values = [":use_bfd", ":system_rustc"], visibility = ["PUBLIC"])
+
+rust_v0_execution_platforms(name = "exec", platforms = [":exec_default", ":exec_system_rustc"], visibility = ["PUBLIC"])
 """
 
 TOOLCHAINS_BUCK = """\
@@ -79,13 +107,17 @@ load("@prelude//toolchains:genrule.bzl", "system_genrule_toolchain")
 load("@prelude//toolchains:python.bzl", "system_python_bootstrap_toolchain")
 load("@prelude_ext//:defs.bzl", "rust_v0_cxx_toolchain_wrapper", "rust_v0_std_bundle", "rust_v0_toolchain")
 
-# The repository's own C/C++ toolchain, as it was before rlib-v0.
+_ARM = "prelude//cpu/constraints:arm64"
+
+# The repository's own C/C++ toolchain, as it was before rlib-v0 (the
+# cross compilers for aarch64 added with it).
 system_cxx_toolchain(
     name = "gcc",
-    compiler = "gcc",
+    archiver = select({_ARM: "aarch64-linux-gnu-ar", "DEFAULT": "ar"}),
+    compiler = select({_ARM: "aarch64-linux-gnu-gcc", "DEFAULT": "gcc"}),
     compiler_type = "gcc",
-    cxx_compiler = "g++",
-    linker = "g++",
+    cxx_compiler = select({_ARM: "aarch64-linux-gnu-g++", "DEFAULT": "g++"}),
+    linker = select({_ARM: "aarch64-linux-gnu-g++", "DEFAULT": "g++"}),
     link_flags = select({
         "root//plat:use_lld": ["-fuse-ld=lld"],
         "root//plat:use_bfd": ["-fuse-ld=bfd"],
@@ -106,7 +138,13 @@ rust_v0_cxx_toolchain_wrapper(
 # linker. The panic strategy is chosen here only: the std bundle follows it.
 rust_v0_toolchain(
     name = "company_rust",
-    target = "x86_64-unknown-linux-gnu",
+    target = select({_ARM: "aarch64-unknown-linux-gnu", "DEFAULT": "x86_64-unknown-linux-gnu"}),
+    # aarch64: the system's rustc (it has that std), also for the proc macros
+    # and build scripts built for this machine: the execution platform of
+    # the same rustc.
+    rustc = select({"root//plat:system_rustc": "/usr/bin/rustc", "DEFAULT": "rustc"}),
+    exec_compatible_with = select({"root//plat:system_rustc": ["root//plat:system_rustc"], "DEFAULT": []}),
+    runner = select({_ARM: ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"], "DEFAULT": []}),
     panic = select({"root//plat:use_lld": "abort", "root//plat:use_bfd": "unwind"}),
     rustc_flags = select({"root//plat:use_lld": ["-Copt-level=2"], "root//plat:use_bfd": []}),
     visibility = ["PUBLIC"],
@@ -135,7 +173,9 @@ load("@prelude_ext//:defs.bzl", "rust_v0_binary", "rust_v0_library", "rust_v0_te
 
 rust_v0_library(name = "base", srcs = ["base.rs"])
 
-rust_v0_library(name = "left", srcs = ["left.rs"], deps = [":base"])
+rust_v0_library(name = "one", srcs = ["one.rs"], proc_macro = True)
+
+rust_v0_library(name = "left", srcs = ["left.rs"], deps = [":base", ":one"])
 
 rust_v0_library(name = "right", srcs = ["right.rs"], deps = [":base"])
 
@@ -143,12 +183,13 @@ cxx_binary(name = "cxx_main", srcs = ["main.cpp"], deps = [":left", ":right"])
 
 rust_v0_binary(name = "rust_main", srcs = ["main.rs"], deps = [":left", ":right"])
 
-rust_v0_test(name = "left_test", srcs = ["left.rs"], crate = "left", deps = [":base"])
+rust_v0_test(name = "left_test", srcs = ["left.rs"], crate = "left", deps = [":base", ":one"])
 """
 
 SOURCES = {
     "base.rs": "use std::sync::atomic::{AtomicU32, Ordering};\npub static SEEN: AtomicU32 = AtomicU32::new(0);\npub fn bump(by: u32) -> u32 { SEEN.fetch_add(by, Ordering::SeqCst) + by }\n",
-    "left.rs": '#[no_mangle] pub extern "C" fn left() -> u32 { base::bump(1) }\n#[test]\nfn bumps() { assert!(left() >= 1); }\n',
+    "one.rs": 'extern crate proc_macro;\n#[proc_macro]\npub fn one(_: proc_macro::TokenStream) -> proc_macro::TokenStream { "1".parse().unwrap() }\n',
+    "left.rs": '#[no_mangle] pub extern "C" fn left() -> u32 { base::bump(one::one!()) }\n#[test]\nfn bumps() { assert!(left() >= 1); }\n',
     "right.rs": '#[no_mangle] pub extern "C" fn right() -> u32 { base::bump(10) }\n',
     "main.cpp": '#include <cstdio>\nextern "C" unsigned left(); extern "C" unsigned right();\nint main() { unsigned a = left(), b = right(); std::printf("adopted: %u %u\\n", a, b); return 0; }\n',
     "main.rs": 'extern crate left; extern crate right;\nfn main() { let a = left::left(); let b = right::right(); println!("adopted-rust: {a} {b}"); }\n',
@@ -278,3 +319,26 @@ def test_crate_with_its_own_panic_names_buck2_attributes(repo: Buck2) -> None:
         assert "rust_v0_toolchain" in line and "rustc_flags" in line and "--panic" not in line, line
     finally:
         app.write_text(original)
+
+
+def test_aarch64_added_as_the_docs_say(repo: Buck2) -> None:
+    """//plat:arm: the C++ and the Rust program are aarch64 executables that
+    run under qemu; the proc macro was built for this machine by the system
+    rustc, which loads it (another release would refuse it)."""
+    cross = require_aarch64()
+    arm = ("--target-platforms", "root//plat:arm")
+    outs = repo.outputs("//app:cxx_main", "//app:rust_main", "//app:one", extra=arm)
+    path = {t.split(":")[-1]: (p if p.is_absolute() else repo.repo / p) for t, p in outs.items()}
+    assert machine(path["cxx_main"]) == machine(path["rust_main"]) == "EM_AARCH64"
+    assert machine(path["one"]) == "EM_X86_64"
+    assert cross.run(path["cxx_main"]) == "adopted: 1 11\n"
+    assert repo.run_target("//app:rust_main", *arm) == "adopted-rust: 1 11\n"
+
+
+def test_aarch64_rust_v0_test_under_qemu(repo: Buck2) -> None:
+    """`buck2 test` of a rust_v0_test on //plat:arm: the aarch64 harness runs
+    under qemu (the toolchain's runner)."""
+    cross = require_aarch64()
+    cross.require_threads()
+    proc = repo.run("test", "//app:left_test", "--target-platforms", "root//plat:arm")
+    assert "bumps ... ok" in proc.stdout + proc.stderr

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2, tree_digests
+from elf_util import comment, machine
+from buck2_util import Buck2, buck2_on_a_copy, require_aarch64, require_system_rustc, rustc_signature, tree_digests
 
 EXPECTED = {
     "//examples/diamond:main": "diamond: left#1 right#2",
@@ -23,14 +24,16 @@ EXPECTED = {
     "//examples/whole_archive:main_cxx": "whole_archive_cxx: registered 1 plugin(s)",
     "//examples/no_mangle:main": 'no_mangle: rust_checksum("abc") = 882',
     "//examples/panic_abort:main": "panic_abort: strategy unwind",
+    # Two shared libraries over two versions of a crate and a crate they share.
+    "//examples/shared_libs:main": "shared_libs: versions 1 2, counters 1 1, checked 42, caught plugin1: negative",
+    "//examples/shared_libs:main_shared": "shared_libs: versions 1 2, counters 1 1, checked 42, caught plugin1: negative",
+    "//examples/build_script:main": "build_script: for x86_64-unknown-linux-gnu (x86_64) on x86_64-unknown-linux-gnu, macro ran on x86_64, C says 42",
 }
 
 
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
-    exe = require_buck2()
-    with Buck2(exe, copy_repo(tmp_path_factory.mktemp("repo"))) as b:
-        yield b
+    yield from buck2_on_a_copy(tmp_path_factory)
 
 
 @pytest.mark.parametrize("target", sorted(EXPECTED))
@@ -84,8 +87,9 @@ def test_identity_and_verify_subtargets(buck2: Buck2) -> None:
 
 
 def test_no_absolute_paths_in_outputs(buck2: Buck2) -> None:
-    """Outputs must not depend on where the checkout is."""
-    outs = buck2.outputs("//examples/diamond:main", "//examples/cxx_diamond:main", "//examples/diamond:base", "toolchains//:std_bundle")
+    """Outputs must not depend on where the checkout is: nor a proc macro,
+    nor what a build script compiled (the C in build_script:main)."""
+    outs = buck2.outputs("//examples/diamond:main", "//examples/cxx_diamond:main", "//examples/diamond:base", "toolchains//:std_bundle", "//examples/build_script:main", "//examples/build_script:host_arch")
     needle = str(buck2.repo).encode()
     for target, path in outs.items():
         assert needle not in path.read_bytes(), f"{target}: {path} contains {buck2.repo}"
@@ -160,3 +164,82 @@ def test_pipelined_build_keeps_stable_source(buck2: Buck2, tmp_path: Path) -> No
         assert "E0725" in proc.stderr or "not in the list of allowed features" in proc.stderr, proc.stderr[-2000:]
     finally:
         src.write_text(original)
+
+
+# ---- aarch64, cross-compiled (docs/buck2.md, "Cross-compiling") ----
+
+# Platform -> extra options: every linker of the cross g++, both panic
+# strategies, dev and release, both link modes, pipelined or not (two full
+# builds; the gold and mold ones only relink the first).
+AARCH64_BUILDS = {
+    "toolchains//platforms:aarch64": (),
+    "toolchains//platforms:aarch64-gold-unwind-dev": (),
+    "toolchains//platforms:aarch64-lld-abort-release": ("-c", "rust_v0.link_check=compile", "-c", "rust_v0.pipelined=true"),
+    "toolchains//platforms:aarch64-mold-unwind-dev": ("-c", "rust_v0.link_check=compile"),
+}
+
+
+def _aarch64_expected(target: str, platform: str) -> str:
+    line = EXPECTED[target]
+    if target == "//examples/build_script:main":
+        # Built for aarch64; the build script and the proc macro ran here.
+        line = line.replace("for x86_64-unknown-linux-gnu (x86_64)", "for aarch64-unknown-linux-gnu (aarch64)")
+    if target == "//examples/panic_abort:main" and "-abort-" in platform:
+        line = line.replace("unwind", "abort")
+    return line + "\n"
+
+
+@pytest.mark.parametrize("platform", sorted(AARCH64_BUILDS))
+def test_aarch64_examples_run_under_qemu(buck2: Buck2, platform: str) -> None:
+    """//examples/... for aarch64: every program an aarch64 executable that
+    prints its line under qemu-user; `buck2 run` of a rust_v0_binary runs it
+    under qemu itself (the toolchain's runner)."""
+    cross = require_aarch64()
+    args = ("--target-platforms", platform, *AARCH64_BUILDS[platform])
+    outs = buck2.outputs("//examples/...", extra=args)
+    for target in EXPECTED:
+        exe = outs["root" + target]
+        exe = exe if exe.is_absolute() else buck2.repo / exe
+        assert machine(exe) == "EM_AARCH64", target
+        assert cross.run(exe) == _aarch64_expected(target, platform), target
+    for target in ("//examples/diamond:main", "//examples/build_script:main"):
+        assert buck2.run_target(target, *args) == _aarch64_expected(target, platform)
+
+
+@pytest.mark.parametrize("platform", ["toolchains//platforms:default", "toolchains//platforms:aarch64"])
+def test_proc_macro_and_build_script_are_built_for_this_machine(buck2: Buck2, platform: str) -> None:
+    """Whatever the target, the proc macro (`.so`) and the build script are
+    x86-64 programs, linked by the rustc of the target's configuration: the
+    system rustc for aarch64, `[rust_v0] rustc` (rustc on PATH) for the default."""
+    if "aarch64" in platform:
+        rustc = require_aarch64().rustc
+    else:
+        rustc = "rustc"
+    signature = rustc_signature(rustc)
+    outs = buck2.outputs(
+        "//examples/build_script:host_arch",
+        "//examples/build_script:answer-build-script-run[buildscript]",
+        extra=("--target-platforms", platform),
+    )
+    assert len(outs) == 2, outs
+    for target, path in outs.items():
+        path = path if path.is_absolute() else buck2.repo / path
+        assert machine(path) == "EM_X86_64", (target, path)
+        assert signature in comment(path), (target, signature, comment(path))
+
+
+def test_system_rustc_platform_has_its_own_rustc_and_bundle(buck2: Buck2) -> None:
+    """toolchains//platforms:system-rustc: x86-64 compiled by the system
+    rustc (another release than rustc on PATH here), with its own std bundle."""
+    system = rustc_signature(require_system_rustc())
+    if system == rustc_signature("rustc"):
+        pytest.skip("the system rustc is the rustc on PATH here: nothing tells the two apart")
+    plans = {}
+    for platform in ("toolchains//platforms:default", "toolchains//platforms:system-rustc"):
+        args = ("--target-platforms", platform)
+        assert buck2.run_target("//examples/diamond:main", *args) == EXPECTED["//examples/diamond:main"] + "\n"
+        outs = buck2.outputs("//examples/diamond:main", "//examples/diamond:main[link-debug]", extra=args)
+        exe, log = (p if p.is_absolute() else buck2.repo / p for p in outs.values())
+        plans[platform] = re.search(r"std bundle: (\S+)", log.read_text()).group(1)
+        assert (system in comment(exe)) == platform.endswith("system-rustc"), (platform, comment(exe))
+    assert plans["toolchains//platforms:default"] != plans["toolchains//platforms:system-rustc"]

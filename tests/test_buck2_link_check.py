@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2
+from buck2_util import Buck2, buck2_on_a_copy
 from test_buck2_examples import EXPECTED
 
 COMPILE = ("-c", "rust_v0.link_check=compile")
@@ -45,20 +45,19 @@ pub extern "C" fn NAME_len() -> usize { vec![1u8, 2, 3].len() }
 """
 
 
+PACKAGE = {
+    "BUCK": BUCK,
+    "aborting.rs": '#[no_mangle]\npub extern "C" fn aborting() -> u32 { 7 }\n',
+    "main_aborting.cpp": '#include <cstdio>\nextern "C" unsigned aborting();\nint main() { std::printf("%u\\n", aborting()); }\n',
+    "a1.rs": ALLOC_RS.replace("NAME", "a1"),
+    "a2.rs": ALLOC_RS.replace("NAME", "a2"),
+    "main_alloc.cpp": '#include <cstdio>\n#include <cstddef>\nextern "C" std::size_t a1_len();\nint main() { std::printf("%zu\\n", a1_len()); }\n',
+}
+
+
 @pytest.fixture(scope="module")
 def buck2(tmp_path_factory: pytest.TempPathFactory):
-    exe = require_buck2()
-    repo = copy_repo(tmp_path_factory.mktemp("repo"))
-    pkg = repo / "vtest"
-    pkg.mkdir()
-    (pkg / "BUCK").write_text(BUCK)
-    (pkg / "aborting.rs").write_text('#[no_mangle]\npub extern "C" fn aborting() -> u32 { 7 }\n')
-    (pkg / "main_aborting.cpp").write_text('#include <cstdio>\nextern "C" unsigned aborting();\nint main() { std::printf("%u\\n", aborting()); }\n')
-    (pkg / "a1.rs").write_text(ALLOC_RS.replace("NAME", "a1"))
-    (pkg / "a2.rs").write_text(ALLOC_RS.replace("NAME", "a2"))
-    (pkg / "main_alloc.cpp").write_text('#include <cstdio>\n#include <cstddef>\nextern "C" std::size_t a1_len();\nint main() { std::printf("%zu\\n", a1_len()); }\n')
-    with Buck2(exe, repo) as b:
-        yield b
+    yield from buck2_on_a_copy(tmp_path_factory, {"vtest": PACKAGE})
 
 
 @pytest.mark.parametrize("target", sorted(EXPECTED))

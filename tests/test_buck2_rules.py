@@ -155,7 +155,13 @@ def platform_defs() -> dict:
         def platform(**kw):
             made.append(kw)
 
-    ns: dict = {"native": native}
+    class _Arch:  # Buck2's host_info().arch, on x86-64
+        is_aarch64 = False
+
+    class _HostInfo:
+        arch = _Arch()
+
+    ns: dict = {"native": native, "host_info": _HostInfo}
     exec(compile(PLATFORMS_DEFS.read_text(), str(PLATFORMS_DEFS), "exec"), ns)
     ns["made"] = made
     return ns
@@ -199,6 +205,35 @@ def test_platform_dimensions_match_constraints() -> None:
         ns["rust_v0_platform"](name=ns["combination_name"](c), **c)
     for p in ns["made"]:
         assert "prelude//os/constraints:os[linux]" in p["constraint_values"]
+
+
+def test_aarch64_platforms_and_execution_platforms() -> None:
+    """aarch64's combinations (no x86 CPU level) are distinct from the
+    x86-64 ones; every platform names its triple, its rustc and the
+    prelude's CPU; the execution platforms carry the host triple and a rustc."""
+    declared = declared_constraints()
+    ns = platform_defs()
+    dims = ns["AARCH64_DIMENSIONS"]
+    assert "cpu_level" not in dims and all(dims[d] == declared[d] for d in dims)
+    combos = ns["all_combinations"](dims)
+    names = ["aarch64-" + ns["combination_name"](c, dims) for c in combos]
+    assert "aarch64-lld-abort-release" in names and len(set(names)) == len(combos) == 4 * 2 * 2
+    for c in combos:
+        ns["rust_v0_platform"](name="x", rust_target="aarch64-unknown-linux-gnu", **c)
+    ns["rust_v0_platform"](name="y")
+    for p in ns["made"]:
+        values = p["constraint_values"]
+        triple = next(v for v in values if "rust_target[" in v)
+        rustc = next(v for v in values if ":rustc[" in v)
+        cpu = "arm64" if "aarch64" in triple else "x86_64"
+        assert f"prelude//cpu/constraints:cpu[{cpu}]" in values, values
+        assert rustc.endswith("[system]") == ("aarch64" in triple), values
+    assert set(ns["exec_constraints"]("system")) == {"toolchains//constraints:rust_target[x86_64-unknown-linux-gnu]", "toolchains//constraints:rustc[system]"}
+    # Every rustc has an execution platform, locally and remotely.
+    for buck in (PLATFORMS_BUCK, ROOT / "toolchains" / "re" / "BUCK.rlib-v0"):
+        text = buck.read_text()
+        assert re.search(r'for rustc in \("default", "system"\)', text), buck
+    assert set(declared["rustc"]) == {"default", "system"}
 
 
 def test_docs_list_every_short_platform() -> None:

@@ -166,3 +166,39 @@ def test_rustc_env_path_follows_the_working_directory(tmp_path):
     (b / "lib.rs").write_text('include!(env!("GEN"));\npub fn seven() -> u32 { GEN }\n')
     proc = subprocess.run([*TOOL, "rustc", "--", "--edition=2021", "--crate-type=rlib", "--crate-name=p", "lib.rs", "@flags-p", "-o", "libp.rlib"], cwd=b, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.skipif(shutil.which("rustc") is None, reason="needs rustc (https://rustup.rs)")
+def test_cross_build_script_sees_the_target_and_its_c_tools(tmp_path):
+    """For another target: TARGET and CARGO_CFG_* are the target's, HOST the
+    machine's, and the target's C/C++ tools arrive as the cc crate reads them
+    (CC_<target> ..., TARGET_CC ...); a tool given by a relative path (a
+    declared input) is made absolute, since the script runs in the crate's
+    directory; the flags remap the working directory."""
+    crate = tmp_path / "crate"
+    crate.mkdir()
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "cc").write_text("")
+    script = tmp_path / "bs"
+    names = ["TARGET", "HOST", "CARGO_CFG_TARGET_ARCH", "CC_aarch64_unknown_linux_gnu", "TARGET_CC", "CXX_aarch64_unknown_linux_gnu", "AR_aarch64_unknown_linux_gnu", "CFLAGS_aarch64_unknown_linux_gnu", "TARGET_CXXFLAGS"]
+    script.write_text("#!/bin/sh\n" + "".join(f'echo "cargo:rustc-env=SEEN_{n}=${n}"\n' for n in names))
+    script.chmod(0o755)
+    proc = subprocess.run(
+        [*TOOL, "buildscript-run", "--buildscript", str(script), "--manifest-dir", "crate", "--out-dir", "out", "--rustc-flags-out", "flags", "--package", "p", "--version", "1.0.0",
+         "--target", "aarch64-unknown-linux-gnu", "--cc=tools/cc -x", "--cxx=aarch64-linux-gnu-g++", "--ar=aarch64-linux-gnu-ar", "--cflags=-O0 -g", "--cxxflags="],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    seen = dict(line.removeprefix("--rlib-v0-env=SEEN_").split("=", 1) for line in (tmp_path / "flags").read_text().splitlines())
+    host = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout.split("host: ")[1].split()[0]
+    cwd = str(tmp_path.resolve())
+    assert seen == {
+        "TARGET": "aarch64-unknown-linux-gnu",
+        "HOST": host,
+        "CARGO_CFG_TARGET_ARCH": "aarch64",
+        "CC_aarch64_unknown_linux_gnu": f"{cwd}/tools/cc -x",
+        "TARGET_CC": f"{cwd}/tools/cc -x",
+        "CXX_aarch64_unknown_linux_gnu": "aarch64-linux-gnu-g++",
+        "AR_aarch64_unknown_linux_gnu": "aarch64-linux-gnu-ar",
+        "CFLAGS_aarch64_unknown_linux_gnu": f"-ffile-prefix-map={cwd}=. -O0 -g",
+        "TARGET_CXXFLAGS": f"-ffile-prefix-map={cwd}=.",
+    }

@@ -18,7 +18,6 @@ qemu-user.  Without them the tests skip, saying so.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ import pytest
 
 from cargo_util import AARCH64, CORPUS, CROSS_HINT, EXPECTED, RELEASES, cross_gcc
 from conftest import assert_user_error
+from elf_util import archive_machines, linked_by, machine
 
 GCC, GXX = cross_gcc(AARCH64), cross_gcc(AARCH64, cxx=True)
 CROSS_LINKERS = ("bfd", "gold", "lld", "mold")
@@ -114,39 +114,6 @@ def cross_ld(cross, tmp_path_factory):
     return flags
 
 
-def _elf(data: bytes):
-    """pyelftools' reader (independent of ours) on an ELF file's bytes."""
-    elffile = pytest.importorskip("elftools.elf.elffile", reason="pip install pyelftools (a test dependency)")
-    return elffile.ELFFile(io.BytesIO(data))
-
-
-def _machine(path) -> str:
-    return _elf(Path(path).read_bytes()).header.e_machine
-
-
-def _archive_machines(path) -> set[str]:
-    """e_machine of every ELF member of an ar archive."""
-    from rlib_v0 import archive, elf
-
-    with open(path, "rb") as f:
-        toc = archive.scan(str(path), f)
-        return {_elf(data).header.e_machine for m in toc.members if elf.is_elf(data := toc.read(m, f))}
-
-
-def _linked_by(exe: Path) -> str:
-    """Which linker wrote `exe`, from what each leaves behind."""
-    e = _elf(exe.read_bytes())
-    comment = e.get_section_by_name(".comment")
-    text = comment.data() if comment is not None else b""
-    if b"LLD" in text:
-        return "lld"
-    if b"mold" in text:
-        return "mold"
-    if e.get_section_by_name(".note.gnu.gold-version") is not None:
-        return "gold"
-    return "bfd"
-
-
 # ---- what cargo built ----
 
 
@@ -167,17 +134,17 @@ def test_cross_rlibs_verify_for_aarch64(cross, a64, rlib_v0):
     for p in rlibs:
         ident, _ = read_marker(p)
         assert (ident.target, ident.rustc_commit) == (AARCH64, cross.rustc.commit), p
-    assert _archive_machines(a64.rlib("once_cell")) == {"EM_AARCH64"}  # the marker object too
+    assert archive_machines(a64.rlib("once_cell")) == {"EM_AARCH64"}  # the marker object too
     assert rlib_v0("verify", "--target", AARCH64, a64.rlib("once_cell")).returncode == 0
     wrong = rlib_v0("verify", "--target", cross.rustc.host, a64.rlib("once_cell"))
     assert wrong.returncode == 1 and f"error: built for {AARCH64} (its marker), not {cross.rustc.host}" in wrong.stdout, wrong.stdout
     assert "is ELF machine 183" in wrong.stdout  # and each object says why, from its ELF header
     ring, _ = read_marker(a64.rlib("ring"))
-    assert ring.static_libs and all(_archive_machines(lib.path) == {"EM_AARCH64"} for lib in ring.static_libs)
+    assert ring.static_libs and all(archive_machines(lib.path) == {"EM_AARCH64"} for lib in ring.static_libs)
     (derive,) = a64.host_deps.glob("libserde_derive-*.so")
-    assert _machine(derive) == "EM_X86_64"
+    assert machine(derive) == "EM_X86_64"
     scripts = list((a64.host_deps.parent / "build").glob("ring-*/build-script-build"))
-    assert scripts and all(_machine(s) == "EM_X86_64" for s in scripts)
+    assert scripts and all(machine(s) == "EM_X86_64" for s in scripts)
 
 
 # ---- links that work ----
@@ -190,8 +157,8 @@ def test_cross_c_program_runs_under_qemu(ld, cross, a64, a64_bundle, main_o, cro
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "after crate ring" in proc.stderr  # ring's aarch64 C/assembly archive, right after ring
     assert f"target={AARCH64}" in proc.stderr
-    assert _machine(exe) == "EM_AARCH64"
-    assert _linked_by(exe) == ld
+    assert machine(exe) == "EM_AARCH64"
+    assert linked_by(exe) == ld
     run = cross.run(exe)
     assert (run.returncode, run.stdout) == (0, EXPECTED), run.stderr
 
@@ -310,4 +277,4 @@ def test_cross_gcc_fuse_ld_lld_note(cross, a64, a64_bundle, main_o, link, tmp_pa
         pytest.skip(f"no plain -B directory suggested here: {note}")
     proc = link([GCC, "-fuse-ld=lld", suggested, *argv[2:]])
     assert proc.returncode == 0, proc.stderr
-    assert _linked_by(exe) == "lld" and cross.run(exe).stdout == EXPECTED
+    assert linked_by(exe) == "lld" and cross.run(exe).stdout == EXPECTED

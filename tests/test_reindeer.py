@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2
+from elf_util import archive_machines, comment, machine
+from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2, rustc_signature
 from nativelink_util import NativeLink, require_nativelink
 from reindeer_util import reindeer_exe
 
@@ -96,6 +97,59 @@ def test_failing_rust_test_fails_buck2_test(repo: Buck2) -> None:
         lib.write_text(original)
 
 
+# aarch64, pipelined (unpipelined: tests/test_buck2_examples.py): the
+# wrapper with ld.bfd; bare links (link_check = "compile") with mold (`-B`
+# for the cross g++), which only relinks the first build.
+PIPELINED = ("-c", "rust_v0.pipelined=true")
+AARCH64_BUILDS = {
+    "toolchains//platforms:aarch64": PIPELINED,
+    "toolchains//platforms:aarch64-mold-unwind-dev": ("-c", "rust_v0.link_check=compile", *PIPELINED),
+}
+
+
+def _abs(repo: Buck2, path: Path) -> Path:
+    return path if path.is_absolute() else repo.repo / path
+
+
+@pytest.mark.parametrize("platform", sorted(AARCH64_BUILDS))
+def test_aarch64_binaries_run_under_qemu(repo: Buck2, platform: str) -> None:
+    """The whole set cross-compiled: proc macros and build scripts run here,
+    psm's assembly and every crate built for aarch64; both programs are
+    aarch64 executables printing their lines under qemu-user."""
+    cross = require_aarch64()
+    args = ("--target-platforms", platform, *AARCH64_BUILDS[platform])
+    outs = repo.outputs("//app:cxx_main", "//app:rust_main", extra=args)
+    cxx, rust = _abs(repo, outs["root//app:cxx_main"]), _abs(repo, outs["root//app:rust_main"])
+    assert machine(cxx) == machine(rust) == "EM_AARCH64"
+    assert cross.run(cxx) == f"cxx: {EXPECTED}\n"
+    # `buck2 run` of the rust_v0_binary: under qemu, by the toolchain's runner.
+    assert repo.run_target("//app:rust_main", *args) == f"rust: {EXPECTED}\nhello: [1,2]\n"
+
+
+def test_aarch64_exec_deps_are_x86_64_of_the_same_rustc(repo: Buck2) -> None:
+    """For the aarch64 platform every proc macro `.so` and every build script
+    is an x86-64 program of the system rustc (the one that compiles the
+    crates and loads the macros); what psm's build script assembled, with the
+    target's C compiler, is aarch64."""
+    cross = require_aarch64()
+    signature = rustc_signature(cross.rustc)
+    platform = ("--target-platforms", "toolchains//platforms:aarch64", *PIPELINED)
+    query = repo.run("cquery", *platform, "kind('rust_v0_buildscript_run|rust_v0_proc_macro_alias', deps(//app:rust_main))").stdout
+    labels = [ln.split(" (")[0] for ln in query.splitlines() if ln.strip()]
+    runs = [label for label in labels if label.endswith("-build-script-run")]
+    macros = [label for label in labels if label not in runs]
+    assert len(runs) >= 5 and any(":serde_derive" in m for m in macros) and any(":thiserror-impl" in m for m in macros), labels
+    outs = repo.outputs(*[r + "[buildscript]" for r in runs], *macros, extra=platform)
+    assert len(outs) == len(runs) + len(macros), outs
+    for target, path in outs.items():
+        path = _abs(repo, path)
+        assert machine(path) == "EM_X86_64", (target, path)
+        assert signature in comment(path), (target, signature)
+    (psm,) = [r for r in runs if ":psm-" in r]
+    (out_dir,) = repo.outputs(psm + "[out_dir]", extra=platform).values()
+    assert archive_machines(_abs(repo, out_dir) / "libpsm_s.a") == {"EM_AARCH64"}
+
+
 def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The whole set on NativeLink, local execution off: proc macros, build
     scripts (psm's assembled library in its OUT_DIR reaches the remote link)."""
@@ -120,3 +174,17 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
                 assert any("cxx_link_executable" in a for a in ran) and all(w.startswith("re(") or w == "cache" for w in ran.values()), ran
         finally:
             local.unlink()
+
+
+@pytest.mark.parametrize("mode", [(), ("-c", "rust_v0.link_check=compile")], ids=["wrapper", "compile"])
+def test_shared_library_over_the_crate_set(repo: Buck2, mode: tuple[str, ...]) -> None:
+    """A stock `cxx_library` with `preferred_linkage = "shared"` over the
+    crate set: its C++ API and app_lib's #[no_mangle] entry point exported,
+    nothing of Rust, std or psm's assembled library (docs/shared-libraries.md)."""
+    from test_shared_libs import exports, is_rust_name
+
+    assert repo.run_target("//app:cxx_main_shared", *mode) == f"cxx: {EXPECTED}\n"
+    (so,) = repo.outputs("//app:app_shared[shared]", extra=mode).values()
+    got = exports(so if so.is_absolute() else repo.repo / so)
+    assert "app_summary" in got and any(n.startswith("_ZN3app7summary") for n in got), sorted(got)
+    assert not [n for n in got if is_rust_name(n) or "psm" in n], sorted(got)

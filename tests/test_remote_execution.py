@@ -8,7 +8,10 @@ off (toolchains//re:remote), and:
 - a second checkout in another directory, with a fresh buck-out and daemon,
   builds everything from the engine's action cache (no action runs);
 - an action that reads a file it did not declare builds locally and fails
-  remotely, so the first test is known to be able to fail.
+  remotely, so the first test is known to be able to fail;
+- an aarch64 build (proc macro and build script on the workers, by the
+  system rustc, for x86-64; crates, C and links for aarch64) equals the
+  local one byte for byte.
 The worker runs with PATH as its only environment (tests/nativelink_util.py).
 Skipped, saying how to install them, where buck2 or nativelink is missing.
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from buck2_util import Buck2, copy_repo, require_buck2, tree_digests
+from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2, tree_digests
 from nativelink_util import NativeLink, require_nativelink
 
 TARGETS = ("//examples/...", "toolchains//:std_bundle")
@@ -37,8 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         yield nl
 
 
-def _outputs(b: Buck2) -> dict[str, dict[str, str]]:
-    return {t: tree_digests(p if p.is_absolute() else b.repo / p) for t, p in b.outputs(*TARGETS).items()}
+def _outputs(b: Buck2, *extra: str) -> dict[str, dict[str, str]]:
+    return {t: tree_digests(p if p.is_absolute() else b.repo / p) for t, p in b.outputs(*TARGETS, extra=extra).items()}
 
 
 # Pipelined, to run metadata actions too (their sidecars are associated
@@ -102,3 +105,27 @@ def test_an_undeclared_input_fails_remotely(server: NativeLink, tmp_path: Path) 
     with Buck2(require_buck2(), repo, isolation="rlibv0-re-remote") as b:
         b.build("//leak:leak")
         assert all(w.startswith("re(") or w == "cache" for w in b.executors().values())
+
+
+def test_aarch64_build_remotely_equals_the_local_one(server: NativeLink, tmp_path: Path) -> None:
+    """toolchains//re:remote has an execution platform per rustc, as the
+    local one: the aarch64 platform's exec deps go to `remote-rustc-system`."""
+    cross = require_aarch64()
+    aarch64 = ("--target-platforms", "toolchains//platforms:aarch64")
+    repo = copy_repo(tmp_path / "repo")
+    (repo / ".buckconfig.local").write_text(PIPELINED)
+    with Buck2(require_buck2(), repo, isolation=ISOLATION) as b:
+        local = _outputs(b, *aarch64)
+    _remote(repo, server)
+    with Buck2(require_buck2(), repo, isolation=ISOLATION) as b:
+        b.run("clean")
+        remote = _outputs(b, *aarch64)
+        ran = b.executors()
+        assert ran and all(w.startswith("re(") for w in ran.values()), {a: w for a, w in ran.items() if not w.startswith("re(")}
+        kinds = " ".join(ran)
+        # The build script and the proc macro, configured for the remote platform of the system rustc.
+        for category in ("buildscript", "(proc-macro)", "toolchains//re:remote-rustc-system"):
+            assert category in kinds, f"no {category} action ran remotely"
+        (exe,) = b.outputs("//examples/build_script:main", extra=aarch64).values()
+    assert remote == local
+    assert "for aarch64-unknown-linux-gnu" in cross.run(exe if exe.is_absolute() else repo / exe)

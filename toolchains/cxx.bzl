@@ -99,11 +99,11 @@ def _rust_v0_cxx_toolchain_impl(ctx: AnalysisContext) -> list[Provider]:
         ),
         linker_info = linker_info,
         binary_utilities_info = BinaryUtilitiesInfo(
-            nm = _tool("nm"),
-            objcopy = _tool("objcopy"),
-            objdump = _tool("objdump"),
-            ranlib = _tool("ranlib"),
-            strip = _tool("strip"),
+            nm = _tool(ctx.attrs.binutils_prefix + "nm"),
+            objcopy = _tool(ctx.attrs.binutils_prefix + "objcopy"),
+            objdump = _tool(ctx.attrs.binutils_prefix + "objdump"),
+            ranlib = _tool(ctx.attrs.binutils_prefix + "ranlib"),
+            strip = _tool(ctx.attrs.binutils_prefix + "strip"),
             dwp = None,
             bolt_msdk = None,
         ),
@@ -121,6 +121,9 @@ rust_v0_cxx_toolchain = rule(
     impl = _rust_v0_cxx_toolchain_impl,
     attrs = {
         "archiver": attrs.string(default = "ar"),
+        # Prefix of nm, objcopy, objdump, ranlib, strip: "" for the host's,
+        # e.g. "aarch64-linux-gnu-" for a cross toolchain's.
+        "binutils_prefix": attrs.string(default = ""),
         "c_compiler": attrs.string(default = "cc"),
         "c_flags": attrs.list(attrs.string(), default = []),
         "compiler_type": attrs.string(default = "gcc"),

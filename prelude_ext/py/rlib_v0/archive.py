@@ -159,12 +159,13 @@ class HeadFile:
     every archive: served from `head` (one `pread` of the file's start),
     they cost no system call each; reads past it go to the file."""
 
-    __slots__ = ("fd", "head", "pos")
+    __slots__ = ("fd", "head", "pos", "size")
 
-    def __init__(self, fd: int, head: bytes) -> None:
+    def __init__(self, fd: int, head: bytes, size: int) -> None:
         self.fd = fd  # the open file (not owned: the caller closes it)
         self.head = head  # the file's first bytes
         self.pos = 0  # where the next read starts
+        self.size = size  # the file's size (the caller's `stat`: `scan` needs no `fstat`)
 
     def seek(self, pos: int) -> None:
         self.pos = pos
@@ -219,7 +220,7 @@ def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Arch
         raise UserError(f"{path}: thin archives are not supported; build a regular archive")
     if magic != MAGIC:
         raise UserError(f"{path}: not an ar archive (bad magic)")
-    file_size = os.fstat(f.fileno()).st_size
+    file_size = f.size if type(f) is HeadFile else os.fstat(f.fileno()).st_size
     members: list[Member] = []
     long_names = b""
     sym_off, sym_size, sym64, has_sym = -1, 0, False, False
@@ -279,6 +280,12 @@ def _member_name(name: bytes, long_names: bytes, f: BinaryIO, data_off: int, pat
     return name.rstrip(b"/").decode("utf-8", "replace")
 
 
+def stored_size(size: int) -> int:
+    """Bytes a member of `size` bytes takes in an archive: its header, its
+    data, and the newline that pads odd sizes."""
+    return 60 + size + (size & 1)
+
+
 def _header(name: bytes, size: int) -> bytes:
     # Deterministic: mtime 0, uid/gid 0, mode 644, as `ar D` would write.
     return b"%-16s%-12s%-6s%-6s%-8s%-10s`\n" % (name, b"0", b"0", b"0", b"644", str(size).encode())
@@ -318,7 +325,7 @@ def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, in
         n = width + width * len(symbols) + len(sym_names)
         return n + (n & 1)
 
-    body_size = sum(60 + len(d) + (len(d) & 1) for _, d in members)
+    body_size = sum(stored_size(len(d)) for _, d in members)
     names_size = (60 + len(long_table)) if long_table else 0
     use64 = 8 + 60 + index_size(4) + names_size + body_size >= 2**32
     width = 8 if use64 else 4
@@ -330,7 +337,7 @@ def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, in
     pos = first
     for _, data in members:
         offsets.append(pos)
-        pos += 60 + len(data) + (len(data) & 1)
+        pos += stored_size(len(data))
 
     out: list[bytes] = [MAGIC]
     if with_index:

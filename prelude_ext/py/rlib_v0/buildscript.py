@@ -26,9 +26,13 @@ Everything cargo sets that a build script may read is set: CARGO_MANIFEST_DIR,
 CARGO_PKG_NAME/VERSION(_MAJOR/_MINOR/_PATCH/_PRE), CARGO_FEATURE_*, from the
 package's Cargo.toml CARGO_MANIFEST_PATH, CARGO_MANIFEST_LINKS and the other
 CARGO_PKG_* (authors, description, ...), DEP_* of the dependencies,
-CARGO_CFG_* (from `rustc --print cfg` with the crate's flags), OUT_DIR,
-TARGET, HOST, RUSTC, OPT_LEVEL, DEBUG, PROFILE, NUM_JOBS,
-CARGO_ENCODED_RUSTFLAGS — so no per-crate fixup is needed for them.
+CARGO_CFG_* (from `rustc --print cfg --target TARGET` with the crate's flags),
+OUT_DIR, TARGET, HOST (rustc's host: the machine the script runs on), RUSTC,
+OPT_LEVEL, DEBUG, PROFILE, NUM_JOBS, CARGO_ENCODED_RUSTFLAGS — so no per-crate
+fixup is needed for them. And the target's C/C++ tools, when given
+(`--cc`, ...), as the `cc` crate reads them: CC_<target>, CXX_<target>,
+AR_<target>, CFLAGS_<target>, CXXFLAGS_<target> (the triple with `_`), and the
+same as TARGET_CC, ... for scripts that read those.
 """
 
 from __future__ import annotations
@@ -74,6 +78,36 @@ def package_env(name: str, version: str) -> dict[str, str]:
 
 def feature_env(features: list[str]) -> dict[str, str]:
     return {"CARGO_FEATURE_" + f.upper().replace("-", "_"): "1" for f in features}
+
+
+# The target's C/C++ tools (`--cc`, ...) and the variables each sets.
+C_TOOLS = ("CC", "CXX", "AR", "CFLAGS", "CXXFLAGS")
+_PROGRAMS = ("CC", "CXX", "AR")
+
+
+def c_tool_env(target: str, tools: dict[str, str], cwd: str) -> dict[str, str]:
+    """`{"CC": "aarch64-linux-gnu-gcc", ...}` -> CC_aarch64_unknown_linux_gnu
+    and TARGET_CC, ... A program given by a relative path (a tool the build
+    declares) is made absolute: the script runs in the crate's directory.
+    The flags start with `-ffile-prefix-map=CWD=.`, as `rlib-v0 rustc` remaps
+    for rustc: what the script compiles names no checkout or worker
+    directory (debug info, `__FILE__`), so outputs are the same everywhere."""
+    suffix = target.replace("-", "_")
+    env: dict[str, str] = {}
+    for name, value in tools.items():
+        if name in _PROGRAMS:
+            value = " ".join(_absolute(word, cwd) for word in value.split())
+        elif not any(c.isspace() for c in cwd):  # flags are split on whitespace
+            value = f"-ffile-prefix-map={cwd}=. {value}".rstrip()
+        env[f"{name}_{suffix}"] = value
+        env[f"TARGET_{name}"] = value
+    return env
+
+
+def _absolute(word: str, cwd: str) -> str:
+    if "/" in word and not os.path.isabs(word) and not word.startswith("-") and os.path.exists(os.path.join(cwd, word)):
+        return os.path.join(cwd, word)
+    return word
 
 
 def opt_level(rustc_flags: list[str]) -> str:
@@ -181,7 +215,7 @@ def _relative_search(value: str, cwd: str) -> str:
     return f"{kind}={path}" if kind else path
 
 
-def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, package: str, version: str, features: list[str], env: list[str], rustc: str, target: str | None, rustc_flags: list[str], metadata_out: str | None = None, dep_metadata: tuple[str, ...] = ()) -> int:
+def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, package: str, version: str, features: list[str], env: list[str], rustc: str, target: str | None, rustc_flags: list[str], c_tools: dict[str, str] | None = None, metadata_out: str | None = None, dep_metadata: tuple[str, ...] = ()) -> int:
     from . import toolchain
     from .buildscript_links import metadata_lines, read_dep_metadata, read_manifest
     from .proc import capture_stdout, finish_capture
@@ -202,6 +236,7 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
     child_env.update(feature_env(features))
     child_env.update(cfg_env(cfg_out.decode("utf-8", "replace").splitlines()))
     child_env.update(read_dep_metadata(list(dep_metadata), cwd))
+    child_env.update(c_tool_env(target, c_tools or {}, cwd))
     level = opt_level(rustc_flags)
     child_env.update(
         {

@@ -61,7 +61,7 @@ def _parser() -> _Parser:
 
     r = verb("rustc", "Compile a crate to a v0 rlib (rustc + `_rlib_v00` identity marker + checks).", "rlib-v0 rustc [--rustc PATH] [--link-args FILE] [--bundle-identity FILE] -- RUSTC_ARGS...")
     r.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH)")
-    r.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the rlib (and its guard object beside it)")
+    r.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the rlib (and its guard object beside it), and beside it the `.shared` one a shared object's link adds (with the crate's hide object)")
     r.add_argument("--bundle-identity", metavar="FILE", help="JSON {label, panic, target} of the std bundle the crate will be linked with: refuse a mismatch before compiling")
     r.add_argument("args", nargs=argparse.REMAINDER, help="rustc arguments, after `--`")
     w = verb("rustc-wrapper", "cargo's RUSTC_WRAPPER: library compiles become v0 rlibs, the rest goes to rustc unchanged.", "rlib-v0 rustc-wrapper RUSTC RUSTC_ARGS...   (cargo: RUSTC_WRAPPER=rlib-v0-rustc-wrapper)")
@@ -74,23 +74,25 @@ def _parser() -> _Parser:
     b.add_argument("--no-std", action="store_true", help="core only, for #![no_std] crates (needs --panic abort)")
     b.add_argument("--with-test", action="store_true", help="std plus libtest, for test binaries (rustc --test); supersedes the plain bundle on a link")
     b.add_argument("--rustc", help="rustc to run (default: $RUSTC, else rustc on PATH); its sysroot must hold the target's std")
-    b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries)")
+    b.add_argument("--link-args", metavar="FILE", help="also write the response file a link without `rlib-v0 link` names after the bundle (std's system libraries), and beside it the `.shared` one a shared object's link adds")
     b.add_argument("--wrapper-guard", metavar="FILE", help="also write an object (FILE ends in .rlib-v0-wrapper-guard.o) that fails a link naming it twice without `rlib-v0 link`, which drops it (Buck2's wrapper mode)")
     b.add_argument("extra", nargs=argparse.REMAINDER, help="extra rustc arguments, after `--`")
 
     v = verb("verify", "Check archives against the v0 rlib rules; exit 0 only if all pass.", "rlib-v0 verify [--json] [--target TRIPLE] FILE...")
     v.add_argument("files", nargs="+", metavar="files", help="archives to check")
-    v.add_argument("--json", action="store_true", help="machine-readable report")
+    v.add_argument("--json", action="store_true", help="machine-readable report (and, on stderr, one `rlib-v0: error:` line per file that fails)")
     v.add_argument("--target", help="expected target (default: the marker's)")
 
-    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND...")
-    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms (also RLIB_V0_LINK_DEBUG=1)")
+    ln = verb("link", "Deduplicate, order and check the Rust archives of a link, then run the linker.", "rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] [--export-rust] -- LINKER_COMMAND...")
+    ln.add_argument("--debug", action="store_true", help="print the plan; explain failures in crate terms; implies --verify-content (also RLIB_V0_LINK_DEBUG=1)")
+    ln.add_argument("--verify-content", action="store_true", help="read each Rust archive whole and check every member against its marker (by default only its size is)")
     ln.add_argument("--whole-archive", action="append", metavar="CRATE", help="link this crate with --whole-archive (static initializers)")
     ln.add_argument("--reproduce", metavar="DIR", help="write a self-contained reproducer directory")
     ln.add_argument("--plan-graph", metavar="FILE", help="draw the plan (.dot, or .svg through Graphviz), coloured by what a failed link blames")
+    ln.add_argument("--export-rust", action="store_true", help="a shared object (or -rdynamic executable) keeps exporting its crates' and std's Rust symbols (by default they are hidden)")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
-    bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [--metadata-out FILE] [--dep-metadata FILE]... [-- RUSTC_FLAGS...]")
+    bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [--cc CMD] [--cxx CMD] [--ar CMD] [--cflags FLAGS] [--cxxflags FLAGS] [--metadata-out FILE] [--dep-metadata FILE]... [-- RUSTC_FLAGS...]")
     bs.add_argument("--buildscript", required=True, help="the compiled build script")
     bs.add_argument("--manifest-dir", required=True, help="the crate's directory (CARGO_MANIFEST_DIR)")
     bs.add_argument("--out-dir", required=True, help="OUT_DIR, created")
@@ -103,6 +105,10 @@ def _parser() -> _Parser:
     bs.add_argument("--target", help="target triple (default: rustc's host)")
     bs.add_argument("--metadata-out", help="write the DEP_<LINKS>_<KEY>=VALUE lines for dependents' build scripts here (empty without `links`)")
     bs.add_argument("--dep-metadata", action="append", default=[], help="a dependency's --metadata-out file: its DEP_* variables are set")
+    from .buildscript import C_TOOLS
+
+    for tool in C_TOOLS:
+        bs.add_argument("--" + tool.lower(), metavar="FLAGS" if tool.endswith("FLAGS") else "CMD", help=f"the target's {tool} (set as {tool}_<target> and TARGET_{tool}, as the cc crate reads them)")
     bs.add_argument("rustc_flags", nargs=argparse.REMAINDER, help="the crate's rustc flags, after `--` (CARGO_CFG_*, OPT_LEVEL)")
 
     il = verb("install-launchers", "Write rlib-v0-rustc-wrapper and rlib-v0-link into DIR: lean start-up (python -S) for build systems.", "rlib-v0 install-launchers DIR")
@@ -185,24 +191,32 @@ def _dispatch(ns: argparse.Namespace) -> int:
         reports = [verify_file(f, ns.target) for f in ns.files]
         if ns.json:
             print(json.dumps([r.to_dict() for r in reports], indent=2))
+            # What a build log shows of an action that ran `verify --json`.
+            for r in reports:
+                if not r.ok:
+                    print(f"rlib-v0: error: {r.path}: {r.problems[0]}", file=sys.stderr)
         else:
             print("\n".join(render(r) for r in reports))
         return 0 if all(r.ok for r in reports) else 1
     if ns.verb == "link":
         from .link_entry import main_link
 
-        argv = ["--debug"] if ns.debug else []
+        argv = (["--debug"] if ns.debug else []) + (["--verify-content"] if ns.verify_content else [])
         for w in ns.whole_archive or ():
             argv += ["--whole-archive", w]
         if ns.reproduce:
             argv += ["--reproduce", ns.reproduce]
         if ns.plan_graph:
             argv += ["--plan-graph", ns.plan_graph]
+        if ns.export_rust:
+            argv.append("--export-rust")
         return main_link(argv + ["--"] + _strip_dashes(ns.linker_command))
     if ns.verb == "buildscript-run":
+        from .buildscript import C_TOOLS
         from .buildscript import run as run_buildscript
 
-        return run_buildscript(ns.buildscript, ns.manifest_dir, ns.out_dir, ns.rustc_flags_out, ns.package, ns.pkg_version, ns.feature, ns.env, ns.rustc, ns.target, _strip_dashes(ns.rustc_flags), ns.metadata_out, tuple(ns.dep_metadata))
+        c_tools = {tool: getattr(ns, tool.lower()) for tool in C_TOOLS if getattr(ns, tool.lower()) is not None}
+        return run_buildscript(ns.buildscript, ns.manifest_dir, ns.out_dir, ns.rustc_flags_out, ns.package, ns.pkg_version, ns.feature, ns.env, ns.rustc, ns.target, _strip_dashes(ns.rustc_flags), c_tools, ns.metadata_out, tuple(ns.dep_metadata))
     if ns.verb == "install-launchers":
         from .launchers import install
 

@@ -2,7 +2,10 @@
 
 Runs on every link of a large build, so it imports little, reads only the
 first member header (the marker) of each archive, and leaves ELF parsing to
-the `--debug` failure path.
+the `--debug` failure path.  That read checks what it can for free: the
+marker object's checksum, and the archive's size against the marker's
+record (`Identity.stamped_size`); `--verify-content` (and `--debug`) read
+each archive whole and check every member (`content`).
 """
 
 from __future__ import annotations
@@ -26,15 +29,17 @@ _HEAD_BYTES = 32768
 _ARGV_LIMIT = 100_000
 
 
-def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None) -> list[RustInput]:
+def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = None, verify_content: bool = False, shared_libs: list[str] | None = None) -> list[RustInput]:
     """The Rust archives of the command: positional inputs, and `-l` options
-    that resolve to one (`resolved`, if given, gets a line per `-l`)."""
+    that resolve to one (`resolved`, if given, gets a line per `-l`;
+    `shared_libs` the `.so` files they resolve to); `verify_content`: check
+    every member of each against its marker."""
     found: list[RustInput] = []
     # A path given again is the same file: read its marker once.
     seen: dict[str, Identity | None] = {}
     for i in cmd.inputs:
         path = cmd.argv[i]
-        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"))
+        ident = seen[path] if path in seen else _examine(path, path.endswith(".rlib"), verify_content)
         seen[path] = ident
         if ident is not None:
             found.append(RustInput(i, path, ident, i in cmd.whole_archive_inputs))
@@ -45,8 +50,10 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
         for lib in cmd.libs:
             path = res.resolve(lib)
             ident = None
+            if path is not None and path.endswith(".so") and shared_libs is not None:
+                shared_libs.append(path)
             if path is not None and not path.endswith(".so"):
-                ident = seen[path] if path in seen else _examine(path, False)
+                ident = seen[path] if path in seen else _examine(path, False, verify_content)
                 seen[path] = ident
             if resolved is not None:
                 what = "not found (left to the linker)" if path is None else (f"{path} ({ident.display})" if ident is not None else f"{path} (not Rust)")
@@ -58,12 +65,14 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
     return found
 
 
-def _examine(path: str, rlib: bool) -> Identity | None:
+def _examine(path: str, rlib: bool, verify_content: bool = False) -> Identity | None:
     """The marker of `path` if it is a Rust archive; None for anything else.
 
     A `.rlib` must be a v0 archive: anything else is an error here (an empty
     file would even link, as an empty linker script).  Other non-archives
-    are the linker's business."""
+    are the linker's business.  A Rust archive whose size is not the one
+    its marker recorded is refused (free: `st` is at hand); with
+    `verify_content` it is read whole and every member checked."""
     try:
         st = os.stat(path)
     except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
@@ -91,11 +100,21 @@ def _examine(path: str, rlib: bool) -> Identity | None:
                 return None
         elif not rlib:
             head = os.pread(fd, _HEAD_BYTES, 0)
-        f = archive.HeadFile(fd, head)
+        if verify_content and head[:8] == _ARCH_MAGIC:
+            head = _read_whole(fd, st.st_size)  # then every read below is served from it
+        f = archive.HeadFile(fd, head, st.st_size)
         ident, toc = read_marker(path, first_only=True, f=f)
         if ident is not None:
-            # Only the first header was read: make sure the archive is whole.
-            archive.check_complete(toc, f)
+            # Only the first header was read: make sure the archive is
+            # whole.  Its marker says how big it was stamped (schema 3):
+            # exact, and free; else what its symbol index says.
+            stamped = ident.stamped_size(toc.members[0])
+            if verify_content:
+                _verify_content(path, ident, f, stamped, st.st_size)
+            elif stamped < 0:
+                archive.check_complete(toc, f)
+            elif stamped != st.st_size:
+                raise _changed(path, ident, _size_problem(stamped, st.st_size))
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
     finally:
@@ -110,6 +129,52 @@ def _examine(path: str, rlib: bool) -> Identity | None:
                 raise UserError(f"{path} is a metadata-only rlib (-Zno-codegen, for pipelined compiles): it holds no code; link the crate's real v0 rlib")
             raise UserError(f"{path} is an rlib without a _rlib_v00 marker; build it with `rlib-v0 rustc`")
     return ident
+
+
+def _read_whole(fd: int, size: int) -> bytes:
+    chunks = []
+    pos = 0
+    while pos < size:
+        chunk = os.pread(fd, size - pos, pos)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        pos += len(chunk)
+    return b"".join(chunks)
+
+
+def _verify_content(path: str, ident: Identity, f: archive.HeadFile, stamped: int, size: int) -> None:
+    """Refuse `path` (`size` bytes, `stamped` when stamped) unless its
+    members are what its marker recorded and an identity sidecar beside it
+    (if any) agrees with the marker."""
+    from .content import check
+    from .sidecar import disagreement
+
+    f.seek(0)
+    try:
+        toc = archive.scan(path, f)
+    except UserError:
+        if stamped >= 0 and stamped != size:  # the cause, rather than the offset where it shows
+            raise _changed(path, ident, _size_problem(stamped, size)) from None
+        raise
+    found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], size)
+    if found is not None:
+        raise _changed(path, ident, found[0])
+    wrong = disagreement(path, ident)
+    if wrong:
+        raise UserError(f"{path}: {wrong}")
+
+
+def _size_problem(stamped: int, size: int) -> str:
+    from .content import size_problem
+
+    return size_problem(stamped, size)
+
+
+def _changed(path: str, ident: Identity, problem: str) -> UserError:
+    from .content import rebuild_hint
+
+    return UserError(f"{path}: {problem}; {rebuild_hint(ident)}")
 
 
 def native_static_libs(cmd: linker_cmd.LinkCommand, plan: Plan) -> dict[int, list[tuple[str, bool]]]:
@@ -182,8 +247,12 @@ def plan_groups(cmd: linker_cmd.LinkCommand, plan: Plan, natives: dict[int, list
     return g
 
 
-def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, groups: Groups | None = None) -> list[str]:
-    """The linker argv: Rust block at the first Rust input's place."""
+def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives: dict[int, list[tuple[str, bool]]] | None = None, groups: Groups | None = None, hide_object: str | None = None, exclude_libs: list[str] | None = None) -> list[str]:
+    """The linker argv: Rust block at the first Rust input's place.
+
+    `hide_object`, `exclude_libs`: on a link that exports symbols, the
+    object hiding the crates' Rust symbols and the archives to name in
+    `--exclude-libs` (`hide` module)."""
     argv = linker_cmd.with_output(cmd, output) if output else list(cmd.argv)
     if not plan.rust_arg_indexes:
         return argv
@@ -232,6 +301,12 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
         block += lib.split(" ")
     if bstatic:
         block += cmd.linker_flag("-Bstatic")
+    if hide_object:
+        block.append(hide_object)
+    for name in exclude_libs or ():
+        # One option per archive: mold 1.10 runs out of memory on a
+        # `:`-separated list, and a driver splits `-Wl,` at commas.
+        block += cmd.linker_flag("--exclude-libs", name)
     if inside:
         block += cmd.linker_flag("--whole-archive")
     if any(c.whole_archive for c in plan.crates):
@@ -268,7 +343,7 @@ def _split_linker_flags(arg: str, drop: set[int], block: list[str], out: list[st
         out.append("-Wl," + ",".join(after))
 
 
-def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None) -> int:
+def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, verify_content: bool = False, export_rust: bool = False) -> int:
     debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
     if plan_graph:
         from . import plan_graph as graph
@@ -279,23 +354,40 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     explain_failure = debug or bool(plan_graph)
     cmd = linker_cmd.parse(linker_argv)
     resolved: list[str] | None = [] if debug else None
-    inputs = find_rust_inputs(cmd, resolved)
+    libs_so: list[str] | None = [] if cmd.exports else None
+    # A debug link explains: it may as well read every archive whole.
+    inputs = find_rust_inputs(cmd, resolved, verify_content or debug, libs_so)
     plan = make_plan(inputs, set(whole_archive))
     natives = native_static_libs(cmd, plan)
+    # A shared object (or `-rdynamic`) exports its C/C++ API, not the Rust
+    # inside it: only such links read the crates' symbol tables.
+    hiding = None
+    if cmd.exports and not export_rust and (plan.crates or plan.bundle):
+        from .hide import check_shared_libraries, plan_hiding
+
+        archives = [path for libs in natives.values() for path, _ in libs]
+        hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
+        rust_inputs = set(plan.rust_arg_indexes)
+        check_shared_libraries(hiding, [cmd.argv[i] for i in cmd.inputs if i not in rust_inputs] + (libs_so or []))
     groups = plan_groups(cmd, plan, natives)
     if debug:
         print(plan.describe(), file=sys.stderr)
+        print(f"  every Rust archive's members checked against its marker ({len({r.path for r in inputs})} archives read whole)", file=sys.stderr)
         for line in resolved or ():
             print(f"  {line}", file=sys.stderr)
         for n, libs in sorted(natives.items()):
             for path, _ in libs:
                 print(f"  native static library {path} after crate {plan.crates[n].ident.crate}", file=sys.stderr)
+        if hiding:
+            print(f"  {hiding.describe()}", file=sys.stderr)
+        elif cmd.exports and export_rust and (plan.crates or plan.bundle):
+            print("  the link exports symbols; Rust symbols stay exported (--export-rust)", file=sys.stderr)
         for line in groups.why:
             print(f"  group: {line}", file=sys.stderr)
     if reproduce:
         from .reproduce import write_reproducer
 
-        write_reproducer(reproduce, cmd, plan, whole_archive)
+        write_reproducer(reproduce, cmd, plan, whole_archive, export_rust)
     output = linker_cmd.output_path(cmd)
     tmp_out = None
     # A character device (`-o /dev/null`) is linked into directly, as the
@@ -307,22 +399,25 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         # more than the plan.)
         # Relative when the output is: the --debug log shows no absolute paths.
         tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
-    final_argv = rewrite(cmd, plan, tmp_out, natives, groups)
-    if explain_failure:
-        # Mangled names let the explanation attribute symbols to crates.
-        final_argv[1:1] = cmd.linker_flag("--no-demangle")
-    rsp_dir = None
+    tmp_dir = None  # the hide object and the response file, if any
+    hide_path = None
     try:
-        if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
-            import tempfile
+        if hiding:
+            from .hide import hide_object_bytes
 
-            try:
-                rsp_dir = tempfile.mkdtemp(prefix="rlib-v0-rsp-")
-                rsp = os.path.join(rsp_dir, "link.rsp")
-                with open(rsp, "wb") as f:  # fsencode: not-UTF-8 paths as they came
-                    f.write(os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
-            except OSError as e:
-                raise UserError(f"cannot write the linker's response file in {rsp_dir or tempfile.gettempdir()} ({e.strerror})") from None
+            data = hide_object_bytes(hiding)
+            if data is not None:
+                tmp_dir = _temp_dir()
+                hide_path = os.path.join(tmp_dir, "rust-symbols.rlib-v0-hide.o")
+                _write_temp(hide_path, data)
+        final_argv = rewrite(cmd, plan, tmp_out, natives, groups, hide_path, hiding.exclude if hiding else None)
+        if explain_failure:
+            # Mangled names let the explanation attribute symbols to crates.
+            final_argv[1:1] = cmd.linker_flag("--no-demangle")
+        if cmd.used_response_files or sum(len(a) + 1 for a in final_argv) > _ARGV_LIMIT:
+            tmp_dir = tmp_dir or _temp_dir()
+            rsp = os.path.join(tmp_dir, "link.rsp")
+            _write_temp(rsp, os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in final_argv[1:]) + "\n"))
             exec_argv = [final_argv[0], "@" + rsp]
         else:
             exec_argv = final_argv
@@ -367,6 +462,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             except OSError as e:
                 raise UserError(f"{output}: cannot write the linked output ({e.strerror})") from None
             tmp_out = None
+            if debug and cmd.exports and (plan.crates or plan.bundle):
+                _show_exports(output)
         elif returncode != 0 and output and not device:
             try:
                 os.unlink(output)  # a stale output from an earlier link must not look fresh
@@ -381,10 +478,49 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 os.unlink(tmp_out)
             except OSError:
                 pass
-        if rsp_dir:
+        if tmp_dir:
             import shutil
 
-            shutil.rmtree(rsp_dir, ignore_errors=True)
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _temp_dir() -> str:
+    import tempfile
+
+    try:
+        return tempfile.mkdtemp(prefix="rlib-v0-link-")
+    except OSError as e:
+        raise UserError(f"cannot make a temporary directory in {tempfile.gettempdir()} ({e.strerror})") from None
+
+
+def _write_temp(path: str, data: bytes) -> None:
+    """A file the link reads from the wrapper's temporary directory (the
+    response file: fsencoded, not-UTF-8 paths as they came)."""
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        what = "response file" if path.endswith(".rsp") else "hide object"
+        raise UserError(f"cannot write the linker's {what} in {os.path.dirname(path)} ({e.strerror})") from None
+
+
+def _show_exports(output: str) -> None:
+    """--debug after an exporting link: the Rust symbols it still exports."""
+    from .hide import exported_rust_symbols
+
+    try:
+        total, rust = exported_rust_symbols(output)
+    except UserError as e:
+        print(f"  exports: cannot read the output ({e})", file=sys.stderr)
+        return
+    if not rust:
+        print(f"  exports: {total} symbols, none of them Rust", file=sys.stderr)
+        return
+    from .demangle import demangle
+
+    print(f"  exports: {total} symbols, {len(rust)} of them Rust:", file=sys.stderr)
+    for name in rust:
+        print(f"    {name} ({demangle(name)})", file=sys.stderr)
 
 
 def _disk_full(tmp_out: str, err: str, returncode: int) -> str | None:

@@ -215,9 +215,10 @@ def _refuse_device(path: str) -> None:
 def _preload() -> None:
     """Import what stamping needs while rustc compiles: the main thread only
     waits on rustc's stderr then (the GIL is free), so these imports (json,
-    hashlib, the ELF and rule modules: ~15 ms) leave the critical path."""
+    hashlib, zlib, the ELF and rule modules: ~15 ms) leave the critical path."""
     import hashlib  # noqa: F401
     import json  # noqa: F401
+    import zlib  # noqa: F401
 
     from . import check, demangle, elf, stamp  # noqa: F401
 
@@ -253,7 +254,7 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         produced = os.path.join(tmp, os.path.basename(final))
         if not os.path.isfile(produced):
             raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
-        template = _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"))
+        template, to_hide = _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"), bool(link_args))
         if len(types) > 1:
             for name in sorted(os.listdir(tmp)):
                 src = os.path.join(tmp, name)
@@ -262,7 +263,7 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         os.replace(os.path.join(tmp, ".stamped"), final)
     _fix_dep_info(r, final, tmp_given)
     if link_args:
-        _write_link_args(link_args, ident, template)
+        _write_link_args(link_args, ident, template, to_hide)
     if held:
         out = sys.stderr.buffer
         for line in held:
@@ -276,26 +277,31 @@ def _emit_without_link_path(cmd: list[str]) -> str:
     return ",".join("link" if part.startswith("link=") else part for part in emit.split(","))
 
 
-def _write_link_args(path: str, ident: Identity, template) -> None:  # noqa: ANN001
+def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, bool]) -> None:  # noqa: ANN001
     """The crate's link-args response file, its guard object when it
-    defines an allocator or panic handler, and its native search-path
-    file for rustc-driven links (`link_args` module)."""
+    defines an allocator or panic handler, for shared objects' links the
+    `.shared` response file and the hide object it names, and its native
+    search-path file for rustc-driven links (`link_args` module)."""
     from . import link_args
-    from .elf import guard_object
+    from .elf import guard_object, hide_object
     from .fsutil import write_atomic
 
     syms = link_args.guard_symbols(ident)
     guard = link_args.guard_object_path(path) if syms else None
     if guard:
         write_atomic(guard, guard_object(template, syms))
+    hide = link_args.hide_object_path(path)
+    write_atomic(hide, hide_object(template, sorted(to_hide.items())))
+    write_atomic(link_args.shared_link_args_path(path), link_args.render(link_args.crate_shared_args(ident, hide)))
     write_atomic(path, link_args.render(link_args.crate_args(ident, guard)))
     # rustc's @file: one argument per line, no quoting.
     write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
 
-def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str):  # noqa: ANN202
-    """Stamp `produced` into `out_tmp`; the ELF header of its objects (the
-    target's, for objects made to go with it)."""
+def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str, want_hidden: bool):  # noqa: ANN202
+    """Stamp `produced` into `out_tmp`; (the ELF header of its objects (the
+    target's, for objects made to go with it), the symbols a shared object
+    must hide if `want_hidden`, else {})."""
     from . import stamp
     from .check import check_members, is_allocator_symbol
     from .elf import machine_for_target
@@ -316,7 +322,12 @@ def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str): 
     with open(out_tmp, "wb") as f:
         f.writelines(stamp.pieces_v0(members, index, ident, final))
     os.chmod(out_tmp, 0o644)
-    return stamp.template_header(members, final)
+    to_hide: dict[bytes, bool] = {}
+    if want_hidden:
+        from .hide import members_to_hide
+
+        to_hide = members_to_hide(members, final)
+    return stamp.template_header(members, final), to_hide
 
 
 def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:

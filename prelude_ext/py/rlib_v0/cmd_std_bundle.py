@@ -25,7 +25,12 @@ from .fsutil import write_atomic
 from .outputs import output_kind
 from .identity import KIND_STD_BUNDLE, Identity, crate_id, is_rustc_item
 
-STD_SOURCE = "// rlib-v0 standard-library bundle: intentionally empty.\n"
+STD_SOURCE = "// rlib-v0 standard-library bundle: std and its dependencies.\n"
+# Also `proc_macro`, where the sysroot has it: a program (not a proc macro)
+# may link crates that use it at run time (proc-macro2 in a code generator
+# such as cxx's `cxxbridge`), and rustc links the sysroot's copy into such a
+# program itself. Only what the program calls is pulled from the archive.
+PROC_MACRO = "extern crate proc_macro;\n"
 # `--with-test`: std plus libtest, the harness every `rustc --test` binary
 # calls (`test::test_main_static`).  rustc links libtest into test binaries
 # on stable, but naming it from a crate is unstable, so this one compile of
@@ -88,8 +93,9 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
     tmp = tempfile.mkdtemp(prefix=".rlib-v0-bundle-")
     try:
         src = os.path.join(tmp, "std_bundle.rs")
+        source = NO_STD_SOURCE if no_std else TEST_SOURCE if with_test else STD_SOURCE
         with open(src, "w") as f:
-            f.write(NO_STD_SOURCE if no_std else TEST_SOURCE if with_test else STD_SOURCE)
+            f.write(source if no_std else source + PROC_MACRO)
         lib = os.path.join(tmp, "libstd_bundle.a")
         libs_file = os.path.join(tmp, "native-static-libs.txt")
         cmd = [exe, "--crate-type=staticlib", "--crate-name=std_bundle", "--edition=2021", f"-Cpanic={panic}", "-Cmetadata=rlib_v0_std_bundle", f"--remap-path-prefix={tmp}=.", f"--print=native-static-libs={libs_file}", "-o", lib, src]
@@ -98,6 +104,11 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         cmd += extra
         env = dict(os.environ, RUSTC_BOOTSTRAP="1") if with_test else None
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if proc.returncode != 0 and not no_std and "`proc_macro`" in proc.stderr and "error[E0463]" in proc.stderr:
+            # A sysroot without proc_macro (some targets): std alone.
+            with open(src, "w") as f:
+                f.write(source)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             if "error[E0463]" in proc.stderr:
                 # E0463, "can't find crate": this rustc has no precompiled
@@ -134,8 +145,9 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
         )
         write_atomic(output, stamp.build_v0(members, index, ident, output))
         if link_args:
-            from .link_args import bundle_args, render
+            from .link_args import bundle_args, bundle_shared_args, render, shared_link_args_path
 
+            write_atomic(shared_link_args_path(link_args), render(bundle_shared_args(output)))
             write_atomic(link_args, render(bundle_args(ident)))
         if wrapper_guard:
             from .elf import guard_object

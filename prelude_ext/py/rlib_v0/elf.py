@@ -14,12 +14,26 @@ from .records import Record
 
 ELF_MAGIC = b"\x7fELF"
 MARKER_SECTION = ".rlib_v0"
+# The marker object's checksum (`marker_checksum`), 8 hex digits.  Its own
+# section, never inside the JSON: a reader checks the bytes before it
+# parses them, and older readers, which look only at `.rlib_v0`, still say
+# "newer rlib-v0" rather than "not JSON".
+MARKER_SUM_SECTION = ".rlib_v0.sum"
+_SUM_DIGITS = 8
+# The largest prime below 2**30: the checksum is the object read as one
+# big-endian integer modulo it (one 30-bit digit of CPython's integers, so
+# the remainder is its fast single-digit loop).
+_SUM_PRIME = 2**30 - 35
+_MARKER_NAMES = (MARKER_SECTION.encode() + b"\0", MARKER_SUM_SECTION.encode() + b"\0")
 
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
+STT_NOTYPE, STT_TLS = 0, 6
+STV_DEFAULT, STV_HIDDEN = 0, 2
 SHN_UNDEF = 0
 SHF_EXCLUDE = 0x80000000
 SHF_ALLOC = 0x2
-SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB = 1, 2, 3
+SHT_PROGBITS, SHT_SYMTAB, SHT_STRTAB, SHT_DYNSYM = 1, 2, 3, 11
+ET_DYN = 3
 
 # e_machine values of the targets rustc supports on ELF, keyed by the first
 # component of the target triple.
@@ -124,6 +138,46 @@ def symbols(data: bytes, where: str) -> list[Symbol]:
         raise UserError(f"{where}: malformed ELF object ({exc})") from None
 
 
+def global_symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list[tuple[bytes, int, int, int]]:
+    """(name, st_info, st_other, st_shndx) of the non-local symbols of the
+    object's symbol tables of type `table` (SHT_SYMTAB, or SHT_DYNSYM for
+    what a shared object exports and imports).  Locals come first in a
+    symbol table and its sh_info counts them: they are skipped unread."""
+    try:
+        h, secs, symfmt = _section_table(data)
+        out: list[tuple[bytes, int, int, int]] = []
+        find = data.find
+        for s in secs:
+            if s[1] != table:
+                continue
+            off, size, link, entsize = s[4], s[5], s[6], s[9]
+            if entsize != symfmt.size or off + size > len(data) or link >= len(secs):
+                raise ValueError("bad symbol table")
+            stroff, strend = secs[link][4], secs[link][4] + secs[link][5]
+            first = min(max(s[7], 1), size // entsize)  # sh_info: one past the last local
+            body = memoryview(data)[off + first * entsize : off + size - (size % entsize)]
+            if h.is64:
+                rows = ((n, i, o, x) for n, i, o, x, _v, _s in symfmt.iter_unpack(body))
+            else:
+                rows = ((n, i, o, x) for n, _v, _s, i, o, x in symfmt.iter_unpack(body))
+            for st_name, info, other, shndx in rows:
+                a = stroff + st_name
+                end = find(b"\0", a, strend)
+                if end < 0:
+                    raise ValueError("symbol name out of bounds")
+                out.append((data[a:end], info, other, shndx))
+        return out
+    except (ValueError, struct.error, IndexError, OverflowError) as exc:
+        raise UserError(f"{where}: malformed ELF object ({exc})") from None
+
+
+def is_shared_object(data: bytes) -> bool:
+    """An ELF file of type ET_DYN (a shared library or a PIE executable)."""
+    if len(data) < 18 or not is_elf(data):
+        return False
+    return struct.unpack_from("<H" if data[5] == 1 else ">H", data, 16)[0] == ET_DYN
+
+
 def global_definitions(syms: list[Symbol]) -> list[str]:
     """Names an object defines for other objects (what the archive index lists)."""
     return [s.name for s in syms if s.defined and s.name and s.bind in (STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE)]
@@ -156,23 +210,36 @@ def _sections(data: bytes) -> tuple[str, list[tuple[str, int, int, int, int]]]:
 
 def section_data(data: bytes, name: str) -> bytes | None:
     """The bytes of section `name`, None if the object has none (or is not
-    a well-formed ELF object).  On the link path (once per input archive,
-    for the marker): a walk of the section headers that compares names as
-    bytes, decoding none."""
+    a well-formed ELF object)."""
+    at = section_ranges(data, (name,))[0]
+    return None if at is None else data[at[0] : at[0] + at[1]]
+
+
+def section_ranges(data: bytes, names: tuple[str, ...]) -> list[tuple[int, int] | None]:
+    """(file offset, size) of each section of `names`, None for one the
+    object has not (or for all, if it is not well-formed ELF).  On the link
+    path (once per input archive, for the marker): one walk of the section
+    headers that compares names as bytes, decoding none."""
+    out: list[tuple[int, int] | None] = [None] * len(names)
     try:
         h, secs, _ = _section_table(data)
     except (ValueError, struct.error, IndexError, OverflowError):
-        return None
+        return out
     if not secs:
-        return None
+        return out
     str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
-    want = name.encode() + b"\0"
+    wants = [(i, n.encode() + b"\0") for i, n in enumerate(names)]
+    starts = data.startswith
     for s in secs:
+        if s[0] >= str_size:
+            continue
         a = str_off + s[0]
-        if s[0] < str_size and data[a : a + len(want)] == want:
-            off, size = s[4], s[5]
-            return data[off : off + size] if off + size <= len(data) else None
-    return None
+        for i, want in wants:
+            if starts(want, a):
+                if s[4] + s[5] <= len(data):
+                    out[i] = (s[4], s[5])
+                break
+    return out
 
 
 def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
@@ -210,18 +277,65 @@ def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
 
 
 def marker_object(template: ElfHeader, payload: bytes) -> bytes:
-    """A minimal relocatable object whose `.rlib_v0` section holds `payload`.
+    """A minimal relocatable object whose `.rlib_v0` section holds `payload`
+    and whose `.rlib_v0.sum` section its checksum (`marker_checksum`).
 
     The marker must be an object file of the target, not plain text: with
     `--whole-archive` ld.bfd rejects a non-object member ("not an object") and
-    gold fails to claim it.  SHF_EXCLUDE keeps it out of linked images.
+    gold fails to claim it.  SHF_EXCLUDE keeps both out of linked images.
     """
     symsize = 24 if template.is64 else 16
-    return _relocatable(template, [
+    obj = _relocatable(template, [
         (MARKER_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, payload, 0, 0, 1, 0),
         (b".symtab", SHT_SYMTAB, 0, bytes(symsize), 3, 1, 8 if template.is64 else 4, symsize),  # the null symbol only
         (b".strtab", SHT_STRTAB, 0, b"\0", 0, 0, 1, 0),
+        (MARKER_SUM_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, b"0" * _SUM_DIGITS, 0, 0, 1, 0),
     ])
+    at = section_ranges(obj, (MARKER_SUM_SECTION,))[0]
+    assert at is not None and at[1] == _SUM_DIGITS
+    return obj[: at[0]] + marker_checksum(obj, at[0]) + obj[at[0] + _SUM_DIGITS :]
+
+
+def marker_checksum(obj: bytes, at: int) -> bytes:
+    """The checksum of a marker object whose 8 checksum digits are at
+    offset `at`: every byte of the object, those digits read as ASCII "0",
+    taken as one big-endian integer, modulo the prime 2**30 - 35; 8
+    lowercase hex digits.
+
+    Exact where it matters: a change confined to 3 consecutive bytes (a
+    flipped byte, a digit of a JSON string) changes the integer by d * 256**k
+    with 0 < |d| < 2**24 < p, never a multiple of the prime; other changes
+    go unseen with odds of one in 2**30.  And cheap enough for every link:
+    no module to import (`zlib` or `_sha256` would cost each link a
+    shared-library load, more than all the checks), ~4 us for a 1.4 kB
+    marker."""
+    whole = obj[:at] + b"0" * _SUM_DIGITS + obj[at + _SUM_DIGITS :]
+    return b"%08x" % (int.from_bytes(whole, "big") % _SUM_PRIME)
+
+
+def marker_payload(obj: bytes) -> tuple[bytes | None, bool | None]:
+    """(the `.rlib_v0` payload or None, whether the object matches its
+    checksum: None when it has no `.rlib_v0.sum` section, as markers before
+    schema 3)."""
+    # `section_ranges` for these two names, spelled out: once per archive
+    # on the link path.
+    try:
+        h, secs, _ = _section_table(obj)
+    except (ValueError, struct.error, IndexError, OverflowError):
+        return None, None
+    payload = summed = None
+    if secs:
+        str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
+        starts = obj.startswith
+        want_payload, want_sum = _MARKER_NAMES
+        for s in secs:
+            if s[0] < str_size and s[4] + s[5] <= len(obj):
+                if starts(want_payload, str_off + s[0]):
+                    payload = obj[s[4] : s[4] + s[5]]
+                elif starts(want_sum, str_off + s[0]):
+                    at = s[4]
+                    summed = s[5] == _SUM_DIGITS and obj[at : at + _SUM_DIGITS] == marker_checksum(obj, at)
+    return payload, summed
 
 
 def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
@@ -247,6 +361,33 @@ def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:
         (b".note.GNU-stack", SHT_PROGBITS, 0, b"", 0, 0, 1, 0),
         (b".symtab", SHT_SYMTAB, 0, bytes(syms), 4, 1, 8 if template.is64 else 4, symsize),
         (b".strtab", SHT_STRTAB, 0, strtab, 0, 0, 1, 0),
+    ])
+
+
+def hide_object(template: ElfHeader, symbols: list[tuple[bytes, bool]]) -> bytes:
+    """A relocatable object with a weak, hidden, undefined reference to each
+    (name, is_tls) of `symbols`, and `.note.GNU-stack`.
+
+    The linker gives a symbol the most constraining visibility of all its
+    references and its definition (ELF gABI), so on the same link line it
+    makes the definition, wherever it comes from, hidden: local to the
+    output, never exported, whatever a version script or dynamic list says.
+    Weak, so it pulls no archive member in (nor fails when none defines
+    the name); typed STT_TLS for a thread-local definition, since ld.bfd
+    and gold refuse a non-TLS reference to one.  No relocations: it keeps
+    nothing alive under --gc-sections."""
+    e = "<" if template.little else ">"
+    strtab = bytearray(b"\0")
+    syms = bytearray(24 if template.is64 else 16)  # the null symbol
+    for name, tls in symbols:
+        info = (STB_WEAK << 4) | (STT_TLS if tls else STT_NOTYPE)
+        syms += struct.pack(e + "IBBHQQ", len(strtab), info, STV_HIDDEN, SHN_UNDEF, 0, 0) if template.is64 else struct.pack(e + "IIIBBH", len(strtab), 0, 0, info, STV_HIDDEN, SHN_UNDEF)
+        strtab += name + b"\0"
+    return _relocatable(template, [
+        (b".note.GNU-stack", SHT_PROGBITS, 0, b"", 0, 0, 1, 0),
+        # sh_info: one past the last local symbol (only the null one).
+        (b".symtab", SHT_SYMTAB, 0, bytes(syms), 3, 1, 8 if template.is64 else 4, 24 if template.is64 else 16),
+        (b".strtab", SHT_STRTAB, 0, bytes(strtab), 0, 0, 1, 0),
     ])
 
 

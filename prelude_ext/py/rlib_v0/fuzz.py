@@ -14,6 +14,13 @@ default; the test suite runs a few hundred, tests/test_fuzz.py):
 - `marker`     `Identity.from_json` on mutated markers, arbitrary JSON and
                bytes, then `read_marker` on an archive holding it (as an ELF
                marker object or raw), and the planner on what was accepted;
+- `content`    stamped archives (`stamp.build_v0` of generated members)
+               changed after stamping: a byte flipped or bytes inserted in
+               any member's data (the marker's included), cut anywhere, a
+               member appended; the full check (`read_marker`, every member,
+               `content.mismatch`) must refuse each, and the link path
+               (`cmd_link._examine`) each that changed the archive's size;
+               the unchanged archive must pass both;
 - `rustc-args` `rustc_args.parse` (argument files with arbitrary bytes,
                nested `@file`s) then `output_path` and `rewrite_for_temp`;
 - `linker-cmd` `linker_cmd.parse` (response files with arbitrary bytes,
@@ -23,7 +30,7 @@ default; the test suite runs a few hundred, tests/test_fuzz.py):
                shaped strings and mutations of real symbols.
 
 Properties: no exception other than `UserError` (the demangler: none at
-all), no case longer than `--timeout` seconds (SIGALRM), and every
+all; `content`: also no change let through), no case longer than `--timeout` seconds (SIGALRM), and every
 `UserError` message is one non-empty line that, for a file reader, names the
 file.  Exit status 0 when every target held, 1 otherwise (hypothesis prints
 the smallest failing input).  Needs hypothesis (`pip install -e '.[test]'`).
@@ -47,7 +54,7 @@ from . import archive, demangle, elf, identity, linker_cmd, rustc_args
 from .errors import UserError
 from .identity import KIND_RLIB, KIND_STD_BUNDLE, Identity
 
-TARGETS = ("archive", "marker", "rustc-args", "linker-cmd", "demangle")
+TARGETS = ("archive", "marker", "content", "rustc-args", "linker-cmd", "demangle")
 
 
 class Hang(BaseException):
@@ -99,7 +106,7 @@ def marker_json(draw) -> bytes:
         "schema": identity.SCHEMA, "kind": KIND_RLIB, "crate": "a", "metadata": "m1", "crate_id": "0" * 32,
         "rustc_version": "rustc 1.95.0", "rustc_release": "1.95.0", "rustc_commit": "c0ffee", "target": "x86_64-unknown-linux-gnu",
         "panic": "unwind", "codegen": {}, "deps": [], "content_hash": "", "native_libs": [], "defines_allocator": False, "no_std": False,
-        "allocator_symbols": [], "defines_panic_handler": False, "panic_handler_symbols": [],
+        "allocator_symbols": [], "defines_panic_handler": False, "panic_handler_symbols": [], "members": "12:0badc0de 3:00000001", "members_size": 136,
     }  # fmt: skip
     json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20), lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4), max_leaves=12)
     how = draw(st.integers(0, 9))
@@ -177,6 +184,43 @@ def archives(draw) -> bytes:
             if data[8:9] == b"/" and len(data) > 76:
                 data[72:76] = draw(st.integers(0, 2**32 - 1)).to_bytes(4, "big")
     return bytes(data)
+
+
+@st.composite
+def stamped_archives(draw) -> bytes:
+    """An archive as `rlib-v0 rustc` or `std-bundle` stamps it."""
+    from . import stamp
+
+    elf_member = elf.marker_object(elf.ElfHeader(True, True, 62, 0, 0), draw(st.binary(max_size=40)))  # any ELF object: the marker's template
+    names = st.text(st.characters(codec="ascii", categories=("L", "N"), include_characters="._-"), min_size=1, max_size=20).filter(lambda n: not n.startswith(identity.MARKER_PREFIX[:-1]))
+    members = [("a.o", elf_member)] + draw(st.lists(st.tuples(names, st.binary(max_size=200)), max_size=4))
+    symbols = draw(st.lists(st.tuples(st.text(_NAME_CHARS, min_size=1, max_size=10), st.integers(0, len(members) - 1)), max_size=4))
+    ident = Identity(kind=draw(st.sampled_from([KIND_RLIB, KIND_STD_BUNDLE])), crate="a", metadata="m1", crate_id="0" * 32, rustc_version="rustc 1.95.0", rustc_release="1.95.0", rustc_commit="c0ffee", target="x86_64-unknown-linux-gnu", panic="unwind")
+    try:
+        return stamp.build_v0(members, symbols, ident, "fuzz")
+    except UnicodeEncodeError:
+        return stamp.build_v0(members, [], ident, "fuzz")
+
+
+def changed_after_stamping(draw, original: bytes, regions: list[tuple[int, int]]) -> tuple[bytes, str]:
+    """(`original` changed, how): a byte flipped or bytes inserted in the
+    data of a member (`regions`: (offset, size) of each, the marker's
+    included), the archive cut anywhere, or a member appended."""
+    data = bytearray(original)
+    how = draw(st.sampled_from(["flip", "insert", "cut", "append"]))
+    if how in ("flip", "insert"):
+        off, size = draw(st.sampled_from(regions))
+        pos = off + draw(st.integers(0, size - 1))
+        if how == "flip":
+            data[pos] ^= draw(st.integers(1, 255))
+        else:
+            data[pos:pos] = draw(st.binary(min_size=1, max_size=8))
+    elif how == "cut":
+        del data[draw(st.integers(8, len(data) - 1)) :]
+    else:
+        body = draw(st.binary(max_size=20))
+        data += b"%-16s%-12s%-6s%-6s%-8s%-10s`\n" % (draw(st.sampled_from([b"extra.o/", b"lib.rmeta/", b"a.o/"])), b"0", b"0", b"0", b"644", str(len(body)).encode()) + body
+    return bytes(data), how
 
 
 _RUSTC_OPTS = ["--crate-name", "--crate-type", "-o", "--out-dir", "--emit", "--extern", "-C", "--codegen", "--target", "--edition", "-L", "-l", "--remap-path-prefix", "--cfg", "-Cmetadata=x", "-Cpanic=abort", "--crate-type=rlib", "--emit=link=x", "--emit=metadata,link", "-ofoo", "-lstatic=foo", "-lframework=x", "a=b", "priv:a=b.rlib", "noprelude,force:x", "=", "lib.rs", "-", "--", ""]
@@ -283,11 +327,20 @@ def check_archive(data: bytes, path: str) -> None:
         got = _guard(lambda first=first: identity.read_marker(path, first_only=first), names)
         if got is not None and got[0] is not None:
             _plan_and_rewrite(got[0], path)
-    # The link path on it, as an `.rlib` input.
+            if not first and toc is not None:
+                from .content import mismatch
+
+                with open(path, "rb") as f:
+                    found = _guard(lambda f=f: mismatch(got[0], [(m.name, toc.read(m, f)) for m in toc.members]), names)
+                if found is not None:
+                    _check_user_error(UserError(found[0]))
+    # The link path on it, as an `.rlib` input, reading the marker only and
+    # reading every member.
     from .cmd_link import find_rust_inputs
 
     cmd = linker_cmd.parse(["cc", "main.o", path, "-o", "app"])
     _guard(lambda: find_rust_inputs(cmd), names)
+    _guard(lambda: find_rust_inputs(cmd, verify_content=True), names)
 
 
 def check_marker(raw: bytes, as_elf: bool, path: str) -> None:
@@ -302,6 +355,44 @@ def check_marker(raw: bytes, as_elf: bool, path: str) -> None:
     with open(path, "wb") as f:
         f.write(archive.build([(identity.MARKER_MEMBER, member), ("a.o", b"\x7fELF")], [("sym", 1)]))
     _guard(lambda: identity.read_marker(path, first_only=True), (path,))
+
+
+def check_content(data: st.DataObject, original: bytes, path: str) -> None:
+    """`verify`'s check and `link`'s must pass `original` and refuse it
+    changed after stamping (the link's own check: when the size changed)."""
+    from .cmd_link import _examine
+    from .content import check
+
+    with open(path, "wb") as f:
+        f.write(original)
+    toc = archive.scan(path)
+    changed, how = changed_after_stamping(data.draw, original, [(m.data_offset, m.size) for m in toc.members if m.size])
+
+    def full() -> None:
+        ident, toc = identity.read_marker(path)
+        if ident is None:
+            raise UserError(f"{path}: no marker")
+        with open(path, "rb") as f:
+            found = check(ident, toc, [(m.name, toc.read(m, f)) for m in toc.members], os.fstat(f.fileno()).st_size)
+        if found is not None:
+            _check_user_error(UserError(f"{path}: {found[0]}"), (path,))
+            raise UserError(f"{path}: {found[0]}")
+
+    for data, bad in ((original, False), (changed, True)):
+        with open(path, "wb") as f:
+            f.write(data)
+        # (check, whether it must refuse the changed archive); none may
+        # refuse the unchanged one.
+        for fn, must in ((full, True), (lambda: _examine(path, True), len(changed) != len(original)), (lambda: _examine(path, True, True), True)):
+            try:
+                fn()
+            except UserError as e:
+                _check_user_error(e, (path,))
+                if not bad:
+                    raise Finding(f"an archive as stamped was refused: {e}") from None
+                continue
+            if bad and must:
+                raise Finding(f"an archive changed after stamping ({how}) was let through: {changed!r}")
 
 
 def check_rustc_args(argv: list[str], files: list[str]) -> None:
@@ -395,6 +486,12 @@ def run_target(name: str, cases: int, timeout: float = 5.0, seed_value: int | No
         @given(marker_json(), st.booleans())
         def prop(raw, as_elf):
             _case(timeout, counter, check_marker, raw, as_elf, path)
+
+    elif name == "content":
+
+        @given(st.data())
+        def prop(data):
+            _case(timeout, counter, check_content, data, data.draw(stamped_archives()), path)
 
     elif name == "rustc-args":
 

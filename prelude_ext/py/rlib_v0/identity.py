@@ -22,11 +22,17 @@ if TYPE_CHECKING:  # annotations only: no typing import on the link path
 
 MARKER_MEMBER = "_rlib_v00.o"
 MARKER_PREFIX = "_rlib_v00"
-SCHEMA = 2  # 2: `static_libs`; schema 1 markers (no such field) still read
-_READABLE_SCHEMAS = (1, 2)
+# 2: `static_libs`; 3: `members`, `members_size` and the marker object's
+# checksum (`.rlib_v0.sum`), all required.  Older markers still read.
+SCHEMA = 3
+_READABLE_SCHEMAS = (1, 2, 3)
 
 KIND_RLIB = "rlib"
 KIND_STD_BUNDLE = "std-bundle"
+
+
+class MarkerChanged(UserError):
+    """The marker object does not match its own checksum."""
 
 
 class Dep(Record):
@@ -79,6 +85,8 @@ _FIELDS: dict[str, type] = {
     "allocator_symbols": list,
     "defines_panic_handler": bool,
     "panic_handler_symbols": list,
+    "members": str,
+    "members_size": int,
 }
 _STATIC_LIB_FIELDS = frozenset(StaticLib.__slots__)
 _DEP_FIELDS = frozenset(Dep.__slots__)
@@ -111,6 +119,8 @@ class Identity(Record):
         allocator_symbols: list[str] | None = None,
         defines_panic_handler: bool = False,
         panic_handler_symbols: list[str] | None = None,
+        members: str = "",
+        members_size: int = -1,
     ) -> None:
         self.kind = kind  # KIND_RLIB or KIND_STD_BUNDLE
         self.crate = crate  # crate name (`std`/`core` for a bundle)
@@ -135,10 +145,30 @@ class Identity(Record):
         self.allocator_symbols = [] if allocator_symbols is None else allocator_symbols
         self.defines_panic_handler = defines_panic_handler  # the crate declares `#[panic_handler]` (no_std)
         self.panic_handler_symbols = [] if panic_handler_symbols is None else panic_handler_symbols  # as allocator_symbols
+        # Every other member, in archive order, as "SIZE:CRC" (CRC: crc32 of
+        # its name, a NUL and its bytes, 8 hex digits), space-separated:
+        # what `verify` compares the archive with, to name the member that
+        # changed after stamping (`content`).  One string, not a JSON list:
+        # `link` parses every marker and needs none of it (the std bundle
+        # has ~300 members).  "" before schema 3.
+        self.members = members
+        # The bytes after the marker member (those members with their
+        # headers and padding): the marker's end plus this is the archive's
+        # exact size, which `link` compares with the file's for free.  -1
+        # (unknown) before schema 3.
+        self.members_size = members_size
 
     @property
     def compat_key(self) -> tuple[str, str, str]:
         return (self.rustc_commit or self.rustc_version, self.target, self.panic)
+
+    def stamped_size(self, marker: archive.Member) -> int:
+        """The archive's size when it was stamped, `marker` being its marker
+        member: the marker's end plus `members_size`; -1 if the marker does
+        not say (before schema 3)."""
+        if self.members_size < 0:
+            return -1
+        return marker.data_offset + marker.size + (marker.size & 1) + self.members_size
 
     @property
     def display(self) -> str:
@@ -150,13 +180,20 @@ class Identity(Record):
 
         d = self.as_dict()
         d["schema"] = SCHEMA
+        if self.members_size < 0:
+            # Nothing recorded of the members (an identity read from an
+            # older marker): written as that schema, which does not require it.
+            del d["members"], d["members_size"]
+            d["schema"] = 2
         return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
-    def from_json(cls, raw: bytes, where: str) -> Identity:
+    def from_json(cls, raw: bytes, where: str, checksummed: bool = True) -> Identity:
         """The identity in a marker's JSON; a one-line UserError naming
         `where` for anything that is not a marker this version understands
-        (a newer schema or an unknown field is refused, never guessed at)."""
+        (a newer schema or an unknown field is refused, never guessed at).
+        `checksummed`: the payload came from a marker object whose checksum
+        matched (required from schema 3 on)."""
         try:
             d = _json_loads(raw)
         except (ValueError, RecursionError) as e:  # RecursionError: [[[[... nested 100 000 deep
@@ -171,8 +208,18 @@ class Identity(Record):
         if not d.keys() <= _FIELDS.keys():
             unknown = sorted(k for k in d if k not in _FIELDS)
             raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
-        if not _REQUIRED_NAMES <= d.keys():
-            missing = [k for k in _REQUIRED if k not in d]
+        if schema >= 3:
+            if not checksummed:
+                from .elf import MARKER_SUM_SECTION
+
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} without its {MARKER_SUM_SECTION} checksum section)")
+            required = _REQUIRED_SCHEMA3
+        else:
+            if not _SCHEMA3_NAMES.isdisjoint(d):
+                raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} with the schema-3 field {sorted(_SCHEMA3_NAMES.intersection(d))[0]!r})")
+            required = _REQUIRED_NAMES
+        if not required <= d.keys():
+            missing = [k for k in _REQUIRED + _SCHEMA3 if k not in d]
             raise UserError(f"{where}: unreadable _rlib_v00 marker (no {missing[0]!r})")
         for k, v in d.items():
             want = _FIELDS[k]
@@ -187,6 +234,8 @@ class Identity(Record):
                 for x in v.values():
                     if type(x) is not str:
                         raise UserError(f"{where}: unreadable _rlib_v00 marker (bad entry in {k!r})")
+        if schema >= 3 and d["members_size"] < 0:
+            raise UserError(f"{where}: unreadable _rlib_v00 marker ('members_size' is negative)")
         deps = d.get("deps")
         if deps:
             out = []
@@ -214,6 +263,10 @@ class Identity(Record):
 # marker must have.
 _REQUIRED = Identity.__init__.__code__.co_varnames[1 : Identity.__init__.__code__.co_argcount - len(Identity.__init__.__defaults__)]
 _REQUIRED_NAMES = frozenset(_REQUIRED)
+# Required from schema 3 on: without them the content cannot be checked.
+_SCHEMA3 = ("members", "members_size")
+_SCHEMA3_NAMES = frozenset(_SCHEMA3)
+_REQUIRED_SCHEMA3 = _REQUIRED_NAMES | _SCHEMA3_NAMES
 
 
 def _version() -> str:
@@ -326,18 +379,6 @@ def crate_id(crate: str, metadata: str, target: str) -> str:
     return sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
 
 
-def content_hash(members: list[tuple[str, bytes]]) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for name, data in members:
-        if name.startswith(MARKER_PREFIX):
-            continue
-        h.update(name.encode() + b"\0" + len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.hexdigest()
-
-
 def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) -> tuple[Identity | None, archive.Archive]:
     """The identity stored in `path`, or None if it has no marker.
 
@@ -361,8 +402,10 @@ def _read_marker(path: str, first_only: bool, f: BinaryIO) -> tuple[Identity | N
             raise UserError(f"{path}: built by a newer rlib-v0 (marker member {m.name}, this rlib-v0 {_version()} reads {MARKER_MEMBER}); upgrade rlib-v0")
         if m.name.startswith(MARKER_PREFIX):
             data = toc.read(m, f)
-            payload = elf.section_data(data, elf.MARKER_SECTION) if elf.is_elf(data) else data
+            payload, summed = elf.marker_payload(data) if elf.is_elf(data) else (data, None)
+            if summed is False:
+                raise MarkerChanged(f"{path}: changed after it was stamped: its marker member {m.name} does not match its own {elf.MARKER_SUM_SECTION} checksum; rebuild it")
             if payload is None:
                 raise UserError(f"{path}: _rlib_v00 marker has no {elf.MARKER_SECTION} section")
-            return Identity.from_json(payload, path), toc
+            return Identity.from_json(payload, path, summed is True), toc
     return None, toc

@@ -16,6 +16,14 @@ system linker's driver directly. The file holds, in driver syntax:
   link define one symbol twice, so two `#[global_allocator]`s (or
   `#[panic_handler]`s) fail the link instead of one silently winning.
 
+A link that makes a shared object (or exports with `-rdynamic`) also
+names, after each crate and the bundle, the `.shared` response file beside
+its link-args file: what hides their symbols in the output (`hide`):
+- a crate's: its hide object (weak hidden references to its Rust symbols,
+  `hide_object_path`) and `--exclude-libs` for its native static libraries;
+- the bundle's: `--exclude-libs` with the bundle's file name.
+An executable's link leaves them out, and is unchanged.
+
 `rlib-v0 link` drops these files from its input (`linker_cmd`): it derives
 the same from the markers, so a rule set can always name them.
 """
@@ -35,15 +43,33 @@ GUARD_SUFFIX = ".rlib-v0-guard.o"
 # library: rustc then passes `-lNAME` for the unbundled library and must
 # find it, as cargo's `-L native=` from the build script lets it).
 NATIVE_SEARCH_SUFFIX = ".rlib-v0-native-search"
+HIDE_SUFFIX = ".rlib-v0-hide.o"
+# `lib<crate>.shared.rlib-v0-link-args`: a link-args file too, which the
+# wrapper drops like the others.
+SHARED_STEM = ".shared"
 # Defined once by each guard object; a second definition is the linker's
 # multiple-definition error, whose text then names the conflict.
 GUARD_ALLOCATOR = "__rlib_v0_two_crates_declare_a_global_allocator"
 GUARD_PANIC_HANDLER = "__rlib_v0_two_crates_declare_a_panic_handler"
 
 
+def _stem(link_args: str) -> str:
+    return link_args[: -len(SUFFIX)] if link_args.endswith(SUFFIX) else link_args
+
+
 def guard_object_path(link_args: str) -> str:
     """Where the guard object of a crate's link-args file goes: beside it."""
-    return link_args[: -len(SUFFIX)] + GUARD_SUFFIX if link_args.endswith(SUFFIX) else link_args + GUARD_SUFFIX
+    return _stem(link_args) + GUARD_SUFFIX
+
+
+def hide_object_path(link_args: str) -> str:
+    """Where a crate's hide object goes: beside its link-args file."""
+    return _stem(link_args) + HIDE_SUFFIX
+
+
+def shared_link_args_path(link_args: str) -> str:
+    """The `.shared` response file beside a link-args file."""
+    return _stem(link_args) + SHARED_STEM + SUFFIX
 
 
 def native_search_path(link_args: str) -> str:
@@ -87,6 +113,25 @@ def bundle_args(ident: Identity) -> list[str]:
     """The arguments after the std bundle: the system libraries std needs
     (`rustc --print native-static-libs`)."""
     return [a for lib in ident.native_libs for a in lib.split(" ") if a]
+
+
+def crate_shared_args(ident: Identity, hide_object: str) -> list[str]:
+    """What a shared object's link names after a crate (and its link-args
+    file): the crate's hide object; its native static libraries hidden."""
+    from .hide import exclude_libs_name
+
+    args = [hide_object]
+    for lib in ident.static_libs:
+        args.append("-Wl,--exclude-libs," + exclude_libs_name(lib.path or lib.file_name))
+    return args
+
+
+def bundle_shared_args(bundle: str) -> list[str]:
+    """What a shared object's link names after the std bundle: the bundle
+    (by its file name, `bundle`'s base name) hidden."""
+    from .hide import exclude_libs_name
+
+    return ["-Wl,--exclude-libs," + exclude_libs_name(bundle)]
 
 
 def render(args: list[str]) -> bytes:

@@ -1,7 +1,8 @@
 """Argument handling of `rlib-v0 link` without typer (start-up cost matters).
 
-The options are few and fixed: `--debug`, `--whole-archive CRATE` (repeatable),
-`--reproduce DIR`, `--plan-graph FILE`, then `--` and the linker command.
+The options are few and fixed: `--debug`, `--verify-content`,
+`--whole-archive CRATE` (repeatable), `--reproduce DIR`, `--plan-graph FILE`,
+`--export-rust`, then `--` and the linker command.
 """
 
 from __future__ import annotations
@@ -10,17 +11,19 @@ import sys
 
 from .errors import UserError
 
-USAGE = "usage: rlib-v0 link [--debug] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] -- LINKER_COMMAND..."
+USAGE = "usage: rlib-v0 link [--debug] [--verify-content] [--whole-archive CRATE]... [--reproduce DIR] [--plan-graph FILE.dot|svg] [--export-rust] -- LINKER_COMMAND..."
 
 
 class LinkOptions:
-    __slots__ = ("debug", "whole_archive", "reproduce", "plan_graph")
+    __slots__ = ("debug", "verify_content", "whole_archive", "reproduce", "plan_graph", "export_rust")
 
     def __init__(self) -> None:
         self.debug = False  # --debug
+        self.verify_content = False  # --verify-content: every archive read whole and checked against its marker
         self.whole_archive: list[str] = []  # --whole-archive CRATE, in order
         self.reproduce: str | None = None  # --reproduce DIR
         self.plan_graph: str | None = None  # --plan-graph FILE
+        self.export_rust = False  # --export-rust: a shared object keeps exporting its Rust symbols (no hiding)
 
 
 _VALUED = {"--reproduce": "reproduce", "--plan-graph": "plan_graph"}
@@ -36,6 +39,10 @@ def parse_link_options(argv: list[str]) -> tuple[LinkOptions, list[str]]:
         name, eq, value = a.partition("=")
         if a == "--debug":
             o.debug = True
+        elif a == "--verify-content":
+            o.verify_content = True
+        elif a == "--export-rust":
+            o.export_rust = True
         elif name == "--whole-archive" or name in _VALUED:
             if not eq:
                 if i + 1 >= len(argv):
@@ -57,7 +64,7 @@ def main_link(argv: list[str]) -> int:
         o, linker = parse_link_options(argv)
         from .cmd_link import run
 
-        return run(linker, o.debug, o.whole_archive, o.reproduce, o.plan_graph)
+        return run(linker, o.debug, o.whole_archive, o.reproduce, o.plan_graph, o.verify_content, o.export_rust)
     except UserError as e:
         print(f"rlib-v0: error: {e}", file=sys.stderr)
         return e.exit_code

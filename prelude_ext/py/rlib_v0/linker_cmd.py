@@ -17,7 +17,7 @@ _DIRECT_LINKERS = ("ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "ld.mold"
 
 # Options whose value is the next argument (driver and GNU ld spellings).
 _DRIVER_VALUE_OPTS = {"-o", "-L", "-l", "-Xlinker", "-T", "-u", "-e", "-x", "-z", "-include", "-MF", "-MT", "-MQ", "--sysroot", "-isystem", "-I", "-D", "-U", "-B", "-specs", "--param", "-arch", "-target", "--target"}
-_LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname", "-rpath", "-rpath-link", "-y", "-Map", "--dynamic-linker", "-dynamic-linker", "-I", "--version-script", "--script", "--entry", "--undefined", "--output", "--library", "--library-path", "-plugin", "--plugin", "-plugin-opt", "--plugin-opt", "--sysroot", "-F", "-f", "-a", "-b", "-format", "-A"}
+_LD_VALUE_OPTS = {"-o", "-L", "-l", "-T", "-u", "-e", "-m", "-z", "-h", "-soname", "-rpath", "-rpath-link", "-y", "-Map", "--dynamic-linker", "-dynamic-linker", "-I", "--version-script", "--script", "--entry", "--undefined", "--output", "--library", "--library-path", "-plugin", "--plugin", "-plugin-opt", "--plugin-opt", "--sysroot", "-F", "-f", "-a", "-b", "-format", "-A", "--dynamic-list", "--exclude-libs", "--export-dynamic-symbol", "--export-dynamic-symbol-list"}
 
 
 def is_direct_linker(argv0: str) -> bool:
@@ -148,7 +148,7 @@ class LibArg(Record):
 
 
 class LinkCommand(Record):
-    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs", "group_args")
+    __slots__ = ("argv", "direct", "used_response_files", "output_index", "output_prefix", "inputs", "whole_archive_inputs", "libs", "search_dirs", "no_default_dirs", "group_args", "shared", "export_dynamic", "relocatable")
 
     def __init__(self, argv: list[str], direct: bool, used_response_files: bool) -> None:
         self.argv = argv  # the whole command, response files expanded
@@ -164,6 +164,16 @@ class LinkCommand(Record):
         # Positions of the user's own `--start-group`/`--end-group` (`-(`/`-)`)
         # and of every argument between them: linkers refuse nested groups.
         self.group_args: set[int] = set()
+        self.shared = False  # `-shared`: the output is a shared object
+        self.export_dynamic = False  # `-rdynamic` / `--export-dynamic`: an executable exports its symbols
+        self.relocatable = False  # `-r`: a partial link (an object, nothing exported)
+
+    @property
+    def exports(self) -> bool:
+        """The output exports its symbols: a shared object, or an executable
+        with `-rdynamic`.  (A `--dynamic-list` on an executable exports what
+        it names, no more: left alone.)"""
+        return (self.shared or self.export_dynamic) and not self.relocatable
 
     @property
     def output(self) -> str | None:
@@ -215,6 +225,14 @@ def parse(argv: list[str]) -> LinkCommand:
                 static = True
             elif fl in _DYNAMIC_FLAGS:
                 static = False
+            elif fl in _SHARED_FLAGS:
+                cmd.shared = True
+            elif fl in _EXPORT_DYNAMIC_FLAGS:
+                cmd.export_dynamic = True
+            elif fl in _NO_EXPORT_DYNAMIC_FLAGS:
+                cmd.export_dynamic = False
+            elif fl in _RELOCATABLE_FLAGS:
+                cmd.relocatable = True
             elif direct:
                 pass  # the argument itself: `-l`/`-L` are read below
             elif pending_l:
@@ -233,6 +251,14 @@ def parse(argv: list[str]) -> LinkCommand:
             cmd.group_args.add(i)
         if not direct and a == "-static":
             static = True
+        elif not direct and a in _DRIVER_OUTPUT_FLAGS:
+            # The driver's own spellings (it passes the linker's).
+            if a == "-shared":
+                cmd.shared = True
+            elif a == "-rdynamic":
+                cmd.export_dynamic = True
+            else:
+                cmd.relocatable = True
         if a in ("-nostdlib", "-nodefaultlibs") or (direct and a == "-nostdlib"):
             cmd.no_default_dirs = cmd.no_default_dirs or a == "-nostdlib"
         # Libraries and their search path, as the linker will see them.
@@ -271,6 +297,12 @@ _START_GROUP = frozenset(("--start-group", "-(", "-start-group"))
 _END_GROUP = frozenset(("--end-group", "-)", "-end-group"))
 _STATIC_FLAGS = frozenset(("-Bstatic", "-dn", "-non_shared", "-static", "--static"))
 _DYNAMIC_FLAGS = frozenset(("-Bdynamic", "-dy", "-call_shared"))
+# The linker's spellings, direct or behind `-Wl,`.
+_SHARED_FLAGS = frozenset(("-shared", "--shared", "-Bshareable"))
+_EXPORT_DYNAMIC_FLAGS = frozenset(("-E", "--export-dynamic", "-export-dynamic"))
+_NO_EXPORT_DYNAMIC_FLAGS = frozenset(("--no-export-dynamic", "-no-export-dynamic"))
+_RELOCATABLE_FLAGS = frozenset(("-r", "-i", "--relocatable", "-Ur"))
+_DRIVER_OUTPUT_FLAGS = frozenset(("-shared", "-rdynamic", "-r"))
 
 
 def bstatic_at(cmd: LinkCommand, index: int, parts: int = 0) -> bool:

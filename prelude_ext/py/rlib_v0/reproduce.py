@@ -26,7 +26,7 @@ def _version(argv0: str) -> str:
         return "unknown"
 
 
-def write_reproducer(dest: str, cmd: LinkCommand, plan: Plan, whole_archive: list[str]) -> None:
+def write_reproducer(dest: str, cmd: LinkCommand, plan: Plan, whole_archive: list[str], export_rust: bool = False) -> None:
     if os.path.exists(dest) and os.listdir(dest):
         raise UserError(f"--reproduce {dest}: directory exists and is not empty")
     inputs = os.path.join(dest, "inputs")
@@ -48,7 +48,7 @@ def write_reproducer(dest: str, cmd: LinkCommand, plan: Plan, whole_archive: lis
     if cmd.output_index is not None:
         # Keeps the spelling (`-o F`, `-oF`, `--output=F`), changes only the path.
         argv[cmd.output_index] = with_output(cmd, os.path.join("out", os.path.basename(output_path(cmd))))[cmd.output_index]
-    wrapper = ["rlib-v0", "link"] + [x for c in whole_archive for x in ("--whole-archive", c)] + ["--"]
+    wrapper = ["rlib-v0", "link"] + [x for c in whole_archive for x in ("--whole-archive", c)] + (["--export-rust"] if export_rust else []) + ["--"]
     with open(os.path.join(dest, "run.sh"), "w") as f:
         f.write("#!/bin/sh\n# Rerun the link: needs rlib-v0 and the same linker on PATH.\ncd \"$(dirname \"$0\")\" && mkdir -p out && exec " + shlex.join(wrapper + argv) + "\n")
     os.chmod(os.path.join(dest, "run.sh"), 0o755)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 
 from .errors import UserError
-from .identity import Dep, Identity, read_marker
+from .identity import KIND_RLIB, Dep, Identity, read_marker
 
 SUFFIX = ".v0-identity.json"
 KIND = "rlib-v0-identity"
@@ -68,16 +68,48 @@ def dep_identity(name: str, path: str) -> Dep:
             if os.path.isfile(rlib):
                 return dep_identity(name, rlib)
             raise UserError(f"--extern {name}={path}: no v0 identity beside it ({os.path.basename(side)} missing); build crate {name} with `rlib-v0 rustc`")
-        return _read(name, side)
+        return _dep(name, side)
     ident, _ = read_marker(path)
     if ident is not None:
+        wrong = disagreement(path, ident)
+        if wrong:
+            raise UserError(f"--extern {name}={path}: {wrong}")
         return Dep(name, ident.crate, ident.crate_id)
     if is_metadata_rlib(path):
-        return _read(name, path_for(path))
+        return _dep(name, path_for(path))
     raise UserError(f"--extern {name}={path}: not a v0 rlib (no _rlib_v00 marker); build it with `rlib-v0 rustc`")
 
 
-def _read(name: str, side: str) -> Dep:
+def disagreement(rlib: str, ident: Identity) -> str | None:
+    """A sentence if the sidecar beside the v0 rlib `rlib` names another
+    crate than the rlib's marker `ident` (one of them was changed or
+    replaced: neither is trusted); None if it agrees or there is none."""
+    side = path_for(rlib)
+    if ident.kind != KIND_RLIB or not os.path.isfile(side):
+        return None
+    d = _load(side)
+    for k in ("crate", "metadata", "target", "crate_id", "panic"):
+        if k in d and d[k] != getattr(ident, k):
+            return f"its identity sidecar {side} disagrees with its _rlib_v00 marker ({k} {d[k]!r}, the marker's {getattr(ident, k)!r}): one of them changed after the compile; rebuild the crate"
+    return None
+
+
+def _dep(name: str, side: str) -> Dep:
+    d = _load(side)
+    return Dep(name, d["crate"], d["crate_id"])
+
+
+# The fields of a sidecar, and whether each must be there (`crate_id` is
+# left out by the Buck2 rules, `panic` by nothing but older writers).
+_FIELDS = {"crate": True, "crate_id": False, "kind": True, "metadata": True, "panic": False, "schema": True, "target": True}
+
+
+def _load(side: str) -> dict:
+    """The sidecar's fields, checked, with `crate_id` derived where the
+    writer left it out; a one-line UserError naming `side` otherwise.
+    Strict, so a changed byte is refused rather than believed: every field
+    known and of its type, the panic strategy one of two, and a written
+    `crate_id` the one its name, metadata and target give."""
     try:
         with open(side, "rb") as f:
             raw = f.read()
@@ -85,27 +117,34 @@ def _read(name: str, side: str) -> Dep:
         raise UserError(f"{side}: cannot read ({e.strerror})") from None
     import json
 
+    from .identity import crate_id
+
     try:
         d = json.loads(raw)
         if not isinstance(d, dict) or d.get("kind") != KIND:
             raise ValueError("not an rlib-v0 identity file")
-        if not isinstance(d.get("schema"), int) or d["schema"] > SCHEMA:
-            raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {d.get('schema')}); use that version")
-        crate = d["crate"]
-        if "crate_id" in d:
-            cid = d["crate_id"]
-        else:
-            # Written by the Buck2 rules at analysis time (no sha256 in
-            # Starlark): derived here exactly as `rlib-v0 rustc` derives it.
-            from .identity import crate_id
-
-            if not all(isinstance(d.get(k), str) for k in ("metadata", "target")):
-                raise ValueError("metadata and target must be strings")
-            cid = crate_id(crate, d["metadata"], d["target"])
-        if not isinstance(crate, str) or not isinstance(cid, str):
-            raise ValueError("crate and crate_id must be strings")
+        schema = d.get("schema")
+        if type(schema) is int and schema > SCHEMA:
+            raise UserError(f"{side}: written by a newer rlib-v0 (identity schema {schema}); use that version")
+        if type(schema) is not int or schema < 1:
+            raise ValueError(f"unknown schema {schema!r}")
+        unknown = sorted(k for k in d if k not in _FIELDS)
+        if unknown:
+            raise ValueError(f"unknown field {unknown[0]!r}")
+        missing = [k for k, required in _FIELDS.items() if required and k not in d]
+        if missing:
+            raise ValueError(f"no {missing[0]!r}")
+        if not all(type(d[k]) is str for k in ("crate", "metadata", "target", "crate_id", "panic") if k in d):
+            raise ValueError("crate, crate_id, metadata, panic and target must be strings")
+        if d.get("panic", "unwind") not in ("unwind", "abort"):
+            raise ValueError(f"panic strategy {d['panic']!r}")
+        # Written by the Buck2 rules at analysis time (no sha256 in
+        # Starlark): derived here exactly as `rlib-v0 rustc` derives it.
+        derived = crate_id(d["crate"], d["metadata"], d["target"])
+        if d.setdefault("crate_id", derived) != derived:
+            raise ValueError(f"crate_id {d['crate_id']!r} is not that of crate {d['crate']!r} with metadata {d['metadata']!r} for {d['target']!r}; changed after it was written?")
     except UserError:
         raise
     except (ValueError, KeyError, TypeError) as e:
         raise UserError(f"{side}: unreadable v0 identity ({e})") from None
-    return Dep(name, crate, cid)
+    return d

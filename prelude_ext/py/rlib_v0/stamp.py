@@ -7,9 +7,9 @@ is both exact and fast for the 300-member standard library.
 
 from __future__ import annotations
 
-from . import archive, elf
+from . import archive, content, elf
 from .errors import UserError
-from .identity import MARKER_MEMBER, MARKER_PREFIX, Identity, content_hash
+from .identity import MARKER_MEMBER, MARKER_PREFIX, Identity
 
 
 def load_members(path: str) -> tuple[list[tuple[str, bytes]], list[tuple[str, int]]]:
@@ -46,7 +46,9 @@ def pieces_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], id
     keep = [i for i, (n, _) in enumerate(members) if not n.startswith(MARKER_PREFIX)]
     new_pos = {old: new + 1 for new, old in enumerate(keep)}
     kept = [members[i] for i in keep]
-    ident.content_hash = content_hash(kept)
+    ident.content_hash = content.content_hash(kept)
+    ident.members = content.records(kept)
+    ident.members_size = content.members_size(kept)
     marker = elf.marker_object(template_header(kept, where), ident.to_json())
     out_members = [(MARKER_MEMBER, marker)] + kept
     out_index = [(s, new_pos[p]) for s, p in index if p in new_pos]

@@ -1,0 +1,3 @@
+fn main() {
+    println!("build_script: {}", answer::describe());
+}
