@@ -195,8 +195,10 @@ def test_cross_build_script_sees_the_target_and_its_c_tools(tmp_path):
         "TARGET": "aarch64-unknown-linux-gnu",
         "HOST": host,
         "CARGO_CFG_TARGET_ARCH": "aarch64",
-        "CC_aarch64_unknown_linux_gnu": f"{cwd}/tools/cc -x",
-        "TARGET_CC": f"{cwd}/tools/cc -x",
+        # The script saw `{cwd}/tools/cc`; a rustc-env path below the working
+        # directory is written relative to it (test_rustc_env_path_follows_...).
+        "CC_aarch64_unknown_linux_gnu": "@RLIB_V0_ROOT@/tools/cc -x",
+        "TARGET_CC": "@RLIB_V0_ROOT@/tools/cc -x",
         "CXX_aarch64_unknown_linux_gnu": "aarch64-linux-gnu-g++",
         "AR_aarch64_unknown_linux_gnu": "aarch64-linux-gnu-ar",
         "CFLAGS_aarch64_unknown_linux_gnu": f"-ffile-prefix-map={cwd}=. -O0 -g",
