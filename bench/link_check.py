@@ -48,8 +48,8 @@ GROUP = ["-Wl,--start-group"], ["-Wl,--end-group"]
 
 def _write_link_args(b: run.Build, shape: str, n: int) -> tuple[list[str], str]:
     """The link-args file of each crate and of the bundle, from their markers."""
-    from rlib_v0.identity import read_marker
-    from rlib_v0.link_args import bundle_args, crate_args, render
+    from rlib_v0.formats.marker import read_marker
+    from rlib_v0.compile.link_args import bundle_args, crate_args, render
 
     d = b.run_dir(f"link-check-args-{shape}")
 

@@ -317,7 +317,7 @@ class Build:
         return {"seconds": time.perf_counter() - t0}
 
     def native_libs(self) -> list[str]:
-        from rlib_v0.identity import read_marker
+        from rlib_v0.formats.marker import read_marker
 
         ident, _ = read_marker(self.bundle, first_only=True)
         return list(ident.native_libs)
@@ -489,8 +489,8 @@ def bench_overhead(b: Build, linkers: list[str], k: int) -> dict:
 def bench_plan(b: Build, k: int, total: int = 10_000) -> dict:
     import gc
 
-    from rlib_v0.identity import Dep, read_marker
-    from rlib_v0.plan import RustInput, make_plan
+    from rlib_v0.formats.marker import Dep, read_marker
+    from rlib_v0.link.plan import RustInput, make_plan
 
     res: dict = {"inputs": total}
     bundle_ident, _ = read_marker(b.bundle, first_only=True)

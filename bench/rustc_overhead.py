@@ -38,13 +38,14 @@ CRATES = ["regex_syntax", "regex_automata", "serde_json", "serde_core", "syn", "
 RECORDER = """#!{python} -S
 import json, os, sys
 sys.path.insert(0, {py!r})
-from rlib_v0.rustc_entry import main_wrapper, wants_v0
+from rlib_v0.cli import run_build_verb
+from rlib_v0.compile.wrapper import wants_v0
 if wants_v0(sys.argv[2:]):
     rec = {{"cwd": os.getcwd(), "rustc": sys.argv[1], "args": sys.argv[2:],
            "env": {{k: v for k, v in os.environ.items() if k.startswith(("CARGO", "OUT_DIR", "RUST", "DEP_")) and k not in ("CARGO_MAKEFLAGS",)}}}}
     with open(os.path.join({rec!r}, str(os.getpid()) + ".json"), "w") as f:
         json.dump(rec, f)
-sys.exit(main_wrapper(sys.argv[1:]))
+sys.exit(run_build_verb("rustc-wrapper", sys.argv[1:]))
 """
 
 

@@ -185,7 +185,7 @@ def _binary(ctx: AnalysisContext, test: bool) -> list[Provider]:
         stamp = ctx.actions.declare_output("link.ok")
         ctx.actions.run(
             cmd_args(toolchain.capture, "check", "--status", status, "--log", debug_log, "--stamp", stamp.as_output()),
-            category = "rlib_v0_link_check",
+            category = "rlib_v0_debug_link_status",
         )
         hidden.append(stamp)
     else:

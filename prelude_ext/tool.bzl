@@ -27,9 +27,9 @@ def _rlib_v0_tool_impl(ctx: AnalysisContext) -> list[Provider]:
         ),
         category = "rlib_v0_bytecompile",
     )
-    # `-S`: no `site` (the tool needs only the standard library); lean.py
-    # finds the package beside itself and dispatches `rustc` and `link`
-    # before anything heavy is imported.
+    # `-S`: no `site` (the verbs a build runs need only the standard
+    # library); lean.py finds the package beside itself and dispatches them
+    # (rlib_v0/cli: BUILD_VERBS) before anything heavy is imported.
     run = cmd_args(interpreter, "-S", "-B", cmd_args(tree, format = "{}/rlib_v0/lean.py"))
     return [
         DefaultInfo(default_output = tree, sub_targets = {"link": [DefaultInfo(default_output = tree), RunInfo(args = cmd_args(run, "link"))]}),
@@ -39,7 +39,7 @@ def _rlib_v0_tool_impl(ctx: AnalysisContext) -> list[Provider]:
 rlib_v0_tool = rule(
     impl = _rlib_v0_tool_impl,
     attrs = {
-        # Import path (`rlib_v0/cli.py`) -> source file.
+        # Import path (`rlib_v0/cli/app.py`) -> source file.
         "srcs": attrs.dict(key = attrs.string(), value = attrs.source()),
         "_bytecompile": attrs.source(default = "prelude_ext//tools:bytecompile.py"),
         "_python_bootstrap_toolchain": attrs.toolchain_dep(

@@ -8,8 +8,9 @@
 #   aarch64 standard library (Debian's rustc-web 1.96 and
 #   libstd-rust-web-dev:arm64, after `dpkg --add-architecture arm64`), the
 #   aarch64 C/C++ cross compilers and qemu-user;
-# - the Python package with its test, benchmark and plot extras (its one
-#   runtime dependency, LIEF, is for `rlib-v0 size`).
+# - the Python package with its test, benchmark and plot extras (its runtime
+#   dependencies, typer and LIEF, serve the human verbs and help; the verbs a
+#   build runs need only the standard library).
 # Idempotent and quiet: when everything is present, no package is touched.
 # Not root, or no apt-get: a warning says what to install (those tests skip).
 set -euo pipefail

@@ -23,7 +23,7 @@ def machine(path) -> str:
 
 def archive_machines(path) -> set[str]:
     """e_machine of every ELF member of an ar archive."""
-    from rlib_v0 import archive, elf
+    from rlib_v0.formats import archive, elf
 
     with open(path, "rb") as f:
         toc = archive.scan(str(path), f)

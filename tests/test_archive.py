@@ -20,7 +20,8 @@ hypothesis = pytest.importorskip("hypothesis", reason="pip install hypothesis (o
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from rlib_v0 import archive, cmd_link, identity  # noqa: E402
+from rlib_v0.formats import archive, marker as identity
+from rlib_v0.link import run as cmd_link  # noqa: E402
 from rlib_v0.errors import UserError  # noqa: E402
 
 # Member names as archives hold them: no "/" (GNU uses it as terminator), no
@@ -278,7 +279,7 @@ def test_fuzz_reader_raises_only_user_error(tmp_path, real_rlib, data):
 @given(data=st.data())
 def test_fuzz_verify_raises_only_user_error(tmp_path, real_rlib, data):
     """`verify` parses the ELF members too (pyelftools): still one-line errors only."""
-    from rlib_v0.verify import verify_file
+    from rlib_v0.audit.verify import verify_file
 
     bad = data.draw(corruptions(_bytes_of(real_rlib)))
     p = _write(tmp_path, bad, "fuzz.rlib")

@@ -168,7 +168,7 @@ def test_good_link_works(world, out):
 def test_truncated_rlib_on_link_line(world, out, keep):
     src = world.p("liba.rlib")
     if keep == "before-last-member":
-        from rlib_v0 import archive
+        from rlib_v0.formats import archive
 
         keep = archive.scan(src).members[-1].header_offset  # cut exactly at a member boundary
     d = out.parent / "trunc"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rlib_v0.buildscript import cfg_env, feature_env, package_env, translate
+from rlib_v0.compile.buildscript import cfg_env, feature_env, package_env, translate
 
 HERE = Path(__file__).parent
 TOOL = [sys.executable, "-m", "rlib_v0"]

@@ -91,7 +91,7 @@ def test_each_crate_once_on_the_link_line(corpus, compile_c, std_bundle, link, t
 def test_pipelined_identities_match_the_rlibs(corpus):
     """Dependents were compiled against `.rmeta` files; the identity each
     recorded of a dependency is the dependency's own (from its rlib marker)."""
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     b = corpus("dev")
     by_id = {}
@@ -108,7 +108,7 @@ def test_pipelined_identities_match_the_rlibs(corpus):
 
 
 def test_build_script_outputs_reach_the_marker(corpus):
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     b = corpus("dev")
     ring, _ = read_marker(b.rlib("ring"))
@@ -162,7 +162,7 @@ def test_lief_agrees_with_our_elf_reader(corpus, std_bundle):
     as our struct reader (elf.symbols) sees it and as LIEF, the reader of
     `rlib-v0 size`, sees it: name, binding, defined, section."""
     lief = pytest.importorskip("lief", reason="pip install lief (a runtime dependency of rlib-v0, for `size`)")
-    from rlib_v0 import archive, elf
+    from rlib_v0.formats import archive, elf
 
     lief.logging.disable()
     binding = {lief.ELF.Symbol.BINDING.LOCAL: elf.STB_LOCAL, lief.ELF.Symbol.BINDING.GLOBAL: elf.STB_GLOBAL, lief.ELF.Symbol.BINDING.WEAK: elf.STB_WEAK, lief.ELF.Symbol.BINDING.GNU_UNIQUE: elf.STB_GNU_UNIQUE}

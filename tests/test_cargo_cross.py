@@ -122,7 +122,7 @@ def test_cross_rlibs_verify_for_aarch64(cross, a64, rlib_v0):
     checks each object's ELF machine against the marker's target); proc
     macros and build scripts were built for the host; ring's build script
     compiled its C and assembly for aarch64."""
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     rlibs = a64.rlibs
     names = {os.path.basename(p).split("-")[0][3:] for p in rlibs}
@@ -176,7 +176,7 @@ def test_cross_cxx_program_runs_under_qemu(cross, a64, a64_bundle, main_o, link,
 def test_cross_by_hand(cross, a64_bundle, compile_c, rlib_v0, link, tmp_path):
     """The README's hand-written build, for aarch64: `rlib-v0 rustc --rustc R`
     with `--target=T` and `--target T` (both spellings), the marker naming T."""
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     (tmp_path / "a.rs").write_text("pub fn twice(x: u64) -> u64 { x * 2 }\n")
     (tmp_path / "b.rs").write_text('#[no_mangle]\npub extern "C" fn b_entry(x: u64) -> u64 { a::twice(x) + std::env::consts::ARCH.len() as u64 }\n')

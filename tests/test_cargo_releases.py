@@ -31,7 +31,7 @@ def _name(r) -> str:
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_corpus_with_each_rustc(release, rust_release, cargo_corpus, std_bundle, compile_c, link, run_exe, rlib_v0, tmp_path):
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     r = rust_release(release)
     b = cargo_corpus("dev", r)

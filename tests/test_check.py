@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rlib_v0 import archive, elf
-from rlib_v0.check import check_members, is_allocator_symbol
-from rlib_v0.identity import KIND_RLIB, Identity, crate_id
+from rlib_v0.formats import archive, elf
+from rlib_v0.compile.check import check_members, is_allocator_symbol
+from rlib_v0.formats.marker import KIND_RLIB, Identity, crate_id
 
 if shutil.which("rustc") is None:
     pytest.skip("needs rustc: https://rustup.rs", allow_module_level=True)
@@ -136,7 +136,7 @@ def test_struct_reader_matches_pyelftools(tmp_path):
 
 def test_legacy_fast_path_agrees_with_the_demangler(tmp_path):
     """check's shortcut for legacy names gives the demangler's path crate."""
-    from rlib_v0.check import _legacy_path_crate
+    from rlib_v0.compile.check import _legacy_path_crate
     from rlib_v0.demangle import symbol_crates
 
     (tmp_path / "own.rs").write_text(SRC + "pub struct S;\nimpl Drop for S { fn drop(&mut self) {} }\nimpl std::fmt::Debug for S { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { f.write_str(\"S\") } }\n")
@@ -157,7 +157,7 @@ def test_llvm_promoted_inline_copies_are_the_crates_own(tmp_path):
     """At opt-level 3, an `#[inline]` item of core codegen'd in the crate can
     become a global `core::...::f.llvm.<hash>` (LLVM promotes local copies
     across codegen units): the crate's own copy, not a foreign definition."""
-    from rlib_v0.check import _classify, Findings
+    from rlib_v0.compile.check import _classify, Findings
 
     f = Findings()
     _classify(f, "memchr", "_RNvNtNtNtCsgEmfK2I1SDS_4core9core_arch3x864avx220__mm256_movemask_epi8.llvm.7176139632538734508")

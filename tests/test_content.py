@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_user_error
 
-from rlib_v0 import archive, content, elf, identity, stamp
+from rlib_v0.formats import archive, content, elf, marker as identity
+from rlib_v0.compile import stamp
 
 USE_OLD = '#[no_mangle]\npub extern "C" fn use_old_value() -> u32 { 40 + 2 }\npub fn helper(v: &[u32]) -> u32 { v.iter().sum() }\n'
 # The same crate name, other code and metadata: a marker to swap in.

@@ -1,4 +1,4 @@
-"""A short run of the fuzzer (`python3 -m rlib_v0.fuzz`, 10 000 cases per
+"""A short run of the fuzzer (`python3 tests/fuzz.py`, 10 000 cases per
 target by default; docs/reliability.md) for each parser of untrusted input:
 the ar reader, the marker parser, the rustc argument-file parser, the linker
 command / response-file parser and the demangler.  Derandomized: the same
@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("hypothesis", reason="pip install hypothesis (or pip install -e '.[test]')")
 
-from rlib_v0 import fuzz  # noqa: E402
+import fuzz  # noqa: E402 - tests/fuzz.py
 
 CASES = 300
 

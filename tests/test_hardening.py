@@ -97,7 +97,7 @@ def test_unreferenced_global_allocator_wins(order, ld, alloc_world, fuse_ld, lin
 
 
 def test_marker_lists_allocator_symbols(alloc_world):
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     ident, _ = read_marker(str(alloc_world["alloc"]))
     assert ident.defines_allocator
@@ -292,7 +292,7 @@ def test_std_bundle_refuses_fifo_output(rlib_v0, tmp_path):
 def test_demo_does_not_write_to_dev_null():
     # `rlib-v0 demo` asked rustc for its native libraries with `-o /dev/null`
     # (and fell back to a hard-coded list): it now reads them from a file.
-    import rlib_v0.demo as demo
+    import rlib_v0.cli.demo as demo
 
     text = Path(demo.__file__).read_text()
     assert "devnull" not in text and "/dev/null" not in text
@@ -632,7 +632,7 @@ def test_response_file_with_100000_arguments(hello, link, run_exe, tmp_path):
 
 @pytest.mark.parametrize("how", ["schema", "member", "field"])
 def test_marker_of_a_newer_rlib_v0(how, hello, link, tmp_path):
-    from rlib_v0 import archive, identity
+    from rlib_v0.formats import archive, marker as identity
 
     crate, bundle, main = hello
     newer = tmp_path / "libhello.rlib"
@@ -655,7 +655,8 @@ def test_marker_of_a_newer_rlib_v0(how, hello, link, tmp_path):
         import json as _json
 
         d = _json.loads(new)
-        from rlib_v0 import elf, stamp
+        from rlib_v0.formats import elf
+        from rlib_v0.compile import stamp
 
         members, index = stamp.load_members(str(crate))
         kept = [m for m in members if not m[0].startswith("_rlib_v0")]

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from rlib_v0 import linker_cmd
-from rlib_v0.libsearch import Resolver, builtin_dirs
+from rlib_v0.link import linker_cmd
+from rlib_v0.link.libsearch import Resolver, builtin_dirs
 
 
 @pytest.mark.skipif(shutil.which("cc") is None or shutil.which("ld") is None, reason="needs gcc and binutils: apt-get install gcc binutils")

@@ -221,8 +221,8 @@ def test_link_args_at_a_directory_is_refused_before_compiling(rlib_v0, tmp_path)
 def test_guard_object_defines_its_symbols_for_every_elf_class(is64: bool, little: bool) -> None:
     """The guard for 32-bit and big-endian targets too, read back by the
     project's own ELF reader (the linkers above read the x86-64 one)."""
-    from rlib_v0 import elf
-    from rlib_v0.link_args import GUARD_ALLOCATOR, GUARD_PANIC_HANDLER
+    from rlib_v0.formats import elf
+    from rlib_v0.compile.link_args import GUARD_ALLOCATOR, GUARD_PANIC_HANDLER
 
     obj = elf.guard_object(elf.ElfHeader(is64, little, 40, 0, 0), [GUARD_ALLOCATOR, GUARD_PANIC_HANDLER])
     syms = [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(obj, "guard.o") if s.name]
@@ -243,7 +243,7 @@ def wrapper_guard(crates, rlib_v0) -> Path:
 
 @pytest.mark.parametrize("linker", LINKERS)
 def test_a_link_bypassing_the_wrapper_fails_naming_the_fix(crates, wrapper_guard, fuse_ld, link, run_exe, tmp_path, linker: str) -> None:
-    from rlib_v0.linker_cmd import WRAPPER_GUARD_SYMBOL
+    from rlib_v0.link.linker_cmd import WRAPPER_GUARD_SYMBOL
 
     line = _line(crates, "top") + [str(wrapper_guard)] + _line(crates, "num", "a1")[1:] + [str(wrapper_guard)] + _line(crates, "bundle")[1:]
     proc = subprocess.run(["cc", *fuse_ld(linker), *line, "-o", str(tmp_path / "bare")], capture_output=True, text=True)

@@ -158,8 +158,8 @@ def test_diamond_libraries_given_as_linker_flags(spelling, diamond, fuse_ld, lin
 def test_linker_flag_library_parts_kept():
     """Only the library's own parts leave a `-Wl,` argument; what came before it
     stays before the Rust block, the rest after."""
-    from rlib_v0 import cmd_link, linker_cmd
-    from rlib_v0.plan import Plan
+    from rlib_v0.link import run as cmd_link, linker_cmd
+    from rlib_v0.link.plan import Plan
 
     cmd = linker_cmd.parse(["cc", "main.o", "-Wl,--as-needed,-Bstatic,-l,rustlib,-Bdynamic,-lm", "-o", "app"])
     (lib, libm) = cmd.libs

@@ -14,9 +14,9 @@ import subprocess
 
 import pytest
 
-from rlib_v0 import linker_cmd
+from rlib_v0.link import linker_cmd
 from rlib_v0.errors import UserError
-from rlib_v0.linker_cmd import expand_response_files, is_direct_linker, parse, parse_response_file, quote_response_arg
+from rlib_v0.link.linker_cmd import expand_response_files, is_direct_linker, parse, parse_response_file, quote_response_arg
 
 hypothesis = pytest.importorskip("hypothesis", reason="pip install hypothesis (or pip install -e '.[test]')")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -293,7 +293,7 @@ def test_link_args_files_are_dropped_other_response_files_kept(tmp_path):
 
 
 def test_rustc_options_parse_link_args():
-    from rlib_v0.rustc_entry import parse_rustc_options
+    from rlib_v0.compile.wrapper import parse_rustc_options
 
     assert parse_rustc_options(["--rustc", "r", "--link-args", "f", "--", "x.rs"]) == ({"rustc": "r", "link-args": "f"}, ["x.rs"])
     assert parse_rustc_options(["--link-args=f", "x.rs"]) == ({"link-args": "f"}, ["x.rs"])
@@ -317,13 +317,13 @@ def test_rustc_options_parse_link_args():
     ],
 )
 def test_no_note_when_it_does_not_apply(argv, stderr, target):
-    from rlib_v0.link_notes import failed_link_note
+    from rlib_v0.link.notes import failed_link_note
 
     assert failed_link_note(parse(argv), stderr, target) is None
 
 
 def test_other_machine_note_names_the_target():
-    from rlib_v0.link_notes import failed_link_note
+    from rlib_v0.link.notes import failed_link_note
 
     note = failed_link_note(parse(["cc", "a.o"]), "ld.lld: error: liba.rlib(a.o) is incompatible with elf64-x86-64", "aarch64-unknown-linux-gnu")
     assert note.startswith("rlib-v0: note: ") and "built for aarch64-unknown-linux-gnu" in note and "aarch64-linux-gnu-gcc" in note

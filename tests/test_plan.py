@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 
-from rlib_v0 import plan as P
+from rlib_v0.link import plan as P
 from rlib_v0.errors import UserError
-from rlib_v0.identity import KIND_RLIB, KIND_STD_BUNDLE, Dep, Identity, crate_id
+from rlib_v0.formats.marker import KIND_RLIB, KIND_STD_BUNDLE, Dep, Identity, crate_id
 
 hypothesis = pytest.importorskip("hypothesis", reason="pip install hypothesis (or pip install -e '.[test]')")
 from hypothesis import given, settings  # noqa: E402

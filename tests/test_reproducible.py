@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rlib_v0 import archive
+from rlib_v0.formats import archive
 
 if shutil.which("rustc") is None:
     pytest.skip("needs rustc: https://rustup.rs", allow_module_level=True)

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from rlib_v0.errors import UserError
-from rlib_v0.rustc_args import Extern, output_path, parse, rewrite_for_temp
+from rlib_v0.compile.rustc_args import Extern, output_path, parse, rewrite_for_temp
 
 needs_rustc = pytest.mark.skipif(shutil.which("rustc") is None, reason="needs rustc: https://rustup.rs")
 
@@ -306,7 +306,7 @@ def test_cargo_invocation_parsed():
 
 
 def test_metadata_path_and_emits_link():
-    from rlib_v0.rustc_args import emits_link, metadata_path
+    from rlib_v0.compile.rustc_args import emits_link, metadata_path
 
     r = parse(["a.rs", "--out-dir", "deps", "-C", "extra-filename=-h1", "--emit=dep-info,metadata,link"])
     assert metadata_path(r, output_path(r)) == "deps/liba-h1.rmeta" and emits_link(r)

@@ -48,7 +48,7 @@ def test_link_artifact_comes_after_the_rlib(tmp_path):
     arrives, freeze the tool (SIGSTOP): the v0 rlib must already be there."""
     import signal
 
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     _crate(tmp_path, "a", LIB)
     args = ["--crate-name", "a", "--edition=2021", "a.rs", "--crate-type", "lib", "--error-format=json", "--json=artifacts", "--emit=metadata,link", "--out-dir", "."]
@@ -124,7 +124,7 @@ def test_argfile(tmp_path):
     (tmp_path / "args").write_text("--edition=2021\n--crate-type=rlib\na.rs\n-Cmetadata=af\n")
     proc = _rustc(["@args", "-o", "liba.rlib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     ident, _ = read_marker(str(tmp_path / "liba.rlib"))
     assert ident.metadata == "af"
@@ -150,8 +150,8 @@ def test_bundling_static_lib_is_kept_separate(tmp_path, std_bundle, link, run_ex
     _crate(tmp_path, "usesc", USES_C)
     proc = _rustc(["--edition=2021", "--crate-type=lib", "usesc.rs", "-L", f"native={native}", "-l", "static=helper", "-o", "libusesc.rlib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    from rlib_v0.archive import scan
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.archive import scan
+    from rlib_v0.formats.marker import read_marker
 
     ident, _ = read_marker(str(tmp_path / "libusesc.rlib"))
     assert [(s.name, s.path) for s in ident.static_libs] == [("helper", str(lib))]
@@ -208,7 +208,7 @@ def test_extern_rmeta_uses_the_sidecar(tmp_path):
     os.rename(tmp_path / "libdep-d1.rlib", tmp_path / "hidden.rlib")  # as if its codegen were still running
     proc = _rustc(["--edition=2021", "--crate-type=lib", "user.rs", "--extern", "dep=libdep-d1.rmeta", "-o", "libuser.rlib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     os.rename(tmp_path / "hidden.rlib", tmp_path / "libdep-d1.rlib")
     user, _ = read_marker(str(tmp_path / "libuser.rlib"))
@@ -234,7 +234,7 @@ def test_proc_macro_and_sysroot_externs(tmp_path):
     _crate(tmp_path, "user", "pub fn seven() -> u32 { mac::seven!() }\n")
     proc = _rustc(["--edition=2021", "--crate-type=lib", "user.rs", "--extern", f"mac={so.name}", "--extern", "proc_macro", "-o", "libuser.rlib"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     ident, _ = read_marker(str(tmp_path / "libuser.rlib"))
     assert ident.deps == []
@@ -275,7 +275,7 @@ def test_metadata_rlib_for_pipelining(tmp_path, std_bundle, link, run_exe):
     proc = _rustc([*common, "--crate-name=dep", "dep.rs", "-Zno-codegen", "-o", "meta/libdep.rlib"], tmp_path, env=BOOTSTRAP)
     assert proc.returncode == 0, proc.stderr
     assert sorted(os.listdir(tmp_path / "meta")) == ["libdep.rlib", "libdep.v0-identity.json"]
-    from rlib_v0.identity import read_marker
+    from rlib_v0.formats.marker import read_marker
 
     assert read_marker(str(tmp_path / "meta" / "libdep.rlib"))[0] is None
     proc = _rustc([*common, "--crate-name=dep", "dep.rs", "-o", "libdep.rlib"], tmp_path, env=BOOTSTRAP)
@@ -328,7 +328,7 @@ def test_rustc_error_keeps_its_exit_code_and_leaves_nothing(tmp_path):
 
 def test_wrapper_passes_other_invocations_through(tmp_path):
     """cargo's probes and non-library compiles go to rustc unchanged."""
-    from rlib_v0.rustc_entry import wants_v0
+    from rlib_v0.compile.wrapper import wants_v0
 
     assert wants_v0(["--crate-name", "a", "src/lib.rs", "--crate-type", "lib", "--emit=dep-info,metadata,link"])
     assert not wants_v0(["-", "--crate-name", "___", "--print=file-names", "--crate-type", "bin", "--crate-type", "rlib"])

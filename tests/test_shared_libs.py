@@ -388,10 +388,10 @@ def test_debug_and_verify_tell_the_rust_exports(crates, compile_c, std_bundle, f
 def test_is_rust_internal_agrees_with_the_demangler(crates, std_bundle):
     """The cheap test on the shared-link path against the full demangler,
     on every global definition of std and of the crates."""
-    from rlib_v0 import archive, elf
-    from rlib_v0.check import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
+    from rlib_v0.formats import archive, elf
+    from rlib_v0.compile.check import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
     from rlib_v0.demangle import is_rust_symbol
-    from rlib_v0.hide import is_rust_internal
+    from rlib_v0.compile.hide import is_rust_internal
 
     names: set[str] = set()
     for path in [std_bundle(), *crates.values()]:
@@ -535,7 +535,7 @@ def test_compile_mode_shared_link(ld, compile_mode, compile_c, fuse_ld, host, ru
     ],
 )
 def test_which_links_export(argv, exports):
-    from rlib_v0.linker_cmd import parse
+    from rlib_v0.link.linker_cmd import parse
 
     assert parse(argv).exports is exports
 
@@ -560,7 +560,7 @@ def _unmangled_definitions(rlib: str) -> set[str]:
 
     from elftools.elf.elffile import ELFFile
 
-    from rlib_v0 import archive
+    from rlib_v0.formats import archive
 
     toc = archive.scan(rlib)
     out: set[str] = set()

@@ -223,7 +223,7 @@ def test_bad_inputs_are_one_line_errors(case: str, v0_diamond: Path, std_bundle,
 
 def test_cxx_namespaces() -> None:
     sys.path.insert(0, str(PY))
-    from rlib_v0.size import cxx_namespace
+    from rlib_v0.audit.size import cxx_namespace
 
     assert cxx_namespace("_ZN3foo3barEv") == "foo"
     assert cxx_namespace("_ZNK5outer5inner1fEv") == "outer"

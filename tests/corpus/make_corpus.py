@@ -18,7 +18,8 @@ import os
 import random
 import sys
 
-from rlib_v0 import archive, identity, stamp
+from rlib_v0.formats import archive, marker as identity
+from rlib_v0.compile import stamp
 
 
 def _archive_with_bad_header(field_offset: int, value: bytes) -> bytes:

@@ -16,15 +16,15 @@ import os
 import sys
 
 
-def run(argv: list[str]) -> None:
+def start(argv: list[str]) -> None:
     # sys.path[0] is this file's directory (the package itself): replace it by
     # the directory holding the package before importing anything else.
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    from rlib_v0.__main__ import main
+    from rlib_v0.cli import main
     from rlib_v0.errors import exit_now
 
     exit_now(main(argv))
 
 
 if __name__ == "__main__":
-    run(sys.argv[1:])
+    start(sys.argv[1:])
