@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from rlib_v0.formats import archive, elf
-from rlib_v0.compile.check import check_members, is_allocator_symbol
+from rlib_v0.compile.check import check_members
+from rlib_v0.rustc_symbols import is_allocator_symbol
 from rlib_v0.formats.marker import KIND_RLIB, Identity, crate_id
 
 if shutil.which("rustc") is None:

@@ -389,7 +389,7 @@ def test_is_rust_internal_agrees_with_the_demangler(crates, std_bundle):
     """The cheap test on the shared-link path against the full demangler,
     on every global definition of std and of the crates."""
     from rlib_v0.formats import archive, elf
-    from rlib_v0.compile.check import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
+    from rlib_v0.rustc_symbols import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
     from rlib_v0.demangle import is_rust_symbol
     from rlib_v0.compile.hide import is_rust_internal
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 
 from ..formats import archive, elf
-from .check import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
+from ..rustc_symbols import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
 from ..errors import UserError
 
 _HEX = frozenset(b"0123456789abcdef")

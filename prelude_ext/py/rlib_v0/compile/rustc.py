@@ -27,7 +27,8 @@ import sys
 
 from . import rustc_args
 from ..errors import UserError
-from ..formats.marker import KIND_RLIB, Dep, Identity, StaticLib, allocator_symbols, crate_id, panic_handler_symbols
+from ..formats.marker import KIND_RLIB, Dep, Identity, StaticLib, crate_id
+from ..rustc_symbols import allocator_symbols, panic_handler_symbols
 
 
 def dep_identities(r: rustc_args.RustcArgs) -> list[Dep]:

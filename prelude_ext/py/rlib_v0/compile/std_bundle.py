@@ -26,7 +26,8 @@ from ..errors import UserError
 from ..cli.verbs import FLAG, REST_ARGS, Opt, Verb
 from ..fsutil import write_atomic
 from ..outputs import output_kind
-from ..formats.marker import KIND_STD_BUNDLE, Identity, crate_id, is_rustc_item
+from ..formats.marker import KIND_STD_BUNDLE, Identity, crate_id
+from ..rustc_symbols import GLOBAL_ALLOCATOR_FNS, is_rustc_item
 
 STD_SOURCE = "// rlib-v0 standard-library bundle: std and its dependencies.\n"
 # Also `proc_macro`, where the sysroot has it: a program (not a proc macro)
@@ -123,9 +124,9 @@ def run(output: str, panic: str, target: str | None, no_std: bool, extra: list[s
             raise UserError(f"{output}: rustc failed to build the std bundle: {why}")
         native = open(libs_file).read().split() if os.path.exists(libs_file) else []
         members, index = stamp.load_members(lib)
-        # The allocator shim is the member that defines __rust_alloc; for
+        # The allocator shim is the member that defines __rust_alloc & co.; for
         # no_std, the bundle crate's own member holds the panic handler.
-        weak = {p for s, p in index if is_rustc_item(s, ("__rust_alloc",))}
+        weak = {p for s, p in index if is_rustc_item(s, GLOBAL_ALLOCATOR_FNS)}
         if no_std:
             weak |= {i for i, (n, _) in enumerate(members) if ".std_bundle." in n}
         _weaken_members(members, weak, output)

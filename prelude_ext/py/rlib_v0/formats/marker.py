@@ -291,37 +291,6 @@ def newer_marker_member(name: str) -> bool:
     return bool(digits) and int(digits) > 0
 
 
-def allocator_symbols(index: list[tuple[str, int]]) -> list[str]:
-    """The global-allocator functions among an archive's index symbols:
-    `__rust_alloc` & co., plain or v0-mangled in rustc's `__rustc` crate."""
-    return _defined(index, _ALLOCATOR_FNS)
-
-
-def panic_handler_symbols(index: list[tuple[str, int]]) -> list[str]:
-    """The `#[panic_handler]` symbol (`rust_begin_unwind`), plain or v0-mangled."""
-    return _defined(index, ("rust_begin_unwind",))
-
-
-_ALLOCATOR_FNS = ("__rust_alloc", "__rust_dealloc", "__rust_realloc", "__rust_alloc_zeroed")
-
-
-def is_rustc_item(sym: str, names: tuple[str, ...]) -> bool:
-    """`sym` is one of `names`, plain (`#[no_mangle]`) or v0-mangled as an
-    item of rustc's `__rustc` pseudo-crate (`_RNvCs<hash>_7___rustc12___rust_alloc`:
-    identifiers are length-prefixed, with a `_` separator before one that
-    starts with `_` or a digit)."""
-    if sym in names:
-        return True
-    if not sym.startswith("_R") or "7___rustc" not in sym:
-        return False
-    return any(sym.endswith(f"{len(n)}{'_' if n[0] == '_' or n[0].isdigit() else ''}{n}") for n in names)
-
-
-def _defined(index: list[tuple[str, int]], names: tuple[str, ...]) -> list[str]:
-    """The symbols of `index` that are `names` (see `is_rustc_item`), each once."""
-    return list(dict.fromkeys(s for s, _ in index if is_rustc_item(s, names)))
-
-
 class _ScanContext:
     # What json.JSONDecoder gives its C scanner (strict, no hooks).
     strict = True
