@@ -32,7 +32,7 @@ import shutil
 import subprocess
 import tempfile
 
-import buck2_bench as bb
+import buck2_project as bb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIM_TARGET = "toolchains//:rust_alloc_shim"

@@ -36,7 +36,7 @@ import re
 import shutil
 import subprocess
 
-import buck2_bench as bb
+import buck2_project as bb
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)

@@ -112,7 +112,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
 
 
 def bench_buck2(tools: run.Tools, k: int, cache: str, n: int) -> dict:
-    import buck2_bench
+    import buck2_project as buck2_bench
 
     if not tools.buck2:
         return {"skipped": "buck2 is not on PATH (docs/buck2.md says how to build it)"}

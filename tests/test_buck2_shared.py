@@ -100,7 +100,7 @@ def _bench():
 
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import buck2_bench
+        import buck2_project as buck2_bench
     finally:
         sys.path.pop(0)
     return buck2_bench
