@@ -36,8 +36,10 @@ def _one_line(c: str) -> str:
 
 
 def run_reporting(fn, *args) -> int:  # noqa: ANN001 - any callable returning an exit status
-    """`fn(*args)`'s exit status; a UserError becomes its one line and exit
-    code, a bug one line and exit 70 (RLIB_V0_TRACEBACK=1 shows the traceback)."""
+    """`fn(*args)`'s exit status; a UserError (or an OSError on a file of
+    ours) becomes its one line and exit code, a closed stdout exit 141, a bug
+    one line and exit 70 (RLIB_V0_TRACEBACK=1 shows the traceback). The one
+    reporter of every verb."""
     import sys
 
     try:
@@ -54,6 +56,10 @@ def run_reporting(fn, *args) -> int:  # noqa: ANN001 - any callable returning an
         except Exception:  # noqa: BLE001
             pass
         return 141
+    except OSError as e:  # a file the tool itself reads or writes
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"rlib-v0: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
     except Exception as e:  # noqa: BLE001 - the user gets a line, not a traceback
         import os
 
