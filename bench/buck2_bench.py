@@ -358,6 +358,33 @@ def try_two_roots(p: Project) -> dict:
     return {"ok": True, "output": _program_output(out)}
 
 
+def daemon_memory(p: Project) -> dict:
+    """The Buck2 daemon's resident memory now (`VmRSS`) and at its peak
+    (`VmHWM`), in bytes, from /proc (its pid from `buck2 status`)."""
+    import json
+
+    pid = json.loads(p.run("status"))["process_info"]["pid"]
+    mem = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                mem[key] = int(value.split()[0]) * 1024
+    return {"rss": mem["VmRSS"], "peak": mem["VmHWM"]}
+
+
+def analysis_time(p: Project) -> float:
+    """Seconds of the graph's analysis: a fresh daemon loads and configures
+    every target (`cquery deps()`, untimed), then `audit providers` of the
+    root, which analyses every target below it and runs no action."""
+    p.kill()
+    p.run("server")
+    p.run("cquery", f"deps({p.target})")
+    t0 = time.perf_counter()
+    p.run("audit", "providers", "--quiet", p.target)
+    return time.perf_counter() - t0
+
+
 def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> dict:
     """k clean builds, max(3k, 6) no-op rebuilds (unless `noop` is False:
     `interleaved_noop` then measures them), k leaf-change rebuilds."""
@@ -370,6 +397,7 @@ def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> di
         clean.append(p.timed_build())
     res["clean_actions"] = _actions(p)
     res["clean_critical_path"] = critical_path(p)
+    res["daemon_memory"] = daemon_memory(p)  # after a clean build from a fresh daemon
     binary = p.output_path()
     res["binary_bytes"] = os.path.getsize(binary)
     res["buck_out_bytes"] = p.buck_out_bytes()
@@ -385,6 +413,8 @@ def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> di
     res["output_after_leaf_change"] = _program_output(p.output_path())
     res["leaf_value"] = leaf_base + k
     res["clean"], res["leaf"] = _stats(clean), _stats(leaf)
+    res["analysis"] = analysis_time(p)
+    p.run("build", p.target)  # the daemon warm again, for the no-op rounds
     if noops:
         res["noop"] = _stats(noops)
     return res
@@ -484,7 +514,7 @@ def real_tools_path(env: dict) -> tuple[dict, list[str]]:
     return env, first
 
 
-def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict) -> dict:
+def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict, kinds: tuple[str, ...] = KINDS) -> dict:
     defs = os.path.join(REPO, "prelude_ext", "defs.bzl")
     missing = []
     if not buck2:
@@ -512,9 +542,10 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 continue
             for n in sizes:
                 row: dict = {"shape": shape, "n": n}
+                started = time.perf_counter()
                 live: dict[str, Project] = {}  # daemons kept up for the no-op rounds
                 try:
-                    for kind in KINDS:
+                    for kind in kinds:
                         root = os.path.join(base, f"{kind}-{shape}-{n}")
                         p = Project(buck2, kind, root, shape, n, env)
                         if os.path.isdir(root):
@@ -530,16 +561,18 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 finally:
                     for p in live.values():
                         p.kill()
+                row["seconds"] = time.perf_counter() - started  # the row's whole run, set-up included
                 for key in ("output_initial", "output_after_leaf_change"):
-                    for kind in KINDS:
-                        if row[kind][key] != row["stock"][key]:
+                    for kind in kinds:
+                        if "stock" in row and row[kind][key] != row["stock"][key]:
                             raise Buck2BenchError(f"{shape} N={n}: the binaries differ ({key}): {kind} {row[kind][key]!r}, stock {row['stock'][key]!r}")
                 # The variants are what they claim: metadata actions only where pipelined.
-                if "rustc_metadata" not in row["ours"]["clean_actions"] or "rustc_metadata" in row["ours_nopipe"]["clean_actions"]:
+                if "ours" in row and "ours_nopipe" in row and ("rustc_metadata" not in row["ours"]["clean_actions"] or "rustc_metadata" in row["ours_nopipe"]["clean_actions"]):
                     raise Buck2BenchError(f"{shape} N={n}: pipelining is not as configured: ours {row['ours']['clean_actions']}, not pipelined {row['ours_nopipe']['clean_actions']}")
-                if row["ours"]["output_initial"] == row["ours"]["output_after_leaf_change"]:
+                first = row[kinds[0]]
+                if first["output_initial"] == first["output_after_leaf_change"]:
                     raise Buck2BenchError(f"{shape} N={n}: changing the leaf crate did not change the program's output")
                 rows.append(row)
     except Buck2BenchError as e:
         return {"skipped": f"failed: {e}", "version": version, "rows": rows}
-    return {"version": version, "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}
+    return {"version": version, "kinds": list(kinds), "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}
