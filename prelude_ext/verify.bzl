@@ -12,23 +12,16 @@ def verify_archive(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, archive
     """`rlib-v0 verify --json` on `archive`: the v0 rules, and that it holds
     what its marker recorded when stamped. The JSON report; the action
     fails when the archive does not pass."""
-    report = ctx.actions.declare_output("verify.json")
-    log = ctx.actions.declare_output("verify.log")
+    return _captured(ctx, toolchain, "verify", cmd_args(toolchain.tool, "verify", "--json", archive), "rlib_v0_verify", identifier)
+
+def _captured(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, name: str, cmd: cmd_args, category: str, identifier: str) -> Artifact:
+    """Run `cmd` as an action under capture.py: its stdout kept as
+    `NAME.json` (the action's output, what links wait for), its stderr as
+    `NAME.log` and echoed; the action fails when `cmd` does."""
+    report = ctx.actions.declare_output(name + ".json")
     ctx.actions.run(
-        cmd_args(
-            toolchain.capture,
-            "run",
-            "--stdout",
-            report.as_output(),
-            "--stderr",
-            log.as_output(),
-            "--",
-            toolchain.tool,
-            "verify",
-            "--json",
-            archive,
-        ),
-        category = "rlib_v0_verify",
+        cmd_args(toolchain.capture, "run", "--stdout", report.as_output(), "--stderr", ctx.actions.declare_output(name + ".log").as_output(), "--", cmd),
+        category = category,
         identifier = identifier,
     )
     return report
@@ -68,23 +61,12 @@ def foreign_archive_checks(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo,
                     continue
                 seen[archive.artifact] = True
                 n = len(reports)
-                report = ctx.actions.declare_output("foreign/{}.txt".format(n))
-                ctx.actions.run(
-                    cmd_args(
-                        toolchain.capture,
-                        "run",
-                        "--stdout",
-                        report.as_output(),
-                        "--stderr",
-                        ctx.actions.declare_output("foreign/{}.log".format(n)).as_output(),
-                        "--",
-                        toolchain.link_tool,
-                        "--",
-                        "true",
-                        archive.artifact,
-                    ),
-                    category = "rlib_v0_foreign_archive",
-                    identifier = "{} {}".format(n, archive.artifact.short_path),
-                )
-                reports.append(report)
+                reports.append(_captured(
+                    ctx,
+                    toolchain,
+                    "foreign/{}".format(n),
+                    cmd_args(toolchain.link_tool, "--", "true", archive.artifact),
+                    "rlib_v0_foreign_archive",
+                    "{} {}".format(n, archive.artifact.short_path),
+                ))
     return reports
