@@ -119,7 +119,7 @@ def stock_link_notes(p: Project) -> dict:
     return notes
 
 
-def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict) -> dict:
+def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict, kinds: tuple[str, ...] = KINDS) -> dict:
     defs = os.path.join(REPO, "prelude_ext", "defs.bzl")
     missing = []
     if not buck2:
@@ -145,9 +145,10 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 continue
             for n in sizes:
                 row: dict = {"shape": shape, "n": n}
+                started = time.perf_counter()
                 live: dict[str, Project] = {}  # daemons kept up for the no-op rounds
                 try:
-                    for kind in KINDS:
+                    for kind in kinds:
                         root = os.path.join(base, f"{kind}-{shape}-{n}")
                         p = Project(buck2, kind, root, shape, n, env)
                         if os.path.isdir(root):
@@ -165,16 +166,18 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 finally:
                     for p in live.values():
                         p.kill()
+                row["seconds"] = time.perf_counter() - started  # the row's whole run, set-up included
                 for key in ("output_initial", "output_after_leaf_change"):
-                    for kind in KINDS:
-                        if row[kind][key] != row["stock"][key]:
+                    for kind in kinds:
+                        if "stock" in row and row[kind][key] != row["stock"][key]:
                             raise Buck2BenchError(f"{shape} N={n}: the binaries differ ({key}): {kind} {row[kind][key]!r}, stock {row['stock'][key]!r}")
                 # The variants are what they claim: metadata actions only where pipelined.
-                if "rustc_metadata" not in row["ours"]["clean_actions"] or "rustc_metadata" in row["ours_nopipe"]["clean_actions"]:
+                if "ours" in row and "ours_nopipe" in row and ("rustc_metadata" not in row["ours"]["clean_actions"] or "rustc_metadata" in row["ours_nopipe"]["clean_actions"]):
                     raise Buck2BenchError(f"{shape} N={n}: pipelining is not as configured: ours {row['ours']['clean_actions']}, not pipelined {row['ours_nopipe']['clean_actions']}")
-                if row["ours"]["output_initial"] == row["ours"]["output_after_leaf_change"]:
+                first = row[kinds[0]]
+                if first["output_initial"] == first["output_after_leaf_change"]:
                     raise Buck2BenchError(f"{shape} N={n}: changing the leaf crate did not change the program's output")
                 rows.append(row)
     except Buck2BenchError as e:
         return {"skipped": f"failed: {e}", "version": version, "rows": rows}
-    return {"version": version, "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}
+    return {"version": version, "kinds": list(kinds), "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}

@@ -320,6 +320,33 @@ def try_two_roots(p: Project) -> dict:
     return {"ok": True, "output": _program_output(out)}
 
 
+def daemon_memory(p: Project) -> dict:
+    """The Buck2 daemon's resident memory now (`VmRSS`) and at its peak
+    (`VmHWM`), in bytes, from /proc (its pid from `buck2 status`)."""
+    import json
+
+    pid = json.loads(p.run("status"))["process_info"]["pid"]
+    mem = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                mem[key] = int(value.split()[0]) * 1024
+    return {"rss": mem["VmRSS"], "peak": mem["VmHWM"]}
+
+
+def analysis_time(p: Project) -> float:
+    """Seconds of the graph's analysis: a fresh daemon loads and configures
+    every target (`cquery deps()`, untimed), then `audit providers` of the
+    root, which analyses every target below it and runs no action."""
+    p.kill()
+    p.run("server")
+    p.run("cquery", f"deps({p.target})")
+    t0 = time.perf_counter()
+    p.run("audit", "providers", "--quiet", p.target)
+    return time.perf_counter() - t0
+
+
 def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> dict:
     """k clean builds, max(3k, 6) no-op rebuilds (unless `noop` is False:
     `interleaved_noop` then measures them), k leaf-change rebuilds."""
@@ -332,6 +359,7 @@ def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> di
         clean.append(p.timed_build())
     res["clean_actions"] = _actions(p)
     res["clean_critical_path"] = critical_path(p)
+    res["daemon_memory"] = daemon_memory(p)  # after a clean build from a fresh daemon
     binary = p.output_path()
     res["binary_bytes"] = os.path.getsize(binary)
     res["buck_out_bytes"] = p.buck_out_bytes()
@@ -347,6 +375,8 @@ def measure_project(p: Project, k: int, leaf_base: int, noop: bool = True) -> di
     res["output_after_leaf_change"] = _program_output(p.output_path())
     res["leaf_value"] = leaf_base + k
     res["clean"], res["leaf"] = _stats(clean), _stats(leaf)
+    res["analysis"] = analysis_time(p)
+    p.run("build", p.target)  # the daemon warm again, for the no-op rounds
     if noops:
         res["noop"] = _stats(noops)
     return res

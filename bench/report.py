@@ -338,6 +338,7 @@ def buck2_section(b: dict, w) -> None:
                 cells += [s(o[key]), "" if kind == "stock" else (f"**{o[key]['min'] / st[key]['min']:.2f}**" if st else "—")]
             w(f"| {r['shape']} | {r['n'] or '—'} | {label[kind]} | " + " | ".join(cells) + f" | {mib(o['binary_bytes'])} | {mib(o['buck_out_bytes'])} |")
     w("")
+    scale_table(b["rows"], kinds, label, w)
     aul_rows = [r for r in b["rows"] if r.get("stock_aul")]
     if aul_rows:
         w("The same figures as ratios over the stock prelude's `advanced_unstable_linking` mode (min over min; the closest peer: it too links each crate's rlib once, but on rustc internals):")
@@ -355,7 +356,7 @@ def buck2_section(b: dict, w) -> None:
         if r["shape"] in ("reindeer", "reindeer_big"):
             w(reindeer_note(r))
             w("")
-    if any("clean_critical_path" in r["ours"] for r in b["rows"]):
+    if any("clean_critical_path" in (r.get(kinds[0]) or {}) for r in b["rows"]):
         w("Critical paths (`buck2 log critical-path` of the last clean build and the last leaf change): the path's length, then its actions by category (count × seconds), longest first:")
         w("")
         w("| graph | N | rules | clean: path (s) | clean: actions on it | leaf: path (s) | leaf: actions on it |")
@@ -395,7 +396,7 @@ def buck2_section(b: dict, w) -> None:
         if sl.get("rust_archives"):
             w(f"- {r['shape']}, N = {r['n']}: " + ", ".join(f"`{a}`" for a in sl["rust_archives"]) + f" (from `{sl['argsfile']}`).")
             w("")
-    two = [(r["shape"], r["n"], r["ours"].get("two_rust_deps"), (r.get("stock") or {}).get("two_rust_deps"), (r.get("stock_aul") or {}).get("two_rust_deps")) for r in b["rows"]]
+    two = [(r["shape"], r["n"], (r.get("ours") or r.get("ours_nopipe") or {}).get("two_rust_deps"), (r.get("stock") or {}).get("two_rust_deps"), (r.get("stock_aul") or {}).get("two_rust_deps")) for r in b["rows"]]
     w("**Two Rust dependencies** (`bench/gen.py`'s C++ root proper: the top and the middle crate, built once, untimed):")
     w("")
     for shape, n, o, st, aul in two:
@@ -504,6 +505,30 @@ The wrapper never re-reads whole archives (but with `--verify-content` or `--deb
 
 Possible further saving, not made: treating inputs named `*.o` as objects without opening them would save the `open` and read of every object (about 1 ms for the 300 objects here), at the price of not recognising an archive that is named like an object.
 """
+
+
+def scale_table(rows: list[dict], kinds: list[str], label: dict, w) -> None:
+    """Buck2's own cost per rule set: the daemon's memory after a clean
+    build (resident, and its peak), the analysis of the whole graph, and
+    how long the row's whole run took (set-up, every build, the no-op rounds)."""
+    rows = [r for r in rows if any("analysis" in (r.get(k) or {}) for k in kinds)]
+    if not rows:
+        return
+    w("Buck2's own cost: the daemon's memory after the clean build (resident / peak, `VmRSS` / `VmHWM`), the analysis of the graph (`buck2 audit providers` of the root on a fresh daemon that has loaded and configured it, wall clock), ratios ours over stock; and how long the row's run took:")
+    w("")
+    w("| graph | N | rules | daemon RSS / peak (MiB) | ratio | analysis (s) | ratio | row's run (min) |")
+    w("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        st = r.get("stock")
+        for kind in kinds:
+            o = r.get(kind)
+            if not o or "analysis" not in o:
+                continue
+            m = o["daemon_memory"]
+            mem_ratio = "" if kind == "stock" or not st else f"**{m['rss'] / st['daemon_memory']['rss']:.2f}**"
+            an_ratio = "" if kind == "stock" or not st else f"**{o['analysis'] / st['analysis']:.2f}**"
+            w(f"| {r['shape']} | {r['n']} | {label[kind]} | {mib(m['rss'])} / {mib(m['peak'])} | {mem_ratio} | {o['analysis']:.2f} | {an_ratio} | {r.get('seconds', 0) / 60:.1f} |")
+    w("")
 
 
 def reindeer_note(r: dict) -> str:

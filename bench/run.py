@@ -639,10 +639,12 @@ def bench_rustc(b: Build, sizes: list[int], k: int) -> list[dict]:
 # ---------------------------------------------------------------- 5. Buck2
 
 
-def bench_buck2(tools: Tools, sizes: list[int], k: int, cache: str, shapes: list[str] | None = None) -> dict:
+def bench_buck2(tools: Tools, sizes: list[int], k: int, cache: str, shapes: list[str] | None = None, kinds: list[str] | None = None) -> dict:
     """Our rules vs the stock prelude's, in generated Buck2 projects (bench/buck2_bench.py)."""
     import buck2_bench
 
+    if kinds:
+        return buck2_bench.bench_buck2(tools.buck2, sizes, k, cache, shapes or list(gen.SHAPES), dict(os.environ), tuple(kinds))
     return buck2_bench.bench_buck2(tools.buck2, sizes, k, cache, shapes or list(gen.SHAPES) + ["reindeer", "reindeer_big"], dict(os.environ))
 
 
@@ -679,6 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["buck2"], help="run only this section; the others are taken from the benchmarks.json in --out")
     ap.add_argument("--buck2-sizes", default="10,50", help="comma-separated N of the Buck2 section (default 10,50)")
     ap.add_argument("--buck2-k", type=int, default=3, help="builds per figure in the Buck2 section (default 3)")
+    ap.add_argument("--buck2-kinds", help="comma-separated rule sets of the Buck2 section (default: ours,ours_nopipe,stock,stock_aul); e.g. `ours_nopipe,stock` for N = 1000, where each clean build takes minutes")
     ap.add_argument("--buck2-noop-only", action="store_true", help="with --only buck2: measure the no-op rebuilds again (interleaved across the rule sets) on the projects the last run left under --cache, and keep every other figure")
     ap.add_argument("--buck2-shapes", help="comma-separated graphs of the Buck2 section (default: all; `reindeer` is tests/reindeer's crate set, `reindeer_big` tests/reindeer_big's, both need reindeer); with --only buck2, rows of other graphs and N already in the JSON are kept")
     a = ap.parse_args(argv)
@@ -711,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
             data["versions"]["buck2"] = tools.versions["buck2"]
             old = data.get("buck2") or {}
             shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
-            new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes)
+            new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes, [x for x in (a.buck2_kinds or "").split(",") if x] or None)
             # Keep earlier rows that this run did not redo (same buck2, same k).
             if "skipped" not in new and "skipped" not in old and old.get("version") == new["version"] and old.get("k") == new["k"]:
                 done = {(r["shape"], r["n"]) for r in new["rows"]}

@@ -26,7 +26,7 @@ load(
     "rustc_env",
 )
 load(":link_providers.bzl", "archive_link_providers")
-load(":verify.bzl", "checked_link_args", "verify_archive")
+load(":verify.bzl", "checked_link_args", "foreign_archive_checks", "verify_archive")
 load(
     ":providers.bzl",
     "RustV0BuildScriptInfo",
@@ -184,7 +184,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
             # rust_v0_cxx_toolchain_wrapper) fail on a duplicate symbol that
             # names the fix; `rlib-v0 link` drops it (linker_cmd.py).
             ctx.attrs._std_bundle[RustV0StdBundleInfo].wrapper_guard or [],
-        ), verify_json),
+        ), verify_json, foreign_archive_checks(ctx, toolchain, all_deps(ctx))),
         # What the compile read through `env` and `rustc_flags` (a build
         # script's OUT_DIR and flags file): the static libraries the marker
         # records live there, and `rlib-v0 link` reads them.

@@ -160,8 +160,10 @@ RustV0ToolchainInfo = provider(
         #   crate once, in topological order; each rust_v0_library names its
         #   link-args file after its rlib (static libs, `-u` symbols, and a
         #   guard object that makes two `#[global_allocator]`s fail the
-        #   link; see link_args.py). Archives that no rust_v0 rule built (a
-        #   prebuilt Rust staticlib in a cxx_library) are not examined.
+        #   link; see link_args.py). Archives that no rust_v0 rule built,
+        #   given by a library's direct deps, get the wrapper's checks as
+        #   one action each (verify.bzl, foreign_archive_checks).
+        #   The default.
         # `link_debug` always uses the wrapper (its plan is the debug output).
         "link_check": provider_field(str),
         # Pass `--debug` to every `rlib-v0 link` (`-c rust_v0.link_debug=true`).

@@ -43,7 +43,7 @@ _rust_v0_toolchain = rule(
         # target platform.
         "capture": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//tools:capture"),
         # See RustV0ToolchainInfo.link_check (the macro below: `[rust_v0] link_check`).
-        "link_check": attrs.enum(["wrapper", "compile"], default = "wrapper"),
+        "link_check": attrs.enum(["wrapper", "compile"], default = "compile"),
         "link_debug": attrs.bool(default = False),
         "link_tool": attrs.exec_dep(providers = [RunInfo], default = "prelude_ext//:rlib_v0[link]"),
         # Empty: link rust_v0_binary with the wrapped C/C++ toolchain's linker.
@@ -71,7 +71,7 @@ def rust_v0_toolchain(link_check = None, link_debug = None, pipelined = None, **
     `pipelined`. So `buck2 build -c rust_v0.link_debug=true ...` works in any
     repository, whatever its toolchain target says about the rest."""
     if link_check == None:
-        link_check = read_root_config("rust_v0", "link_check", "wrapper")
+        link_check = read_root_config("rust_v0", "link_check", "compile")
     if link_debug == None:
         link_debug = read_root_config("rust_v0", "link_debug", "false") == "true"
     if pipelined == None:

@@ -282,15 +282,16 @@ def test_link_debug_from_the_command_line(repo: Buck2) -> None:
 
 
 def test_unwrapped_cxx_toolchain_fails_the_link(repo: Buck2) -> None:
-    """A stock cxx_binary over Rust libraries whose C/C++ toolchain skips
-    the wrapper fails, naming the fix, instead of linking unchecked."""
+    """With `link_check = "wrapper"`, a stock cxx_binary over Rust libraries
+    whose C/C++ toolchain skips the wrapper fails, naming the fix, instead
+    of linking unchecked."""
     tc = repo.repo / "mytc" / "BUCK"
     original = tc.read_text()
     wrapper = original[original.index("rust_v0_cxx_toolchain_wrapper(\n") : original.index("# rlib-v0: Rust settings")]
     try:
         # As if the user had skipped step 2: `cxx` is the plain toolchain.
         tc.write_text(original.replace(wrapper, 'system_cxx_toolchain(name = "cxx", compiler = "gcc", compiler_type = "gcc", cxx_compiler = "g++", linker = "g++", link_style = "static", visibility = ["PUBLIC"])\n\n'))
-        proc = repo.build("//app:cxx_main", "--target-platforms", "root//plat:plain", check=False)
+        proc = repo.build("//app:cxx_main", "--target-platforms", "root//plat:plain", "-c", "rust_v0.link_check=wrapper", check=False)
         assert proc.returncode != 0
         assert "__rlib_v0__this_link_needs_rlib_v0_link__wrap_the_cxx_toolchain_with_rust_v0_cxx_toolchain_wrapper" in proc.stderr, proc.stderr[-3000:]
     finally:

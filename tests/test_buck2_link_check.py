@@ -1,4 +1,5 @@
-"""End-to-end, real buck2: `-c rust_v0.link_check=compile`.
+"""End-to-end, real buck2: `-c rust_v0.link_check=compile` (the default),
+against `=wrapper`.
 
 Links then run the C/C++ toolchain's own linker, bare (no `rlib-v0 link` in
 the link action), each rust_v0_library names its link-args file after its
@@ -18,6 +19,7 @@ from buck2_util import Buck2, buck2_on_a_copy
 from test_buck2_examples import EXPECTED
 
 COMPILE = ("-c", "rust_v0.link_check=compile")
+WRAPPER = ("-c", "rust_v0.link_check=wrapper")
 
 BUCK = """
 load("@prelude_ext//:defs.bzl", "rust_v0_library")
@@ -77,12 +79,12 @@ def _link_actions(buck2: Buck2) -> list[str]:
 
 def test_the_link_runs_the_bare_driver(buck2: Buck2) -> None:
     target = "//examples/cxx_diamond:main"
-    buck2.build(target)
+    buck2.build(*WRAPPER, target)
     wrapped = _link_actions(buck2)
     assert wrapped and all("lean.py" in ln for ln in wrapped), wrapped
-    # Another toolchain configuration: the link runs again, now bare, with
-    # each crate's link-args file after its rlib.
-    buck2.build(*COMPILE, target)
+    # Another toolchain configuration, the default: the link runs again, now
+    # bare, with each crate's link-args file after its rlib.
+    buck2.build(target)
     links = _link_actions(buck2)
     assert links and all("lean.py" not in ln and "c++" in ln for ln in links), links
     (exe,) = buck2.outputs(target, extra=COMPILE).values()
@@ -96,7 +98,7 @@ def test_the_link_runs_the_bare_driver(buck2: Buck2) -> None:
 
 def test_a_crate_built_unlike_the_bundle_fails_its_compile_in_both_modes(buck2: Buck2) -> None:
     target = "//vtest:panic_mismatch"
-    for mode in (COMPILE, ()):
+    for mode in ((), WRAPPER):
         proc = buck2.build(*mode, target, check=False)
         assert proc.returncode != 0, proc.stderr
         assert "crate aborting is built with -C panic=abort, but the std bundle toolchains//:std_bundle with panic=unwind" in proc.stderr, proc.stderr
@@ -105,7 +107,7 @@ def test_a_crate_built_unlike_the_bundle_fails_its_compile_in_both_modes(buck2: 
 
 def test_two_allocators_in_two_roots_fail_the_link_in_both_modes(buck2: Buck2) -> None:
     target = "//vtest:two_allocators"
-    bare = buck2.build(*COMPILE, target, check=False)
+    bare = buck2.build(target, check=False)
     assert bare.returncode != 0 and "__rlib_v0_two_crates_declare_a_global_allocator" in bare.stderr, bare.stderr
-    wrapped = buck2.build(target, check=False)
+    wrapped = buck2.build(*WRAPPER, target, check=False)
     assert wrapped.returncode != 0 and "two crates declare #[global_allocator]" in wrapped.stderr, wrapped.stderr

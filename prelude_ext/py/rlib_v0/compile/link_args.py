@@ -92,11 +92,36 @@ def guard_symbols(ident: Identity) -> list[str]:
     return out
 
 
-def crate_args(ident: Identity, guard: str | None) -> list[str]:
+def placed_by_deps(ident: Identity, dep_rlibs: list[str]) -> set[str]:
+    """The crate's `+whole-archive` native libraries that one of its direct
+    deps (`dep_rlibs`: their v0 rlibs) places whole already, by path: a dep
+    is on every link its dependent is on, and a library loaded whole twice
+    defines every symbol twice. Read only when the crate has such a library."""
+    wanted = {os.path.normpath(lib.path) for lib in ident.static_libs if lib.whole_archive and lib.path}
+    if not wanted:
+        return set()
+    from .errors import UserError
+    from .identity import read_marker
+
+    placed: set[str] = set()
+    for rlib in dep_rlibs:
+        try:
+            dep, _ = read_marker(rlib)
+        except (UserError, OSError):
+            continue  # not a v0 rlib (a metadata rlib): it places nothing
+        if dep is not None:
+            placed |= wanted & {os.path.normpath(lib.path) for lib in dep.static_libs if lib.whole_archive and lib.path}
+    return placed
+
+
+def crate_args(ident: Identity, guard: str | None, placed: set[str] = frozenset()) -> list[str]:
     """The arguments after a crate's rlib (`guard`: its guard object, if
-    `guard_symbols` names any)."""
+    `guard_symbols` names any; `placed`: whole-archive libraries a dep
+    places, left out, `placed_by_deps`)."""
     args: list[str] = []
     for lib in ident.static_libs:
+        if lib.whole_archive and lib.path and os.path.normpath(lib.path) in placed:
+            continue
         # Not found when the crate compiled (`-l static:-bundle=`): the
         # linker looks the exact file name up on the link's -L directories.
         path = lib.path if lib.path else "-l:" + lib.file_name

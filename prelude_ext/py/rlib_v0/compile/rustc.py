@@ -267,7 +267,7 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         os.replace(os.path.join(tmp, ".stamped"), final)
     _fix_dep_info(r, final, tmp_given)
     if link_args:
-        _write_link_args(link_args, ident, template, to_hide)
+        _write_link_args(link_args, ident, template, to_hide, [e.path for e in r.externs if e.path])
     if held:
         out = sys.stderr.buffer
         for line in held:
@@ -281,8 +281,9 @@ def _emit_without_link_path(cmd: list[str]) -> str:
     return ",".join("link" if part.startswith("link=") else part for part in emit.split(","))
 
 
-def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, bool]) -> None:  # noqa: ANN001
-    """The crate's link-args response file, its guard object when it
+def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, bool], dep_rlibs: list[str]) -> None:  # noqa: ANN001
+    """The crate's link-args response file (without the whole-archive
+    libraries a dep in `dep_rlibs` places), its guard object when it
     defines an allocator or panic handler, for shared objects' links the
     `.shared` response file and the hide object it names, and its native
     search-path file for rustc-driven links (`link_args` module)."""
@@ -297,7 +298,7 @@ def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, 
     hide = link_args.hide_object_path(path)
     write_atomic(hide, hide_object(template, sorted(to_hide.items())))
     write_atomic(link_args.shared_link_args_path(path), link_args.render(link_args.crate_shared_args(ident, hide)))
-    write_atomic(path, link_args.render(link_args.crate_args(ident, guard)))
+    write_atomic(path, link_args.render(link_args.crate_args(ident, guard, link_args.placed_by_deps(ident, dep_rlibs))))
     # rustc's @file: one argument per line, no quoting.
     write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
