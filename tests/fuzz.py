@@ -19,7 +19,7 @@ default; the test suite runs a few hundred, tests/test_fuzz.py):
                any member's data (the marker's included), cut anywhere, a
                member appended; the full check (`read_marker`, every member,
                `content.mismatch`) must refuse each, and the link path
-               (`cmd_link._examine`) each that changed the archive's size;
+               (`link.inputs.examine`) each that changed the archive's size;
                the unchanged archive must pass both;
 - `rustc-args` `rustc_args.parse` (argument files with arbitrary bytes,
                nested `@file`s) then `output_path` and `rewrite_for_temp`;
@@ -296,7 +296,7 @@ def _bundle_input(n: int):
 
 def _plan_and_rewrite(ident: Identity, path: str) -> None:
     """What the link path does with an accepted marker must not crash."""
-    from rlib_v0.link.run import rewrite
+    from rlib_v0.link.command import rewrite
     from rlib_v0.link.plan import RustInput, make_plan
 
     cmd = linker_cmd.parse(["cc", "main.o", path, "libstd_bundle.a", "-o", "app"])
@@ -339,7 +339,7 @@ def check_archive(data: bytes, path: str) -> None:
                     _check_user_error(UserError(found[0]))
     # The link path on it, as an `.rlib` input, reading the marker only and
     # reading every member.
-    from rlib_v0.link.run import find_rust_inputs
+    from rlib_v0.link.inputs import find_rust_inputs
 
     cmd = linker_cmd.parse(["cc", "main.o", path, "-o", "app"])
     _guard(lambda: find_rust_inputs(cmd), names)
@@ -363,7 +363,7 @@ def check_marker(raw: bytes, as_elf: bool, path: str) -> None:
 def check_content(data: st.DataObject, original: bytes, path: str) -> None:
     """`verify`'s check and `link`'s must pass `original` and refuse it
     changed after stamping (the link's own check: when the size changed)."""
-    from rlib_v0.link.run import _examine
+    from rlib_v0.link.inputs import examine
     from rlib_v0.formats.content import check
 
     with open(path, "wb") as f:
@@ -386,7 +386,7 @@ def check_content(data: st.DataObject, original: bytes, path: str) -> None:
             f.write(data)
         # (check, whether it must refuse the changed archive); none may
         # refuse the unchanged one.
-        for fn, must in ((full, True), (lambda: _examine(path, True), len(changed) != len(original)), (lambda: _examine(path, True, True), True)):
+        for fn, must in ((full, True), (lambda: examine(path, True), len(changed) != len(original)), (lambda: examine(path, True, True), True)):
             try:
                 fn()
             except UserError as e:
@@ -418,7 +418,7 @@ def check_linker_cmd(argv: list[str], files: list[str], arg: str) -> None:
                 raise Finding(f"with_output did not move the output: {new!r}")
         for i in cmd.inputs:
             assert 0 < i < len(cmd.argv)
-        from rlib_v0.link.run import find_rust_inputs
+        from rlib_v0.link.inputs import find_rust_inputs
 
         _guard(lambda: find_rust_inputs(cmd), tuple(cmd.argv[i] for i in cmd.inputs))
     # Quoting round-trips (the wrapper writes response files with it).

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from rlib_v0.formats import archive, marker as identity
-from rlib_v0.link import run as cmd_link  # noqa: E402
+from rlib_v0.link import inputs as link_inputs  # noqa: E402
 from rlib_v0.errors import UserError  # noqa: E402
 
 # Member names as archives hold them: no "/" (GNU uses it as terminator), no
@@ -198,7 +198,7 @@ def _read_everything(p: str) -> None:
     archive.scan(p, limit=1)
     identity.read_marker(p)
     identity.read_marker(p, first_only=True)
-    cmd_link._examine(p, True)  # the link path: one first read, then the file
+    link_inputs.examine(p, True)  # the link path: one first read, then the file
 
 
 def test_fuzz_baseline_is_valid(tmp_path, real_rlib):
@@ -219,10 +219,10 @@ def test_link_path_reads_past_its_first_read(tmp_path, real_rlib, monkeypatch):
     last_indexed = max(off for _, off in toc.read_symbol_index())
     cut = _write(tmp_path, data[: last_indexed + 61], "cut.rlib")  # the last indexed member's header, then nothing
     for head in (8, 59, 60, 68, 69, 200, toc.members[0].data_offset, toc.members[0].data_offset + 1, 4096, 1 << 20):
-        monkeypatch.setattr(cmd_link, "_HEAD_BYTES", head)
-        assert cmd_link._examine(p, True) == want, head
+        monkeypatch.setattr(link_inputs, "_HEAD_BYTES", head)
+        assert link_inputs.examine(p, True) == want, head
         with pytest.raises(UserError, match="cut.rlib"):
-            cmd_link._examine(cut, True)
+            link_inputs.examine(cut, True)
 
 
 def _header_offsets(data: bytes) -> list[int]:

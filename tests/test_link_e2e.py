@@ -158,7 +158,7 @@ def test_diamond_libraries_given_as_linker_flags(spelling, diamond, fuse_ld, lin
 def test_linker_flag_library_parts_kept():
     """Only the library's own parts leave a `-Wl,` argument; what came before it
     stays before the Rust block, the rest after."""
-    from rlib_v0.link import run as cmd_link, linker_cmd
+    from rlib_v0.link import command, linker_cmd
     from rlib_v0.link.plan import Plan
 
     cmd = linker_cmd.parse(["cc", "main.o", "-Wl,--as-needed,-Bstatic,-l,rustlib,-Bdynamic,-lm", "-o", "app"])
@@ -166,10 +166,10 @@ def test_linker_flag_library_parts_kept():
     assert (lib.spec, lib.static, lib.pieces, libm.spec, libm.static) == ("rustlib", True, (2, 4), "m", False)
     lib.rust = True  # as `find_rust_inputs` marks it
     plan = Plan([2])
-    assert cmd_link.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
+    assert command.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
     # The bundle's system libraries are shared: not searched under the user's -Bstatic.
     plan.native_libs = ["-lgcc_s"]
-    assert cmd_link.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic", "-lgcc_s", "-Wl,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
+    assert command.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic", "-lgcc_s", "-Wl,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
 
 
 @pytest.mark.parametrize("linker", ["ld", "ld.bfd", "ld.gold", "ld.lld", "mold"])

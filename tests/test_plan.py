@@ -7,6 +7,7 @@ import itertools
 import pytest
 
 from rlib_v0.link import plan as P
+from rlib_v0.link.inputs import is_rust_staticlib
 from rlib_v0.errors import UserError
 from rlib_v0.formats.marker import KIND_RLIB, KIND_STD_BUNDLE, Dep, Identity, crate_id
 
@@ -312,7 +313,7 @@ def test_describe_mentions_everything():
     ],
 )
 def test_is_rust_staticlib(long_names, expected):
-    assert P.is_rust_staticlib(long_names) is expected
+    assert is_rust_staticlib(long_names) is expected
 
 
 def test_test_bundle_supersedes_the_plain_bundle():

@@ -6,20 +6,20 @@ Pure logic over markers (no ELF parsing), so it stays cheap on every link:
 - order: every crate before its dependencies (one-pass linkers need it),
   otherwise keeping the order in which crates first appeared;
 - checks: exactly one std bundle, every dependency present, everything
-  built by the bundle's rustc for its target and panic strategy, and no Rust
-  staticlib (which carries a second copy of std).
+  built by the bundle's rustc for its target and panic strategy;
+- native static libraries (a crate's `-l static=`): each placed after the
+  last crate that needs it, found where `rlib-v0 rustc` found it or in the
+  link's `-L` directories (the one file-system look-up here).
 """
 
 from __future__ import annotations
 
 import heapq
+import os
 
 from ..errors import UserError
 from ..formats.marker import KIND_STD_BUNDLE, Identity
 from ..records import Record
-
-_HEX = frozenset(b"0123456789abcdef")
-
 
 class RustInput(Record):
     __slots__ = ("arg_index", "path", "ident", "whole_archive")
@@ -41,7 +41,7 @@ class Dropped(Record):
 
 
 class Plan(Record):
-    __slots__ = ("crates", "bundle", "dropped", "rust_arg_indexes", "native_libs", "undefined", "providers")
+    __slots__ = ("crates", "bundle", "dropped", "rust_arg_indexes", "native_libs", "native_static", "undefined", "providers")
 
     def __init__(self, rust_arg_indexes: list[int]) -> None:
         self.crates: list[RustInput] = []  # linked rlibs, in link order
@@ -49,6 +49,9 @@ class Plan(Record):
         self.dropped: list[Dropped] = []  # duplicates left out
         self.rust_arg_indexes = rust_arg_indexes  # argv positions of every Rust input
         self.native_libs: list[str] = []  # appended after the Rust block
+        # Crate position in `crates` -> the native static archives (path,
+        # whole-archive) to put right after it (`place_native_static_libs`).
+        self.native_static: dict[int, list[tuple[str, bool]]] = {}
         # Symbols the linker is told are undefined (`-u`) so the crate declaring
         # `#[global_allocator]` / `#[panic_handler]` is linked whatever the input
         # order: a one-pass linker would otherwise skip a crate nothing refers to
@@ -71,21 +74,15 @@ class Plan(Record):
         lines += ["  " + p for p in self.providers]
         if self.native_libs:
             lines.append("  native libraries appended: " + " ".join(self.native_libs))
+        for n, libs in sorted(self.native_static.items()):
+            for path, _ in libs:
+                lines.append(f"  native static library {path} after crate {self.crates[n].ident.crate}")
         return "\n".join(lines)
 
 
-def is_rust_staticlib(long_names: bytes) -> bool:
-    r"""A member name `std-<16 hex>.std.*` (std's objects, as a staticlib holds them).
-
-    The regex `(?:^|\n)std-[0-9a-f]{16}\.std\.` spelled out: importing `re`
-    costs every link a few ms, and any C/C++ archive on the line gets here."""
-    for name in long_names.split(b"\n"):
-        if name[:4] == b"std-" and name[20:25] == b".std." and _HEX.issuperset(name[4:20]):
-            return True
-    return False
-
-
-def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset()) -> Plan:
+def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozenset(), search_dirs: list[str] | None = None) -> Plan:
+    """The plan for `inputs`; with `search_dirs` (the link's `-L`
+    directories), the crates' native static libraries placed too."""
     plan = Plan([i.arg_index for i in inputs])
     bundles: list[RustInput] = []
     rlibs: list[RustInput] = []
@@ -143,7 +140,36 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
     if plan.bundle:
         libs += plan.bundle.ident.native_libs
     plan.native_libs = libs
+    if search_dirs is not None:
+        plan.native_static = place_native_static_libs(plan.crates, search_dirs)
     return plan
+
+
+def place_native_static_libs(crates: list[RustInput], search_dirs: list[str]) -> dict[int, list[tuple[str, bool]]]:
+    """Crate position in `crates` -> the native static archives to put
+    right after it: each library after the last crate that needs it (a
+    one-pass linker then has every reference when it reaches the archive).
+
+    Found where `rlib-v0 rustc` found it, else in the link's `-L` directories."""
+    last: dict[str, int] = {}
+    whole: dict[str, bool] = {}
+    order: list[str] = []
+    for n, c in enumerate(crates):
+        for lib in c.ident.static_libs:
+            from .libsearch import find_in  # only when a crate has one
+
+            path = lib.path if lib.path and os.path.isfile(lib.path) else find_in(search_dirs, (lib.file_name,))
+            if path is None:
+                where = f"not at {lib.path}, " if lib.path else ""
+                raise UserError(f"crate {c.ident.crate} ({c.path}) needs native static library `{lib.name}` ({lib.file_name}): {where}not in the link's -L directories; add -L for its directory")
+            if path not in last:
+                order.append(path)
+            last[path] = n
+            whole[path] = whole.get(path, False) or lib.whole_archive
+    after: dict[int, list[tuple[str, bool]]] = {}
+    for path in order:
+        after.setdefault(last[path], []).append((path, whole[path]))
+    return after
 
 
 def _same_std(a: Identity, b: Identity) -> bool:

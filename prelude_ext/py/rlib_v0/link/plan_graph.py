@@ -44,7 +44,7 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(plan: Plan, natives: dict[int, list[tuple[str, bool]]], blame: list[Finding] | None = None) -> str:
+def to_dot(plan: Plan, blame: list[Finding] | None = None) -> str:
     blame = blame or []
     ids: dict[str, str] = {}  # input path -> node id
     lines = ["digraph link_plan {", "  rankdir=TB;", '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=9];']
@@ -91,7 +91,7 @@ def to_dot(plan: Plan, natives: dict[int, list[tuple[str, bool]]], blame: list[F
         if not deps and plan.bundle:
             lines.append(f"  crate{n} -> bundle [style=dashed, color=gray50];")
     k = 0
-    for n, libs in sorted(natives.items()):
+    for n, libs in sorted(plan.native_static.items()):
         for path, whole in libs:
             node = f"native{k}"
             k += 1
