@@ -36,20 +36,28 @@ def template_header(members: list[tuple[str, bytes]], where: str) -> elf.ElfHead
     raise UserError(f"{where}: archive has no ELF member to take the target's ELF header from")
 
 
+def without_markers(members: list[tuple[str, bytes]], index: list[tuple[str, int]]) -> tuple[list[tuple[str, bytes]], list[tuple[str, int]]]:
+    """(`members` without marker members, `index` renumbered to match)."""
+    keep = [i for i, (n, _) in enumerate(members) if not n.startswith(MARKER_PREFIX)]
+    if len(keep) == len(members):
+        return members, index
+    new_pos = {old: new for new, old in enumerate(keep)}
+    return [members[i] for i in keep], [(s, new_pos[p]) for s, p in index if p in new_pos]
+
+
 def build_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str) -> bytes:
-    """Archive bytes: `_rlib_v00.o` marker + `members` (old markers dropped)."""
-    return b"".join(pieces_v0(members, index, ident, where))
+    """Archive bytes: `_rlib_v00.o` marker + `members` (old markers
+    dropped); the marker is `ident` with the record of those members
+    (`content.fields`; `ident` itself is left as it is)."""
+    kept, kept_index = without_markers(members, index)
+    return b"".join(pieces_v0(kept, kept_index, ident.with_fields(**content.fields(kept)), where))
 
 
 def pieces_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str) -> list[bytes]:
-    """`build_v0` as pieces to `writelines` (no copy of the members)."""
-    keep = [i for i, (n, _) in enumerate(members) if not n.startswith(MARKER_PREFIX)]
-    new_pos = {old: new + 1 for new, old in enumerate(keep)}
-    kept = [members[i] for i in keep]
-    ident.content_hash = content.content_hash(kept)
-    ident.members = content.records(kept)
-    ident.members_size = content.members_size(kept)
-    marker = elf.marker_object(template_header(kept, where), ident.to_json())
-    out_members = [(MARKER_MEMBER, marker)] + kept
-    out_index = [(s, new_pos[p]) for s, p in index if p in new_pos]
+    """The v0 archive as pieces to `writelines` (no copy of the members):
+    the marker holding `ident` (complete: its content fields those of
+    `members`, which hold no marker), then `members`."""
+    marker = elf.marker_object(template_header(members, where), ident.to_json())
+    out_members = [(MARKER_MEMBER, marker)] + members
+    out_index = [(s, p + 1) for s, p in index]
     return archive.pieces(out_members, out_index, always_index=True)

@@ -47,6 +47,12 @@ def members_size(members: list[tuple[str, bytes]]) -> int:
     return sum(stored_size(len(data)) for name, data in members if not name.startswith(MARKER_PREFIX))
 
 
+def fields(members: list[tuple[str, bytes]]) -> dict[str, str | int]:
+    """The marker's record of these members (the marker left out), by
+    `Identity` field: `content_hash`, `members`, `members_size`."""
+    return {"content_hash": content_hash(members), "members": records(members), "members_size": members_size(members)}
+
+
 def size_problem(stamped: int, actual: int) -> str:
     """The sentence for an archive of `actual` bytes whose marker recorded
     `stamped` (`Identity.stamped_size`)."""

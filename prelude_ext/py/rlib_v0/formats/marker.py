@@ -7,7 +7,9 @@ reader finds it after a few header reads.
 
 Two archives are *the same crate* when their `crate_id` matches (name +
 `-C metadata` + target); they are *built in a compatible manner* when
-`compat_key` matches (same rustc, target and panic strategy).
+`compat_key` matches (same rustc, target and panic strategy): the rule is
+spelled here once (`compat_key`, `incompatibilities`, `same_std`) and used
+by the link plan, the compile's check against the bundle and `cmake-build`.
 """
 
 from __future__ import annotations
@@ -160,7 +162,15 @@ class Identity(Record):
 
     @property
     def compat_key(self) -> tuple[str, str, str]:
+        """What must match for two archives to link together (`COMPAT_FIELDS`):
+        the rustc (its commit, else its whole `-vV`), target, panic strategy."""
         return (self.rustc_commit or self.rustc_version, self.target, self.panic)
+
+    def with_fields(self, **changes: object) -> Identity:
+        """A copy with `changes` (field name -> value)."""
+        d = {n: getattr(self, n) for n in self.__slots__}
+        d.update(changes)
+        return Identity(**d)
 
     def stamped_size(self, marker: archive.Member) -> int:
         """The archive's size when it was stamped, `marker` being its marker
@@ -259,14 +269,31 @@ class Identity(Record):
         return cls(**d)
 
 
-# The fields without a default in Identity.__init__, in order: what every
-# marker must have.
-_REQUIRED = Identity.__init__.__code__.co_varnames[1 : Identity.__init__.__code__.co_argcount - len(Identity.__init__.__defaults__)]
+# What every marker must have: the fields without a default in
+# Identity.__init__, in order.
+_REQUIRED = ("kind", "crate", "metadata", "crate_id", "rustc_version", "rustc_release", "rustc_commit", "target", "panic")
 _REQUIRED_NAMES = frozenset(_REQUIRED)
 # Required from schema 3 on: without them the content cannot be checked.
 _SCHEMA3 = ("members", "members_size")
 _SCHEMA3_NAMES = frozenset(_SCHEMA3)
 _REQUIRED_SCHEMA3 = _REQUIRED_NAMES | _SCHEMA3_NAMES
+
+
+# The names of `compat_key`'s parts, as `incompatibilities` reports them.
+COMPAT_FIELDS = ("rustc", "target", "panic")
+
+
+def incompatibilities(a: tuple[str | None, str | None, str | None], b: tuple[str | None, str | None, str | None]) -> list[str]:
+    """The `COMPAT_FIELDS` in which the compat keys `a` and `b` differ.  A
+    None part is not known (a bundle's declared identity names no rustc;
+    the link checks that part) and differs from nothing."""
+    return [f for f, x, y in zip(COMPAT_FIELDS, a, b) if x is not None and y is not None and x != y]
+
+
+def same_std(a: Identity, b: Identity) -> bool:
+    """Two std bundles hold the same std: compatible, and built alike (both
+    `no_std` or neither, the same codegen options)."""
+    return a.compat_key == b.compat_key and (a.no_std, a.codegen) == (b.no_std, b.codegen)
 
 
 def _version() -> str:

@@ -18,7 +18,7 @@ import heapq
 import os
 
 from ..errors import UserError
-from ..formats.marker import KIND_STD_BUNDLE, Identity
+from ..formats.marker import KIND_STD_BUNDLE, Identity, incompatibilities, same_std
 from ..records import Record
 
 class RustInput(Record):
@@ -100,7 +100,7 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
         # panic strategy and flags: the test bundle is a superset; keep it.
         a, b = distinct_bundles.values()
         t, plain = (a, b) if a.ident.with_test else (b, a)
-        if t.ident.with_test and not plain.ident.with_test and _same_std(t.ident, plain.ident):
+        if t.ident.with_test and not plain.ident.with_test and same_std(t.ident, plain.ident):
             plan.dropped.append(Dropped(plain.path, t.path, "the std bundle with libtest supersedes it (a test binary)"))
             del distinct_bundles[plain.ident.content_hash]
     if len(distinct_bundles) > 1:
@@ -172,18 +172,19 @@ def place_native_static_libs(crates: list[RustInput], search_dirs: list[str]) ->
     return after
 
 
-def _same_std(a: Identity, b: Identity) -> bool:
-    return (a.rustc_commit or a.rustc_version, a.target, a.panic, a.no_std, a.codegen) == (b.rustc_commit or b.rustc_version, b.target, b.panic, b.no_std, b.codegen)
-
-
 def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
     if bundle is None:
         return
     b = bundle.ident
+    key = b.compat_key
     for r in rlibs:
         i = r.ident
-        other_rustc = (i.rustc_commit or i.rustc_version) != (b.rustc_commit or b.rustc_version)
-        other_target = i.target != b.target
+        own = i.compat_key
+        if own == key:
+            continue
+        differ = incompatibilities(own, key)
+        other_rustc = "rustc" in differ
+        other_target = "target" in differ
         if other_rustc or other_target:
             # One sentence naming every difference: a cross build linked with
             # the host's bundle usually differs in both.
@@ -194,7 +195,7 @@ def _check_compatible(rlibs: list[RustInput], bundle: RustInput | None) -> None:
             else:
                 fix = "build the crates and the bundle with one rustc"
             raise UserError(f"{r.path} (crate {i.crate}) is built {' '.join(mine)}, but the std bundle {bundle.path} {' '.join(theirs)}; {fix}")
-        if i.panic != b.panic:
+        if "panic" in differ:
             raise UserError(f"{r.path} (crate {i.crate}) is built with -C panic={i.panic}, but the std bundle {bundle.path} with panic={b.panic}; use a bundle built with --panic {i.panic} or rebuild the crate")
 
 
