@@ -27,48 +27,11 @@ import sys
 
 from . import rustc_args
 from ..errors import UserError
-from ..formats.marker import KIND_RLIB, Dep, Identity, StaticLib, crate_id
-from ..rustc_symbols import allocator_symbols, panic_handler_symbols
+from ..formats.marker import Dep, Identity, StaticLib
 
-
-def dep_identities(r: rustc_args.RustcArgs) -> list[Dep]:
-    from ..formats.sidecar import dep_identity
-
-    deps: list[Dep] = []
-    for ext in r.externs:
-        if ext.path is None:
-            continue  # a sysroot crate (`--extern proc_macro`): part of the bundle
-        if ext.path.endswith((".so", ".dylib", ".dll")):
-            continue  # a proc-macro: runs in the compiler, never linked
-        deps.append(dep_identity(ext.name, ext.path))
-    return deps
-
-
-def static_libs(r: rustc_args.RustcArgs) -> list[StaticLib]:
-    """The crate's `-l static=` libraries, found the way rustc finds them."""
-    dirs = [d for kind, d in r.search if kind in ("native", "all")]
-    out: list[StaticLib] = []
-    for lib in r.libs:
-        if lib.kind != "static":
-            continue
-        verbatim = bool(lib.modifier("verbatim"))
-        rec = StaticLib(lib.name, None, bool(lib.modifier("whole-archive")), verbatim)
-        found = next((os.path.join(d, rec.file_name) for d in dirs if os.path.isfile(os.path.join(d, rec.file_name))), None)
-        if found is None and lib.bundles:
-            # rustc itself refuses a bundled library it cannot find.
-            where = ", ".join(dirs) or "no -L native= directory given"
-            raise UserError(f"crate {r.crate_name}: could not find native static library `{lib.name}` ({rec.file_name}) in {where}")
-        out.append(StaticLib(rec.name, found, rec.whole_archive, verbatim))
-    return out
-
-
-def dylib_args(r: rustc_args.RustcArgs) -> list[str]:
-    """Linker arguments for the crate's other `-l` libraries (dylibs, frameworks)."""
-    libs = [arg for lib, arg in zip(r.libs, r.native_libs) if lib.kind != "static"]
-    if not libs:
-        return []
-    dirs = [f"-L{d}" for kind, d in r.search if kind in ("native", "all")]
-    return list(dict.fromkeys(dirs)) + libs
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only
+    from ..toolchain import RustcInfo
 
 
 def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: str | None = None, bundle_identity: str | None = None) -> int:
@@ -96,6 +59,8 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     # `rustc -vV`: the marker records it, and without `--target` it names
     # the target; a metadata-only compile with `--target` needs neither.
     probe = toolchain.start_probe(exe) if stamps or not r.target else None
+    from .identity import check_against_bundle, dep_identities, static_libs
+
     deps = dep_identities(r) if stamps else []
     libs = static_libs(r)
     final = rustc_args.output_path(r)
@@ -108,25 +73,12 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     # The identity names the target: without `--target` (cargo's host builds)
     # that is rustc's host, so the probe must answer before the sidecar is
     # written and rustc starts; with `--target` it runs beside the compile.
+    # The rest of the identity is computed once rustc has made the archive
+    # (`identity.crate_identity`).
     info = None if r.target else probe.result()
     target = r.target or info.host
-    ident = Identity(
-        kind=KIND_RLIB,
-        crate=r.crate_name,
-        metadata=r.metadata,
-        crate_id=crate_id(r.crate_name, r.metadata, target),
-        rustc_version="",  # from the probe, filled in `_compile` before stamping
-        rustc_release="",
-        rustc_commit="",
-        target=target,
-        panic=r.panic,
-        codegen=r.identity_codegen(),
-        deps=deps,
-        native_libs=dylib_args(r),
-        static_libs=libs,
-    )
     if bundle_identity:
-        check_against_bundle(ident, bundle_identity)
+        check_against_bundle(r, target, bundle_identity)
     # Refused before anything is written (the sidecar below, rustc's outputs).
     if link_args and not stamps:
         raise UserError(f"--link-args {link_args}: this compile makes no rlib to link (metadata only)")
@@ -146,7 +98,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     if rmeta or hollow:
         from ..formats import sidecar
 
-        sidecar.write(rmeta or final, ident)
+        sidecar.write(rmeta or final, r.crate_name, r.metadata, target, r.panic)
     # Past here a probe, if any, is still running only when `stamps`.
     if hollow:
         return _compile_hollow(exe, r, final, wrapper)
@@ -156,27 +108,7 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
         from ..proc import run_passthrough
 
         return run_passthrough([exe] + rustc_args.without_env_flags(r.args))
-    return _compile(exe, r, ident, final, out_dir, types, wrapper, lambda: info or probe.result(), link_args)
-
-
-def check_against_bundle(ident: Identity, path: str) -> None:
-    """What `rlib-v0 link` would refuse later, refused now: a panic strategy
-    or target other than the bundle's (as its build system declares it)."""
-    import json
-
-    try:
-        with open(path, "rb") as f:
-            b = json.loads(f.read())
-        label, panic, target, fix = b.get("label") or path, b["panic"], b["target"], b.get("fix")
-    except OSError as e:
-        raise UserError(f"--bundle-identity {path}: cannot read ({e.strerror})") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UserError(f"--bundle-identity {path}: not a bundle identity (JSON with `panic` and `target`)") from None
-    if ident.panic != panic:
-        how = fix if isinstance(fix, str) and fix else f"build the crate with the configuration's panic strategy (no -C panic of its own) or link it with a --panic {ident.panic} bundle"
-        raise UserError(f"crate {ident.crate} is built with -C panic={ident.panic}, but the std bundle {label} with panic={panic}; {how}")
-    if ident.target != target:
-        raise UserError(f"crate {ident.crate} is built for {ident.target}, but the std bundle {label} for {target}")
+    return _compile(exe, r, target, deps, libs, final, out_dir, types, wrapper, lambda: info or probe.result(), link_args)
 
 
 def _compile_hollow(exe: str, r: rustc_args.RustcArgs, final: str, wrapper: bool) -> int:
@@ -233,7 +165,7 @@ def _start_preload() -> None:
     threading.Thread(target=_preload, daemon=True).start()
 
 
-def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info, link_args: str | None) -> int:  # noqa: ANN001
+def _compile(exe: str, r: rustc_args.RustcArgs, target: str, deps: list[Dep], libs: list[StaticLib], final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info, link_args: str | None) -> int:  # noqa: ANN001
     from ..proc import TempDir, run_filtering_stderr
 
     with TempDir(out_dir, ".rlib-v0-rustc-") as tmp:
@@ -252,13 +184,12 @@ def _compile(exe: str, r: rustc_args.RustcArgs, ident: Identity, final: str, out
         held: list[bytes] = []
         code = run_filtering_stderr(cmd, tmp_given, final_dir, held, _start_preload)
         info = rustc_info()  # the probe has long finished; always reaped
-        ident.rustc_version, ident.rustc_release, ident.rustc_commit = info.version_text, info.release, info.commit
         if code != 0:
             return code  # rustc's diagnostics already went to stderr
         produced = os.path.join(tmp, os.path.basename(final))
         if not os.path.isfile(produced):
             raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
-        template, to_hide = _stamp_and_check(produced, ident, final, os.path.join(tmp, ".stamped"), bool(link_args))
+        ident, template, to_hide = _stamp_and_check(produced, r, target, info, deps, libs, final, os.path.join(tmp, ".stamped"), bool(link_args))
         if len(types) > 1:
             for name in sorted(os.listdir(tmp)):
                 src = os.path.join(tmp, name)
@@ -303,36 +234,33 @@ def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, 
     write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
 
-def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str, want_hidden: bool):  # noqa: ANN202
-    """Stamp `produced` into `out_tmp`; (the ELF header of its objects (the
-    target's, for objects made to go with it), the symbols a shared object
-    must hide if `want_hidden`, else {})."""
+def _stamp_and_check(produced: str, r: rustc_args.RustcArgs, target: str, info: RustcInfo, deps: list[Dep], libs: list[StaticLib], final: str, out_tmp: str, want_hidden: bool):  # noqa: ANN202
+    """Stamp `produced` into `out_tmp`; (the crate's identity, the ELF
+    header of its objects (the target's, for objects made to go with it),
+    the symbols a shared object must hide if `want_hidden`, else {})."""
     from . import stamp
-    from .check import check_members, is_allocator_symbol
+    from .check import check_members
+    from .identity import crate_identity
     from ..formats.elf import machine_for_target
 
     members, index = stamp.load_members(produced)
+    kept, kept_index = stamp.without_markers(members, index)
+    ident = crate_identity(r, target, info, deps, libs, index, kept)
     names = {s.encode() for s, _ in index}
-    ident.defines_allocator = any(is_allocator_symbol(s) for s, _ in index)
-    # Named with `-u` by `rlib-v0 link`, so the crate's allocator or panic
-    # handler is linked whatever the input order.
-    ident.allocator_symbols = allocator_symbols(index)
-    ident.panic_handler_symbols = panic_handler_symbols(index)
-    ident.defines_panic_handler = bool(ident.panic_handler_symbols)
     found = check_members(members, names, ident, machine_for_target(ident.target), ident.target)
     if found.problems:
         for p in found.problems:
             print(f"rlib-v0: {final}: {p}", file=sys.stderr)
         raise UserError(f"{final}: crate {ident.crate} does not satisfy the v0 rules")
     with open(out_tmp, "wb") as f:
-        f.writelines(stamp.pieces_v0(members, index, ident, final))
+        f.writelines(stamp.pieces_v0(kept, kept_index, ident, final))
     os.chmod(out_tmp, 0o644)
     to_hide: dict[bytes, bool] = {}
     if want_hidden:
         from .hide import members_to_hide
 
         to_hide = members_to_hide(members, final)
-    return stamp.template_header(members, final), to_hide
+    return ident, stamp.template_header(members, final), to_hide
 
 
 def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:
@@ -348,7 +276,7 @@ def _fix_dep_info(r: rustc_args.RustcArgs, final: str, tmp_given: str) -> None:
     old = (tmp_given + "/").encode()
     if old not in text:
         return
-    from ..outputs import replace_file
+    from ..fsutil import write_atomic
 
     new = (os.path.dirname(final) + "/").encode() if os.path.dirname(final) else b""
-    replace_file(dep, text.replace(old, new))
+    write_atomic(dep, text.replace(old, new))

@@ -43,18 +43,23 @@ def is_metadata_rlib(rlib: str) -> bool:
     return os.path.isfile(path_for(rlib))
 
 
-def write(rmeta: str, ident: Identity) -> str:
-    """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself)."""
+def write(rmeta: str, crate: str, metadata: str, target: str, panic: str) -> str:
+    """Write the sidecar of `rmeta` (before rustc writes `rmeta` itself):
+    crate `crate` with `-C metadata` `metadata`, for `target`, `panic`."""
+    from .marker import crate_id
+
     path = path_for(rmeta)
-    # json.dumps of a flat object of strings, without importing `json` (and
-    # `re`) before rustc starts: CPython's C string encoder does the quoting.
+    fields = {"crate": crate, "crate_id": crate_id(crate, metadata, target), "kind": KIND, "metadata": metadata, "panic": panic, "schema": SCHEMA, "target": target}
+    # What json.dumps writes for this flat object, without importing `json`
+    # before rustc starts: its import (it compiles `re` patterns) costs more
+    # than the rest of the compile's start-up (docs/design.md); CPython's C
+    # string encoder, what json.dumps runs, does the quoting.
     from _json import encode_basestring_ascii as q
 
-    fields = {"crate": ident.crate, "crate_id": ident.crate_id, "kind": KIND, "metadata": ident.metadata, "panic": ident.panic, "schema": SCHEMA, "target": ident.target}
     body = ("{" + ", ".join(f"{q(k)}: {v if isinstance(v, int) else q(v)}" for k, v in fields.items()) + "}\n").encode()
-    from ..outputs import replace_file
+    from ..fsutil import write_atomic
 
-    replace_file(path, body, what="the crate's v0 identity")
+    write_atomic(path, body, what="the crate's v0 identity")
     return path
 
 
