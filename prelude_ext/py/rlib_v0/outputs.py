@@ -67,22 +67,3 @@ def check_report_path(option: str, path: str, formats: tuple[str, ...]) -> str:
     except UserError as e:
         raise UserError(f"{option} {e}") from None
     return ext
-
-
-def replace_file(path: str, data: bytes, mode: int = 0o644, what: str = "") -> None:
-    """Write `data` to `path.PID.tmp` and rename it over `path` (readers never
-    see a partial file; nothing is left behind on failure).  For small files
-    written on the compile path, where `fsutil.atomic_path`'s imports
-    (tempfile, contextlib, typing) would cost more than the write."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise UserError(f"{path}: cannot write{' ' + what if what else ''} ({e.strerror})") from None

@@ -21,7 +21,7 @@ import os
 import sys
 
 from ..errors import UserError
-from ..outputs import replace_file
+from ..fsutil import write_atomic
 
 _BODY = """#!{python} -S
 # Written by `rlib-v0 install-launchers`: {what}, started without `site`.
@@ -47,6 +47,6 @@ def install(dest: str) -> list[str]:
         path = os.path.join(dest, name)
         if os.path.lexists(path) and not os.path.isfile(path):
             raise UserError(f"{path}: exists and is not a regular file")
-        replace_file(path, _BODY.format(python=sys.executable, root=root, verb=verb, what=what).encode(), mode=0o755)
+        write_atomic(path, _BODY.format(python=sys.executable, root=root, verb=verb, what=what).encode(), mode=0o755)
         written.append(path)
     return written

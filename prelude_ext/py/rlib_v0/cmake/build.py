@@ -24,7 +24,7 @@ import sys
 from ..errors import UserError
 from ..cli.verbs import REST_FILES, Verb
 from ..formats.marker import read_marker
-from ..outputs import replace_file
+from ..fsutil import write_atomic
 
 EMPTY_ARCHIVE = b"!<arch>\n"
 
@@ -76,7 +76,7 @@ def _placeholder(dst: str) -> None:
                 return
     except FileNotFoundError:
         pass
-    replace_file(dst, EMPTY_ARCHIVE)
+    write_atomic(dst, EMPTY_ARCHIVE)
 
 
 def run(plan_path: str) -> int:

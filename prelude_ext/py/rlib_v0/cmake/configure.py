@@ -31,7 +31,7 @@ import subprocess
 
 from ..errors import UserError
 from ..cli.verbs import FLAG, MANY, REST_NONE, Opt, Verb
-from ..outputs import replace_file
+from ..fsutil import write_atomic
 
 # Crate types cargo builds an rlib for.
 LINKABLE = ("lib", "rlib")
@@ -177,9 +177,9 @@ def run(manifest: str, state_dir: str, cargo: str, rustc: str, profile: str, tar
     os.makedirs(os.path.join(state_dir, "bin"), exist_ok=True)
     install(os.path.join(state_dir, "bin"))
     plan_path = os.path.join(state_dir, "plan.json")
-    replace_file(plan_path, json.dumps(plan, indent=1).encode())
+    write_atomic(plan_path, json.dumps(plan, indent=1).encode())
     ident = _short(manifest + triple + profile)
-    replace_file(os.path.join(state_dir, "targets.cmake"), _targets_cmake(ident, plan_path, linked, roots, bundle, [cxxbridge, crate_dir], meta).encode())
+    write_atomic(os.path.join(state_dir, "targets.cmake"), _targets_cmake(ident, plan_path, linked, roots, bundle, [cxxbridge, crate_dir], meta).encode())
     return 0
 
 

@@ -42,6 +42,7 @@ import sys
 
 from ..cli.verbs import MANY, REST_ARGS, Opt, Verb
 from ..errors import UserError
+from ..records import Record
 
 from .rustc_args import ENV_FLAG, ROOT_TOKEN
 
@@ -132,7 +133,7 @@ _INSTRUCTIONS = frozenset(
 )
 
 
-class Output:
+class Output(Record):
     """A build script's stdout, read as cargo reads it."""
 
     __slots__ = ("args", "warnings", "errors", "metadata")
@@ -281,14 +282,14 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
         for emsg in out.errors[:-1]:
             print(f"error: {package}@{version}: {emsg}", file=sys.stderr)
         raise UserError(f"build script of {package} {version} ({buildscript}) reported an error: {out.errors[-1]}")
-    from ..outputs import replace_file
+    from ..fsutil import write_atomic
 
     if metadata_out is not None:
         # Only a package with `links` passes metadata on (cargo's rule); the
         # file exists either way, for Buck2.
         lines = metadata_lines(manifest.links, out.metadata, cwd) if manifest.links else []
-        replace_file(metadata_out, "".join(ln + "\n" for ln in lines).encode(), what="the build-script metadata")
-    replace_file(flags_out, "".join(a + "\n" for a in out.args).encode(), what="the rustc flags")
+        write_atomic(metadata_out, "".join(ln + "\n" for ln in lines).encode(), what="the build-script metadata")
+    write_atomic(flags_out, "".join(a + "\n" for a in out.args).encode(), what="the rustc flags")
     return 0
 
 

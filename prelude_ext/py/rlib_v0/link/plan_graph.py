@@ -21,7 +21,7 @@ import subprocess
 from ..demangle import demangle
 from ..errors import UserError
 from .explain import Finding
-from ..fsutil import atomic_path, write_text
+from ..fsutil import atomic_path, write_atomic
 from ..outputs import check_report_path
 from .plan import Plan
 
@@ -127,10 +127,10 @@ def to_dot(plan: Plan, blame: list[Finding] | None = None) -> str:
 
 def write(path: str, dot_text: str) -> None:
     """Write FILE.dot, or render FILE.svg with `dot` (atomically, either way)."""
+    if not path.lower().endswith(".svg"):
+        write_atomic(path, dot_text)
+        return
     with atomic_path(path) as tmp:
-        if not path.lower().endswith(".svg"):
-            write_text(tmp, dot_text, path)
-            return
         try:
             p = subprocess.run(["dot", "-Tsvg", "-o", tmp], input=dot_text, capture_output=True, text=True, timeout=600)
         except FileNotFoundError:
