@@ -14,31 +14,45 @@ name and passed through untouched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
+
+from .records import Record
 
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
 
-@dataclass(frozen=True)
-class SymbolCrates:
-    """Which crates a symbol belongs to / mentions."""
+class SymbolCrates(Record):
+    """Which crates a symbol belongs to / mentions (a value: compared and
+    hashed by the names alone, the `*_id` fields being detail)."""
 
-    # Crate of the item's path: first crate root (v0, in encoding order, so
-    # an impl's own path wins) or first legacy segment (for legacy
-    # `<X as Y>::m`, the crate of X's path).  None for non-Rust names.
-    path_crate: str | None
-    # v0 only: crate named after the generic arguments of an instance, i.e.
-    # the crate that instantiated (and, with share-generics, exports) it.
-    instantiating_crate: str | None
-    # Every crate named anywhere in the symbol.
-    crates: frozenset[str]
-    # v0 only: (name, disambiguator) of the path crate, of the instantiating
-    # crate, and of every crate named: the disambiguator tells two builds
-    # (or versions) of one crate apart, which the name alone cannot.
-    path_crate_id: tuple[str, int] | None = field(default=None, compare=False)
-    instantiating_crate_id: tuple[str, int] | None = field(default=None, compare=False)
-    crate_ids: frozenset[tuple[str, int]] = field(default=frozenset(), compare=False)
+    __slots__ = ("path_crate", "instantiating_crate", "crates", "path_crate_id", "instantiating_crate_id", "crate_ids")
+
+    def __init__(self, path_crate: str | None, instantiating_crate: str | None, crates: frozenset[str], path_crate_id: tuple[str, int] | None = None, instantiating_crate_id: tuple[str, int] | None = None, crate_ids: frozenset[tuple[str, int]] = frozenset()) -> None:
+        # Crate of the item's path: first crate root (v0, in encoding order, so
+        # an impl's own path wins) or first legacy segment (for legacy
+        # `<X as Y>::m`, the crate of X's path).  None for non-Rust names.
+        self.path_crate = path_crate
+        # v0 only: crate named after the generic arguments of an instance, i.e.
+        # the crate that instantiated (and, with share-generics, exports) it.
+        self.instantiating_crate = instantiating_crate
+        self.crates = crates  # every crate named anywhere in the symbol
+        # v0 only: (name, disambiguator) of the path crate, of the instantiating
+        # crate, and of every crate named: the disambiguator tells two builds
+        # (or versions) of one crate apart, which the name alone cannot.
+        self.path_crate_id = path_crate_id
+        self.instantiating_crate_id = instantiating_crate_id
+        self.crate_ids = crate_ids
+
+    def _key(self) -> tuple:
+        return (self.path_crate, self.instantiating_crate, self.crates)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 _NOT_RUST = SymbolCrates(None, None, frozenset())
@@ -65,12 +79,15 @@ def symbol_crates(sym: str) -> SymbolCrates:
 # Shared front end
 
 
-@dataclass(frozen=True)
-class _Demangled:
+class _Demangled(Record):
     """One parse yields both answers; cached, as callers ask for both."""
 
-    text: str
-    crates: SymbolCrates
+    __slots__ = ("text", "crates")
+    __hash__ = Record.hash_fields
+
+    def __init__(self, text: str, crates: SymbolCrates) -> None:
+        self.text = text  # the demangled name
+        self.crates = crates  # its crate attribution
 
 
 class _Invalid(Exception):

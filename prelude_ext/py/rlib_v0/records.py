@@ -1,4 +1,4 @@
-"""`Record`: the base of the plain record classes on the link and compile paths.
+"""`Record`: the base of every record class of the package (the one record style).
 
 Each record class lists its fields in `__slots__` and writes its own
 `__init__`; this base adds `==`, `repr` and `as_dict` over those slots, and

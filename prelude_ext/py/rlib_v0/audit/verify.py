@@ -20,44 +20,46 @@ rustc's member names.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 
 from ..formats import archive, elf
 from ..compile.check import check_members
 from ..errors import UserError
 from ..cli.verbs import FLAG, REST_FILES, Opt, Verb
 from ..formats.marker import KIND_STD_BUNDLE, MARKER_MEMBER, MarkerChanged, read_marker
+from ..records import Record
 
 
 # Rust symbols a shared object's report lists by name (all of them in --json).
 _SHOWN_EXPORTS = 40
 
 
-@dataclass
-class Report:
-    path: str  # the file checked
-    ok: bool = True  # every rule passed
-    crate: str | None = None  # crate name from the marker
-    kind: str | None = None  # marker kind
-    problems: list[str] = field(default_factory=list)  # rule violations, one line each
-    foreign_crates: list[str] = field(default_factory=list)  # crates whose items are defined inside (staticlib)
-    own_definitions: int = 0  # global definitions of the crate's own items
-    shared_generics: dict[str, int] = field(default_factory=dict)  # upstream crate -> instances defined here
-    allocator: bool = False  # defines the global allocator (declared by the crate)
-    panic_handler: bool = False  # defines the panic handler (declared by the crate)
-    # The members are what the marker recorded when stamped (None: not
-    # checked, the archive or its marker being unreadable).
-    content_ok: bool | None = None
-    changed_member: str | None = None  # the member that differs from the marker's record, where it says
-    exported: int | None = None  # a linked ELF file (shared object): how many symbols it exports
-    rust_exports: list[str] = field(default_factory=list)  # ... and the Rust ones among them
+class Report(Record):
+    __slots__ = ("path", "ok", "crate", "kind", "problems", "foreign_crates", "own_definitions", "shared_generics", "allocator", "panic_handler", "content_ok", "changed_member", "exported", "rust_exports")
+
+    def __init__(self, path: str, crate: str | None = None, kind: str | None = None) -> None:
+        self.path = path  # the file checked
+        self.ok = True  # every rule passed
+        self.crate = crate  # crate name from the marker
+        self.kind = kind  # marker kind
+        self.problems: list[str] = []  # rule violations, one line each
+        self.foreign_crates: list[str] = []  # crates whose items are defined inside (staticlib)
+        self.own_definitions = 0  # global definitions of the crate's own items
+        self.shared_generics: dict[str, int] = {}  # upstream crate -> instances defined here
+        self.allocator = False  # defines the global allocator (declared by the crate)
+        self.panic_handler = False  # defines the panic handler (declared by the crate)
+        # The members are what the marker recorded when stamped (None: not
+        # checked, the archive or its marker being unreadable).
+        self.content_ok: bool | None = None
+        self.changed_member: str | None = None  # the member that differs from the marker's record, where it says
+        self.exported: int | None = None  # a linked ELF file (shared object): how many symbols it exports
+        self.rust_exports: list[str] = []  # ... and the Rust ones among them
 
     def fail(self, msg: str) -> None:
         self.ok = False
         self.problems.append(msg)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self.as_dict()
 
 
 def verify_file(path: str, expect_target: str | None = None) -> Report:

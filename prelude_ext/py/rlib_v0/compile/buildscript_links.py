@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 
 from ..errors import UserError
+from ..records import Record
 from .rustc_args import ROOT_TOKEN
 
 # Cargo.toml fields -> the CARGO_PKG_* variables cargo derives from them.
@@ -41,7 +42,7 @@ def envify(name: str) -> str:
     return name.upper().replace("-", "_")
 
 
-class Manifest:
+class Manifest(Record):
     """The parts of a package's Cargo.toml a build script's environment needs."""
 
     __slots__ = ("path", "links", "env")

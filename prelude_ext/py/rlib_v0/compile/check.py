@@ -20,11 +20,12 @@ from __future__ import annotations
 from ..formats import elf
 from ..formats.marker import KIND_STD_BUNDLE, MARKER_PREFIX, Identity
 from ..rustc_symbols import ALLOCATOR_NAMES, PANIC_HANDLER, PANIC_RUNTIME_NAMES, RUSTC_PSEUDO_CRATE, is_allocator_symbol
+from ..records import Record
 
 _BITCODE_MAGIC = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
 
 
-class Findings:
+class Findings(Record):
     """What the rules found in one archive; `problems` empty means it passes."""
 
     __slots__ = ("problems", "foreign_crates", "own_definitions", "shared_generics", "allocator", "panic_handler", "native_members")

@@ -31,6 +31,7 @@ import os
 from ..formats import archive, elf
 from ..rustc_symbols import ALLOCATOR_NAMES, PANIC_RUNTIME_NAMES
 from ..errors import UserError
+from ..records import Record
 
 _HEX = frozenset(b"0123456789abcdef")
 # The first character of a v0 path (after `_R` and an optional version):
@@ -97,7 +98,7 @@ def exclude_libs_name(path: str) -> str:
     return base
 
 
-class Hiding:
+class Hiding(Record):
     """What one exporting link hides, and how."""
 
     __slots__ = ("symbols", "template", "crates", "exclude")

@@ -418,7 +418,7 @@ _SYM64 = {e: struct.Struct(e + "IBBHQQ") for e in "<>"}
 _SYM32 = {e: struct.Struct(e + "IIIBBH") for e in "<>"}
 
 
-class _Table:
+class _Table(Record):
     __slots__ = ("machine", "is64", "shstrndx")
 
     def __init__(self, machine: int, is64: bool, shstrndx: int) -> None:
@@ -448,7 +448,7 @@ def _section_table(data: bytes) -> tuple[_Table, list[tuple], struct.Struct]:
     return _Table(h.machine, h.is64, shstrndx), [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)], symfmt
 
 
-class ObjectScan:
+class ObjectScan(Record):
     """What the v0 rules need of one relocatable object, read in one pass."""
 
     __slots__ = ("machine", "producer", "definitions", "allocates")

@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 
 from . import linker_cmd
+from ..records import Record
 from .plan import Plan
 
 # Above this many bytes of arguments, pass them in a response file.
 _ARGV_LIMIT = 100_000
 
 
-class Groups:
+class Groups(Record):
     """Where `rewrite` puts `--start-group`/`--end-group`, and why.
 
     A crate's native static libraries may call back into the crate (a cxx

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 
 from ..formats import archive, elf
 from ..demangle import demangle, symbol_crates
@@ -26,13 +25,15 @@ _UNDEF = re.compile(r"undefined (?:reference to [`']([^'`]+)'|symbol: (\S+))")
 _MULTI = re.compile(r"(?:multiple definition of [`']([^'`]+)'|duplicate symbol: (.+)$)", re.M)
 
 
-@dataclass
-class Provider:
-    label: str  # "crate a (liba.rlib)" or "main.o"
-    crate: str | None  # crate name for Rust archives
-    path: str  # the input file
-    defines: set[str] = field(default_factory=set)
-    needs: set[str] = field(default_factory=set)
+class Provider(Record):
+    __slots__ = ("label", "crate", "path", "defines", "needs")
+
+    def __init__(self, label: str, crate: str | None, path: str) -> None:
+        self.label = label  # "crate a (liba.rlib)" or "main.o"
+        self.crate = crate  # crate name for Rust archives
+        self.path = path  # the input file
+        self.defines: set[str] = set()  # global symbols it defines
+        self.needs: set[str] = set()  # undefined symbols it refers to
 
 
 def parse_errors(text: str) -> tuple[list[str], list[str]]:
