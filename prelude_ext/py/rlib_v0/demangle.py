@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .records import Record
-
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
 
-class SymbolCrates(Record):
+# The records below are slotted classes as `records.Record` makes them, but
+# spell out their `==`, hash and repr: this module is standalone (loadable
+# as one file, tests/test_demangle.py), so it imports nothing of the package.
+
+
+class SymbolCrates:
     """Which crates a symbol belongs to / mentions (a value: compared and
     hashed by the names alone, the `*_id` fields being detail)."""
 
@@ -54,6 +57,9 @@ class SymbolCrates(Record):
     def __hash__(self) -> int:
         return hash(self._key())
 
+    def __repr__(self) -> str:
+        return "SymbolCrates(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
+
 
 _NOT_RUST = SymbolCrates(None, None, frozenset())
 
@@ -79,11 +85,10 @@ def symbol_crates(sym: str) -> SymbolCrates:
 # Shared front end
 
 
-class _Demangled(Record):
+class _Demangled:
     """One parse yields both answers; cached, as callers ask for both."""
 
     __slots__ = ("text", "crates")
-    __hash__ = Record.hash_fields
 
     def __init__(self, text: str, crates: SymbolCrates) -> None:
         self.text = text  # the demangled name
