@@ -336,16 +336,9 @@ def _json_loads(raw: bytes) -> object:
 
 
 def crate_id(crate: str, metadata: str, target: str) -> str:
-    # The interpreter's own sha256 for this short string: `hashlib` loads
-    # OpenSSL (~4 ms before rustc starts); the digest is the same.
-    try:
-        from _sha2 import sha256  # Python >= 3.12
-    except ImportError:
-        try:
-            from _sha256 import sha256  # Python 3.11
-        except ImportError:
-            from hashlib import sha256
-    return sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
+    from ..sha import sha256_hex
+
+    return sha256_hex(f"{crate}\0{metadata}\0{target}".encode())[:32]
 
 
 def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) -> tuple[Identity | None, archive.Archive]:
