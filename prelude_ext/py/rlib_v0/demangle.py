@@ -2,8 +2,10 @@
 
 Output follows the "alternate" human-readable style of `rustc-demangle`
 (`{:#}`): no legacy hash, no crate disambiguators, no integer-literal type
-suffixes.  Everything here is pure stdlib and cheap to import, because the
-linker wrapper imports this module on every link.
+suffixes.  Everything here is pure stdlib, self-contained and cheap to import (plain
+slotted classes, no `dataclasses`, whose `inspect` import cost every compile
+~16 ms), because the linker wrapper imports this module on every link and
+`rlib-v0 rustc` on nearly every compile.
 
 Two schemes coexist in one link on stable rustc: user crates use the legacy
 (`_ZN...17h<hash>E`) scheme, while the precompiled standard library uses v0
@@ -14,31 +16,55 @@ name and passed through untouched.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
 
-@dataclass(frozen=True)
 class SymbolCrates:
-    """Which crates a symbol belongs to / mentions."""
+    """Which crates a symbol belongs to / mentions.  Compared and hashed by
+    the first three fields (the crate ids are extra detail)."""
 
-    # Crate of the item's path: first crate root (v0, in encoding order, so
-    # an impl's own path wins) or first legacy segment (for legacy
-    # `<X as Y>::m`, the crate of X's path).  None for non-Rust names.
-    path_crate: str | None
-    # v0 only: crate named after the generic arguments of an instance, i.e.
-    # the crate that instantiated (and, with share-generics, exports) it.
-    instantiating_crate: str | None
-    # Every crate named anywhere in the symbol.
-    crates: frozenset[str]
-    # v0 only: (name, disambiguator) of the path crate, of the instantiating
-    # crate, and of every crate named: the disambiguator tells two builds
-    # (or versions) of one crate apart, which the name alone cannot.
-    path_crate_id: tuple[str, int] | None = field(default=None, compare=False)
-    instantiating_crate_id: tuple[str, int] | None = field(default=None, compare=False)
-    crate_ids: frozenset[tuple[str, int]] = field(default=frozenset(), compare=False)
+    __slots__ = ("path_crate", "instantiating_crate", "crates", "path_crate_id", "instantiating_crate_id", "crate_ids")
+
+    def __init__(
+        self,
+        path_crate: str | None,
+        instantiating_crate: str | None,
+        crates: frozenset[str],
+        path_crate_id: tuple[str, int] | None = None,
+        instantiating_crate_id: tuple[str, int] | None = None,
+        crate_ids: frozenset[tuple[str, int]] = frozenset(),
+    ) -> None:
+        # Crate of the item's path: first crate root (v0, in encoding order, so
+        # an impl's own path wins) or first legacy segment (for legacy
+        # `<X as Y>::m`, the crate of X's path).  None for non-Rust names.
+        self.path_crate = path_crate
+        # v0 only: crate named after the generic arguments of an instance, i.e.
+        # the crate that instantiated (and, with share-generics, exports) it.
+        self.instantiating_crate = instantiating_crate
+        # Every crate named anywhere in the symbol.
+        self.crates = crates
+        # v0 only: (name, disambiguator) of the path crate, of the instantiating
+        # crate, and of every crate named: the disambiguator tells two builds
+        # (or versions) of one crate apart, which the name alone cannot.
+        self.path_crate_id = path_crate_id
+        self.instantiating_crate_id = instantiating_crate_id
+        self.crate_ids = crate_ids
+
+    def _compared(self) -> tuple:
+        return (self.path_crate, self.instantiating_crate, self.crates)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        return "SymbolCrates(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
 
 
 _NOT_RUST = SymbolCrates(None, None, frozenset())
@@ -65,12 +91,14 @@ def symbol_crates(sym: str) -> SymbolCrates:
 # Shared front end
 
 
-@dataclass(frozen=True)
 class _Demangled:
     """One parse yields both answers; cached, as callers ask for both."""
 
-    text: str
-    crates: SymbolCrates
+    __slots__ = ("text", "crates")
+
+    def __init__(self, text: str, crates: SymbolCrates) -> None:
+        self.text = text  # the human-readable form
+        self.crates = crates  # its crate attribution
 
 
 class _Invalid(Exception):
