@@ -15,8 +15,6 @@ name and passed through untouched.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
@@ -108,15 +106,47 @@ class _Invalid(Exception):
 # LLVM appends `.llvm.<digits>` when it renames internal symbols for ThinLTO;
 # it carries no meaning for the reader, so it is dropped (as rustc-demangle
 # and libiberty do).  Other `.`-suffixes (`.cold`, `.0`) are kept verbatim.
-_LLVM_SUFFIX = re.compile(r"\.llvm\.[0-9A-Fa-f@]*\Z")
-# A kept suffix must look like symbol text, else the name is not Rust.
-_SUFFIX_OK = re.compile(r"(?:\.[!-~]*)?\Z")
+# (No `re` here: importing it costs each compile ~7 ms; these few
+# patterns are plain string tests.)
+_LLVM_HASH = frozenset("0123456789abcdefABCDEF@")
 
 
-@lru_cache(maxsize=8192)
+def _llvm_suffix_start(sym: str) -> int:
+    """Where `sym` ends in `.llvm.[0-9A-Fa-f@]*`, else -1 (only the last
+    `.llvm.` can start one: an earlier one has a `.` after it)."""
+    i = sym.rfind(".llvm.")
+    return i if i >= 0 and all(c in _LLVM_HASH for c in sym[i + 6 :]) else -1
+
+
+def _suffix_ok(suffix: str) -> bool:
+    """A kept suffix must look like symbol text (`.` and printable ASCII), else the name is not Rust."""
+    return not suffix or (suffix[0] == "." and all("!" <= c <= "~" for c in suffix))
+
+
+# Parses by symbol; a plain dict rather than `functools.lru_cache`, whose
+# import (collections, operator...) costs each compile ~3 ms.  Emptied when
+# full: a link's symbols repeat within one archive, rarely across them.
+_ANALYSED: dict[str, _Demangled | None] = {}
+_ANALYSED_MAX = 8192
+
+
 def _analyse(sym: str) -> _Demangled | None:
-    m = _LLVM_SUFFIX.search(sym)
-    base = sym[: m.start()] if m else sym
+    try:
+        return _ANALYSED[sym]
+    except KeyError:
+        pass
+    if len(_ANALYSED) >= _ANALYSED_MAX:
+        _ANALYSED.clear()
+    found = _ANALYSED[sym] = _parse(sym)
+    return found
+
+
+_analyse.cache_clear = _ANALYSED.clear  # as lru_cache's (the fuzzer resets it)
+
+
+def _parse(sym: str) -> _Demangled | None:
+    cut = _llvm_suffix_start(sym)
+    base = sym[:cut] if cut >= 0 else sym
     try:
         if base.startswith("_R"):
             return _v0(base[2:])
@@ -140,14 +170,36 @@ def _analyse(sym: str) -> _Demangled | None:
 # --------------------------------------------------------------------------
 # Legacy scheme: `_ZN` {<len><bytes>} `E`, last segment `h<16 hex>`.
 
-_HASH_SEGMENT = re.compile(r"h[0-9a-f]{16}\Z")
+_HEX_LOWER = frozenset("0123456789abcdef")
 _LEGACY_ESCAPES = {
     "SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">",
     "LP": "(", "RP": ")", "C": ",",
 }
-# An identifier that starts a path in demangled legacy text (`core::...`):
-# not preceded by another path segment, followed by `::`.
-_PATH_START = re.compile(r"(?<![\w:])([A-Za-z_][A-Za-z0-9_]*)::")
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_IDENT = _IDENT_START | frozenset("0123456789")
+
+
+def _path_starts(text: str) -> list[str]:
+    """The identifiers that start a path in demangled legacy text
+    (`core::...`): an ASCII identifier followed by `::`, not preceded by a
+    word character (`str.isalnum` or `_`) or `:` (the regex
+    `(?<![\w:])([A-Za-z_][A-Za-z0-9_]*)::`, in order)."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in _IDENT_START and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            j = i + 1
+            while j < n and text[j] in _IDENT:
+                j += 1
+            if text.startswith("::", j):
+                out.append(text[i:j])
+                i = j + 2
+                continue
+            i = j
+            continue
+        i += 1
+    return out
 
 
 def _legacy(inner: str) -> _Demangled:
@@ -173,18 +225,19 @@ def _legacy(inner: str) -> _Demangled:
         i = end
     suffix = inner[i:]
     # Requiring the hash keeps plain C++ names such as `_ZN3foo3barE` out.
-    if len(segments) < 2 or not _HASH_SEGMENT.match(segments[-1]) or not _SUFFIX_OK.match(suffix):
+    h = segments[-1] if segments else ""
+    if len(segments) < 2 or len(h) != 17 or h[0] != "h" or not all(c in _HEX_LOWER for c in h[1:]) or not _suffix_ok(suffix):
         raise _Invalid
     parts = [_legacy_segment(s) for s in segments[:-1]]
 
     first = parts[0]
     if first.startswith("<"):
         # `<X as Y>::m`: the first path inside is X's (or Y's if X has none).
-        found = _PATH_START.search(first)
-        path_crate = found.group(1) if found else None
+        found = _path_starts(first)
+        path_crate = found[0] if found else None
     else:
         path_crate = first
-    crates = {m.group(1) for p in parts for m in _PATH_START.finditer(p)}
+    crates = {c for p in parts for c in _path_starts(p)}
     if path_crate:
         crates.add(path_crate)
     return _Demangled("::".join(parts) + suffix, SymbolCrates(path_crate, None, frozenset(crates)))
@@ -278,7 +331,7 @@ def _v0(inner: str) -> _Demangled:
         if len(p.crates) > path_crates:
             instantiating = p.crates[path_crates]
     suffix = inner[p.pos :]
-    if not _SUFFIX_OK.match(suffix):
+    if not _suffix_ok(suffix):
         raise _Invalid
     path_crate = p.crates[0] if path_crates else None
     ids = p.crate_ids
