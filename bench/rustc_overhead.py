@@ -15,6 +15,19 @@
    of step 1), incremental off so every run does the same work;
 3. writes docs/rustc-overhead.md and .json: min and median per crate, the
    ratio of medians, and the median of the ratios over the crates.
+
+Wall time on a shared 2-core machine swings by ±10 % for the same work, so
+each run through the wrapper also reports the wrapper's own CPU time: user
++ sys of its Python process (every thread) plus the helpers it ran (`rustc
+-vV`), rustc's compile itself excluded (its rusage from `wait4`).  CPU time
+barely moves with the load, so a 5 ms regression shows.  The launcher the
+runs go through is `install-launchers`' with that accounting added around
+the same entry point (`CPU_LAUNCHER`).
+
+`--baseline DIR` (a directory holding another `rlib_v0` package, e.g. an
+older commit's `prelude_ext/py` from `git archive`) adds a third column run
+interleaved with the other two: before/after in one run, under one load.
+`--work DIR` keeps the recorded cargo builds there and reuses them.
 """
 
 from __future__ import annotations
@@ -32,7 +45,6 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CORPUS = os.path.join(REPO, "tests", "cargo_corpus")
-LAUNCHER = ""
 CRATES = ["regex_syntax", "regex_automata", "serde_json", "serde_core", "syn", "ring", "libc", "memchr", "aho_corasick", "smallvec", "anyhow", "capi_text"]
 
 RECORDER = """#!{python} -S
@@ -49,9 +61,45 @@ sys.exit(run_build_verb("rustc-wrapper", sys.argv[1:]))
 """
 
 
+# The launcher cargo runs (`install-launchers`), plus CPU accounting: the
+# pids it spawns are noted with their argv, rusage is taken from `wait4`, and
+# at exit {"self_ms", "helpers_ms"} is written to $RLIB_V0_BENCH_CPU.
+CPU_LAUNCHER = """#!{python} -S
+import os, sys, resource
+sys.path.insert(0, {py!r})
+from rlib_v0 import proc
+from rlib_v0.cli import run_build_verb
+from rlib_v0.errors import exit_now
+argv_of, usage = {{}}, {{}}
+spawn_piped = proc.spawn_piped
+def noted_spawn(argv, fd, search=False):
+    pid, r = spawn_piped(argv, fd, search)
+    argv_of[pid] = argv
+    return pid, r
+def wait4(pid):
+    while True:
+        try:
+            _, status, ru = os.wait4(pid, 0)
+        except InterruptedError:
+            continue
+        usage[pid] = ru
+        return os.waitstatus_to_exitcode(status)
+proc.spawn_piped, proc._wait = noted_spawn, wait4
+code = run_build_verb("rustc-wrapper", sys.argv[1:])
+ms = lambda ru: (ru.ru_utime + ru.ru_stime) * 1000
+compile_ms = sum(ms(ru) for pid, ru in usage.items() if "-vV" not in argv_of.get(pid, ()))
+with open(os.environ["RLIB_V0_BENCH_CPU"], "w") as f:
+    f.write('{{"self_ms": %.3f, "helpers_ms": %.3f}}' % (ms(resource.getrusage(resource.RUSAGE_SELF)), ms(resource.getrusage(resource.RUSAGE_CHILDREN)) - compile_ms))
+exit_now(code)
+"""
+
+
 def record(work: str, profile: str) -> list[dict]:
     recdir = os.path.join(work, f"rec-{profile}")
-    os.makedirs(recdir)
+    if os.path.isdir(recdir):  # --work: recorded before
+        return [json.load(open(os.path.join(recdir, n))) for n in os.listdir(recdir)]
+    os.makedirs(recdir + ".tmp", exist_ok=True)
+    recdir += ".tmp"
     rec = os.path.join(work, f"recorder-{profile}")
     with open(rec, "w") as f:
         f.write(RECORDER.format(python=sys.executable, py=os.path.join(REPO, "prelude_ext", "py"), rec=recdir))
@@ -67,6 +115,7 @@ def record(work: str, profile: str) -> list[dict]:
     for name in os.listdir(recdir):
         with open(os.path.join(recdir, name)) as f:
             out.append(json.load(f))
+    os.rename(recdir, recdir[: -len(".tmp")])
     return out
 
 
@@ -91,21 +140,33 @@ def replay_args(rec: dict, out_dir: str) -> list[str]:
     return out
 
 
-def run_once(rec: dict, ours: bool, scratch: str) -> float:
+def run_once(rec: dict, launcher: str | None, scratch: str) -> tuple[float, float | None]:
+    """(wall seconds, the wrapper's own CPU ms or None for plain rustc)."""
     out_dir = tempfile.mkdtemp(dir=scratch)
     args = replay_args(rec, out_dir)
-    if ours:
-        cmd = [LAUNCHER, rec["rustc"], *args]
-    else:
-        cmd = [rec["rustc"], *args]
-    env = dict(os.environ, **rec["env"], PYTHONPATH=os.path.join(REPO, "prelude_ext", "py"))
+    cpu_file = os.path.join(out_dir, "cpu.json")
+    cmd = [launcher, rec["rustc"], *args] if launcher else [rec["rustc"], *args]
+    env = dict(os.environ, **rec["env"], RLIB_V0_BENCH_CPU=cpu_file)
+    env.pop("PYTHONPATH", None)  # the launcher names its package
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=rec["cwd"], env=env, capture_output=True)
     dt = time.perf_counter() - t
     if p.returncode != 0:
-        raise SystemExit(f"{crate_of(rec)}: replay failed ({'ours' if ours else 'rustc'}):\n{p.stderr.decode()[-2000:]}")
+        raise SystemExit(f"{crate_of(rec)}: replay failed ({launcher or 'rustc'}):\n{p.stderr.decode()[-2000:]}")
+    cpu = None
+    if launcher:
+        with open(cpu_file) as f:
+            c = json.load(f)
+        cpu = c["self_ms"] + c["helpers_ms"]
     shutil.rmtree(out_dir)
-    return dt
+    return dt, cpu
+
+
+def write_launcher(path: str, py: str) -> str:
+    with open(path, "w") as f:
+        f.write(CPU_LAUNCHER.format(python=sys.executable, py=py))
+    os.chmod(path, 0o755)
+    return path
 
 
 def main() -> None:
@@ -114,84 +175,118 @@ def main() -> None:
     ap.add_argument("--profiles", default="dev,release")
     ap.add_argument("--crates", default=",".join(CRATES))
     ap.add_argument("--out", default=os.path.join(REPO, "docs"))
+    ap.add_argument("--baseline", help="a directory holding another rlib_v0 package to run interleaved (before/after)")
+    ap.add_argument("--work", help="keep the recorded cargo builds here and reuse them")
     opts = ap.parse_args()
     want = opts.crates.split(",")
+    py = os.path.join(REPO, "prelude_ext", "py")
     # As installed packages are: byte-compiled (pip does it at install time;
     # an editable checkout under PYTHONDONTWRITEBYTECODE=1 would otherwise
     # compile every module on every run, ~60 ms here).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(REPO, "prelude_ext", "py", "rlib_v0")], check=True)
-    work = tempfile.mkdtemp(prefix="rlib-v0-rustc-bench-")
-    # What cargo runs, as the README installs it: the lean launcher (python -S).
-    global LAUNCHER
-    subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", work], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=os.path.join(REPO, "prelude_ext", "py")))
-    LAUNCHER = os.path.join(work, "rlib-v0-rustc-wrapper")
+    for d in [py] + ([opts.baseline] if opts.baseline else []):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(d, "rlib_v0")], check=True)
+    work = opts.work or tempfile.mkdtemp(prefix="rlib-v0-rustc-bench-")
+    os.makedirs(work, exist_ok=True)
+    # What cargo runs, as the README installs it (python -S), plus the CPU
+    # accounting (CPU_LAUNCHER).
+    launchers = {"ours": write_launcher(os.path.join(work, "launcher-ours"), py)}
+    if opts.baseline:
+        launchers["base"] = write_launcher(os.path.join(work, "launcher-base"), os.path.abspath(opts.baseline))
     rows = []
     try:
         for profile in opts.profiles.split(","):
             recs = {crate_of(r): r for r in record(work, profile)}
             scratch = os.path.join(work, f"scratch-{profile}")
-            os.makedirs(scratch)
+            os.makedirs(scratch, exist_ok=True)
             for crate in want:
                 if crate not in recs:
                     continue
-                times = {"rustc": [], "ours": []}
+                times = {"rustc": [], **{k: [] for k in launchers}}
+                cpu = {k: [] for k in launchers}
                 for _ in range(opts.k):
-                    times["rustc"].append(run_once(recs[crate], False, scratch))
-                    times["ours"].append(run_once(recs[crate], True, scratch))
+                    times["rustc"].append(run_once(recs[crate], None, scratch)[0])
+                    for k, launcher in launchers.items():
+                        dt, ms = run_once(recs[crate], launcher, scratch)
+                        times[k].append(dt)
+                        cpu[k].append(ms)
                 row = {"profile": profile, "crate": crate, **{f"{k}_{s}": round(f(v), 4) for k, v in times.items() for s, f in (("min", min), ("median", statistics.median))}}
-                row["ratio"] = round(row["ours_median"] / row["rustc_median"], 3)
+                for k in launchers:
+                    row[f"{k}_cpu_ms"] = round(statistics.median(cpu[k]), 1)
+                    row[f"{k}_ratio"] = round(row[f"{k}_median"] / row["rustc_median"], 3)
+                row["ratio"] = row["ours_ratio"]
                 row["extra_ms"] = round((row["ours_median"] - row["rustc_median"]) * 1000, 1)
                 rows.append(row)
-                print(f"{profile:8} {crate:16} rustc {row['rustc_median']:.3f}s  ours {row['ours_median']:.3f}s  x{row['ratio']:.3f}", flush=True)
+                base = f"  base x{row['base_ratio']:.3f} {row['base_cpu_ms']:.1f} ms CPU" if "base" in launchers else ""
+                print(f"{profile:8} {crate:16} rustc {row['rustc_median']:.3f}s  ours {row['ours_median']:.3f}s  x{row['ratio']:.3f} {row['ours_cpu_ms']:.1f} ms CPU{base}", flush=True)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not opts.work:
+            shutil.rmtree(work, ignore_errors=True)
     write_report(rows, opts)
 
 
 def write_report(rows: list[dict], opts) -> None:
     rustc = subprocess.run(["rustc", "-V"], capture_output=True, text=True).stdout.strip()
+    base = any("base_ratio" in r for r in rows)
     lines = [
         "# `rlib-v0 rustc` against plain rustc",
         "",
-        f"Generated by `python bench/rustc_overhead.py --k {opts.k}` ({rustc}, {os.cpu_count()} cores).",
+        f"Generated by `python bench/rustc_overhead.py --k {opts.k}{' --baseline DIR' if base else ''}` ({rustc}, {os.cpu_count()} cores).",
         "Each row replays one library compile exactly as cargo issued it for tests/cargo_corpus,",
         "k times with plain rustc and k times through the `rlib-v0-rustc-wrapper` launcher of",
         "`rlib-v0 install-launchers` (what the README has cargo run; interleaved, incremental off).",
-        "The goal is a median ratio of at most 1.05.",
-        "",
-        "| profile | crate | rustc min / median (s) | rlib-v0 min / median (s) | ratio of medians | extra (ms) |",
-        "|---|---|---|---|---|---|",
+        "The goal is a median ratio of at most 1.02. *CPU* is the wrapper's own work per compile",
+        "(median user + sys of its Python process and of the `rustc -vV` it runs, rustc's compile",
+        "excluded): it hardly moves with the machine's load, unlike the wall times.",
     ]
+    if base:
+        lines.append("*before* is the baseline package (`--baseline`), run interleaved with the other two.")
+    head = "| profile | crate | rustc min / median (s) | rlib-v0 min / median (s) | ratio of medians | extra (ms) | CPU (ms) |"
+    if base:
+        head += " before: ratio | before: CPU (ms) |"
+    lines += ["", head, "|" + "---|" * head.count(" | ") + "---|"]
     for r in rows:
-        lines.append(f"| {r['profile']} | {r['crate']} | {r['rustc_min']:.3f} / {r['rustc_median']:.3f} | {r['ours_min']:.3f} / {r['ours_median']:.3f} | {r['ratio']:.3f} | {r['extra_ms']:.0f} |")
+        line = f"| {r['profile']} | {r['crate']} | {r['rustc_min']:.3f} / {r['rustc_median']:.3f} | {r['ours_min']:.3f} / {r['ours_median']:.3f} | {r['ratio']:.3f} | {r['extra_ms']:.0f} | {r['ours_cpu_ms']:.1f} |"
+        if base:
+            line += f" {r['base_ratio']:.3f} | {r['base_cpu_ms']:.1f} |"
+        lines.append(line)
     lines.append("")
     for profile in sorted({r["profile"] for r in rows}):
-        ratios = [r["ratio"] for r in rows if r["profile"] == profile]
-        extra = [r["extra_ms"] for r in rows if r["profile"] == profile]
-        med = statistics.median(ratios)
-        verdict = "goal met" if med <= 1.05 else f"goal missed by {med - 1.05:.3f}"
-        lines.append(f"- **{profile}**: median ratio over {len(ratios)} crates **{med:.3f}** ({verdict}; median extra {statistics.median(extra):.0f} ms per compile).")
+        mine = [r for r in rows if r["profile"] == profile]
+        med = statistics.median(r["ratio"] for r in mine)
+        verdict = "goal met" if med <= 1.02 else f"goal missed by {med - 1.02:.3f}"
+        text = f"- **{profile}**: median ratio over {len(mine)} crates **{med:.3f}** ({verdict}; median extra {statistics.median(r['extra_ms'] for r in mine):.0f} ms, median CPU {statistics.median(r['ours_cpu_ms'] for r in mine):.1f} ms per compile)"
+        if base:
+            text += f"; before: {statistics.median(r['base_ratio'] for r in mine):.3f}, CPU {statistics.median(r['base_cpu_ms'] for r in mine):.1f} ms"
+        lines.append(text + ".")
     lines += [
         "",
-        "## Where the extra time goes",
+        "## Where the wrapper's time goes",
         "",
-        "Timed inside one compile of smallvec (a 0.2 s crate) through the launcher:",
-        "- Python start-up with `-S`: ~14 ms; the tool's imports before rustc starts: ~8 ms (nothing",
-        "  heavy: no `json`, `re`, `enum` or OpenSSL on that path — `_json`, `_signal` and the",
-        "  interpreter's own sha256 instead);",
-        "- `rustc -vV`: ~15 ms, before rustc starts when cargo passes no `--target` (the crate's",
-        "  identity names the host triple and the sidecar is written before the `.rmeta` can appear);",
-        "  with `--target` (Buck2) it runs beside the compile;",
-        "- after rustc: read, symbol scan, sha256 and write of the rlib, ~3 ms for smallvec (~70 ms",
-        "  for regex-syntax's 14 MB); the modules it needs are imported by a thread while rustc runs;",
-        "- no interpreter teardown (`os._exit` after flushing).",
-        "So about 35-40 ms per compile remain: most of a sub-second crate's 5 % budget and more, a",
-        "small part of a multi-second one, where rustc's own spread on 2 cores is about ±10 %.",
+        "CPU per compile, measured with the accounting above (smallvec, a 0.3 MB rlib; regex-syntax,",
+        "14 MB), and what each change of issue 27 took off, each measured before/after:",
+        "- `rustc -vV`: ~11 ms of CPU, and before rustc starts when cargo passes no `--target`.",
+        "  Now cached per real toolchain binary (`toolchain.py`; keyed by the binary's and its",
+        "  `lib/` shared libraries' path, size, mtime, inode, device and ctime; never a rustup proxy,",
+        "  a rustc whose driver comes from the system library path, or one under the working",
+        "  directory; `$XDG_CACHE_HOME/rlib-v0`, optional): 0 ms once cached;",
+        "- imports: `demangle` used `dataclasses` (which imports `inspect`, `ast`, `dis`: ~16 ms),",
+        "  `json` and `demangle` imported `re` (~7 ms), `lru_cache` `functools` (~3 ms), the",
+        "  preload thread `threading` (~5 ms). Now plain slotted classes, string tests, CPython's C",
+        "  JSON encoder called as `json.dumps` calls it, a dict cache, `_thread`: the compile path",
+        "  imports none of them (`python3 -X importtime`);",
+        "- reading the produced rlib: it was read whole and sliced into members (every byte copied",
+        "  twice, 18 ms for regex-syntax); now one `pread` per member (9.5 ms). It is not read again",
+        "  after writing: the hash and the member records are computed on the members in memory.",
+        "Together: smallvec ~48 -> ~23 ms, regex-syntax ~106 -> ~70 ms of CPU per compile.",
+        "",
+        "What is left: the interpreter's start-up (`python3 -S`, ~9 ms of CPU before any of our",
+        "code), our imports and argument parsing (~5 ms), and after rustc about 4-5 ms per MB of",
+        "rlib (sha256 ~1.1 ms/MB, crc32 per member, the symbol scan of `check`, the write). The",
+        "sha256 and the write are the floor of a content-checked marker; the rest would need the",
+        "checks to run beside rustc, which the rlib's own bytes do not allow before it exists.",
         "",
         "Earlier numbers for the record: pyelftools read regex-syntax's objects in 0.96 s, LIEF",
-        "~80 ms (the issue's scoping), the `struct` reader ~6 ms. Next lever: cache `rustc -vV` per",
-        "toolchain binary (the key must change whenever the toolchain does: a rustup proxy's answer",
-        "depends on the directory and environment, so only real toolchain binaries qualify).",
+        "~80 ms (the issue's scoping), the `struct` reader ~6 ms.",
         "",
     ]
     os.makedirs(opts.out, exist_ok=True)

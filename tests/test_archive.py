@@ -320,3 +320,24 @@ def test_check_complete_finds_cut_off_archives(tmp_path):
             toc = archive.scan(p, f, limit=1)  # the first header is intact
             with pytest.raises(UserError, match=f"cut{n}.a"):
                 archive.check_complete(toc, f)
+
+
+def test_marker_json_is_json_dumps():
+    """The marker's JSON comes from CPython's C encoder called directly
+    (no `json` import on the compile path): byte for byte what
+    `json.dumps(..., sort_keys=True, separators=(",", ":"))` writes."""
+    import json
+
+    from rlib_v0.formats.marker import _json_dumps
+
+    cases = [
+        {"crate": "größe", "sep": "\u2028\x00\"\\/", "n": [1, -2, 2.5, 1e300, None, True, False], "z": {"b": [], "a": [{}]}},
+        {"deps": [{"crate": "a", "crate_id": "0" * 32}], "schema": 3, "members": "12:deadbeef 7:00000000"},
+        [],
+        "x",
+        0,
+    ]
+    for obj in cases:
+        assert _json_dumps(obj) == json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    with pytest.raises(TypeError):
+        _json_dumps({"a": object()})

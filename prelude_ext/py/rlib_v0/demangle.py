@@ -2,8 +2,10 @@
 
 Output follows the "alternate" human-readable style of `rustc-demangle`
 (`{:#}`): no legacy hash, no crate disambiguators, no integer-literal type
-suffixes.  Everything here is pure stdlib and cheap to import, because the
-linker wrapper imports this module on every link.
+suffixes.  Everything here is pure stdlib, self-contained and cheap to import (plain
+slotted classes, no `dataclasses`, whose `inspect` import cost every compile
+~16 ms), because the linker wrapper imports this module on every link and
+`rlib-v0 rustc` on nearly every compile.
 
 Two schemes coexist in one link on stable rustc: user crates use the legacy
 (`_ZN...17h<hash>E`) scheme, while the precompiled standard library uses v0
@@ -13,8 +15,6 @@ name and passed through untouched.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 
 __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
@@ -25,12 +25,20 @@ __all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
 
 
 class SymbolCrates:
-    """Which crates a symbol belongs to / mentions (a value: compared and
-    hashed by the names alone, the `*_id` fields being detail)."""
+    """Which crates a symbol belongs to / mentions.  Compared and hashed by
+    the first three fields (the crate ids are extra detail)."""
 
     __slots__ = ("path_crate", "instantiating_crate", "crates", "path_crate_id", "instantiating_crate_id", "crate_ids")
 
-    def __init__(self, path_crate: str | None, instantiating_crate: str | None, crates: frozenset[str], path_crate_id: tuple[str, int] | None = None, instantiating_crate_id: tuple[str, int] | None = None, crate_ids: frozenset[tuple[str, int]] = frozenset()) -> None:
+    def __init__(
+        self,
+        path_crate: str | None,
+        instantiating_crate: str | None,
+        crates: frozenset[str],
+        path_crate_id: tuple[str, int] | None = None,
+        instantiating_crate_id: tuple[str, int] | None = None,
+        crate_ids: frozenset[tuple[str, int]] = frozenset(),
+    ) -> None:
         # Crate of the item's path: first crate root (v0, in encoding order, so
         # an impl's own path wins) or first legacy segment (for legacy
         # `<X as Y>::m`, the crate of X's path).  None for non-Rust names.
@@ -38,7 +46,8 @@ class SymbolCrates:
         # v0 only: crate named after the generic arguments of an instance, i.e.
         # the crate that instantiated (and, with share-generics, exports) it.
         self.instantiating_crate = instantiating_crate
-        self.crates = crates  # every crate named anywhere in the symbol
+        # Every crate named anywhere in the symbol.
+        self.crates = crates
         # v0 only: (name, disambiguator) of the path crate, of the instantiating
         # crate, and of every crate named: the disambiguator tells two builds
         # (or versions) of one crate apart, which the name alone cannot.
@@ -46,16 +55,16 @@ class SymbolCrates:
         self.instantiating_crate_id = instantiating_crate_id
         self.crate_ids = crate_ids
 
-    def _key(self) -> tuple:
+    def _compared(self) -> tuple:
         return (self.path_crate, self.instantiating_crate, self.crates)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._key() == other._key()
+        return self._compared() == other._compared()
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self._compared())
 
     def __repr__(self) -> str:
         return "SymbolCrates(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__) + ")"
@@ -91,7 +100,7 @@ class _Demangled:
     __slots__ = ("text", "crates")
 
     def __init__(self, text: str, crates: SymbolCrates) -> None:
-        self.text = text  # the demangled name
+        self.text = text  # the human-readable form
         self.crates = crates  # its crate attribution
 
 
@@ -102,15 +111,47 @@ class _Invalid(Exception):
 # LLVM appends `.llvm.<digits>` when it renames internal symbols for ThinLTO;
 # it carries no meaning for the reader, so it is dropped (as rustc-demangle
 # and libiberty do).  Other `.`-suffixes (`.cold`, `.0`) are kept verbatim.
-_LLVM_SUFFIX = re.compile(r"\.llvm\.[0-9A-Fa-f@]*\Z")
-# A kept suffix must look like symbol text, else the name is not Rust.
-_SUFFIX_OK = re.compile(r"(?:\.[!-~]*)?\Z")
+# (No `re` here: importing it costs each compile ~7 ms; these few
+# patterns are plain string tests.)
+_LLVM_HASH = frozenset("0123456789abcdefABCDEF@")
 
 
-@lru_cache(maxsize=8192)
+def _llvm_suffix_start(sym: str) -> int:
+    """Where `sym` ends in `.llvm.[0-9A-Fa-f@]*`, else -1 (only the last
+    `.llvm.` can start one: an earlier one has a `.` after it)."""
+    i = sym.rfind(".llvm.")
+    return i if i >= 0 and all(c in _LLVM_HASH for c in sym[i + 6 :]) else -1
+
+
+def _suffix_ok(suffix: str) -> bool:
+    """A kept suffix must look like symbol text (`.` and printable ASCII), else the name is not Rust."""
+    return not suffix or (suffix[0] == "." and all("!" <= c <= "~" for c in suffix))
+
+
+# Parses by symbol; a plain dict rather than `functools.lru_cache`, whose
+# import (collections, operator...) costs each compile ~3 ms.  Emptied when
+# full: a link's symbols repeat within one archive, rarely across them.
+_ANALYSED: dict[str, _Demangled | None] = {}
+_ANALYSED_MAX = 8192
+
+
 def _analyse(sym: str) -> _Demangled | None:
-    m = _LLVM_SUFFIX.search(sym)
-    base = sym[: m.start()] if m else sym
+    try:
+        return _ANALYSED[sym]
+    except KeyError:
+        pass
+    if len(_ANALYSED) >= _ANALYSED_MAX:
+        _ANALYSED.clear()
+    found = _ANALYSED[sym] = _parse(sym)
+    return found
+
+
+_analyse.cache_clear = _ANALYSED.clear  # as lru_cache's (the fuzzer resets it)
+
+
+def _parse(sym: str) -> _Demangled | None:
+    cut = _llvm_suffix_start(sym)
+    base = sym[:cut] if cut >= 0 else sym
     try:
         if base.startswith("_R"):
             return _v0(base[2:])
@@ -134,14 +175,36 @@ def _analyse(sym: str) -> _Demangled | None:
 # --------------------------------------------------------------------------
 # Legacy scheme: `_ZN` {<len><bytes>} `E`, last segment `h<16 hex>`.
 
-_HASH_SEGMENT = re.compile(r"h[0-9a-f]{16}\Z")
+_HEX_LOWER = frozenset("0123456789abcdef")
 _LEGACY_ESCAPES = {
     "SP": "@", "BP": "*", "RF": "&", "LT": "<", "GT": ">",
     "LP": "(", "RP": ")", "C": ",",
 }
-# An identifier that starts a path in demangled legacy text (`core::...`):
-# not preceded by another path segment, followed by `::`.
-_PATH_START = re.compile(r"(?<![\w:])([A-Za-z_][A-Za-z0-9_]*)::")
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_IDENT = _IDENT_START | frozenset("0123456789")
+
+
+def _path_starts(text: str) -> list[str]:
+    """The identifiers that start a path in demangled legacy text
+    (`core::...`): an ASCII identifier followed by `::`, not preceded by a
+    word character (`str.isalnum` or `_`) or `:` (the regex
+    `(?<![\w:])([A-Za-z_][A-Za-z0-9_]*)::`, in order)."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in _IDENT_START and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            j = i + 1
+            while j < n and text[j] in _IDENT:
+                j += 1
+            if text.startswith("::", j):
+                out.append(text[i:j])
+                i = j + 2
+                continue
+            i = j
+            continue
+        i += 1
+    return out
 
 
 def _legacy(inner: str) -> _Demangled:
@@ -167,18 +230,19 @@ def _legacy(inner: str) -> _Demangled:
         i = end
     suffix = inner[i:]
     # Requiring the hash keeps plain C++ names such as `_ZN3foo3barE` out.
-    if len(segments) < 2 or not _HASH_SEGMENT.match(segments[-1]) or not _SUFFIX_OK.match(suffix):
+    h = segments[-1] if segments else ""
+    if len(segments) < 2 or len(h) != 17 or h[0] != "h" or not all(c in _HEX_LOWER for c in h[1:]) or not _suffix_ok(suffix):
         raise _Invalid
     parts = [_legacy_segment(s) for s in segments[:-1]]
 
     first = parts[0]
     if first.startswith("<"):
         # `<X as Y>::m`: the first path inside is X's (or Y's if X has none).
-        found = _PATH_START.search(first)
-        path_crate = found.group(1) if found else None
+        found = _path_starts(first)
+        path_crate = found[0] if found else None
     else:
         path_crate = first
-    crates = {m.group(1) for p in parts for m in _PATH_START.finditer(p)}
+    crates = {c for p in parts for c in _path_starts(p)}
     if path_crate:
         crates.add(path_crate)
     return _Demangled("::".join(parts) + suffix, SymbolCrates(path_crate, None, frozenset(crates)))
@@ -272,7 +336,7 @@ def _v0(inner: str) -> _Demangled:
         if len(p.crates) > path_crates:
             instantiating = p.crates[path_crates]
     suffix = inner[p.pos :]
-    if not _SUFFIX_OK.match(suffix):
+    if not _suffix_ok(suffix):
         raise _Invalid
     path_crate = p.crates[0] if path_crates else None
     ids = p.crate_ids

@@ -147,10 +147,10 @@ def _refuse_device(path: str) -> None:
 
 def _preload() -> None:
     """Import what stamping needs while rustc compiles: the main thread only
-    waits on rustc's stderr then (the GIL is free), so these imports (json,
-    hashlib, zlib, the ELF and rule modules: ~15 ms) leave the critical path."""
+    waits on rustc's stderr then (the GIL is free), so these imports
+    (hashlib, zlib, the ELF and rule modules, the demangler) leave the
+    critical path."""
     import hashlib  # noqa: F401
-    import json  # noqa: F401
     import zlib  # noqa: F401
 
     from . import check
@@ -160,9 +160,11 @@ def _preload() -> None:
 
 
 def _start_preload() -> None:
-    import threading
+    # `_thread`, not `threading` (~5 ms of imports): nothing joins it, and
+    # the process ends with `os._exit`.
+    import _thread
 
-    threading.Thread(target=_preload, daemon=True).start()
+    _thread.start_new_thread(_preload, ())
 
 
 def _compile(exe: str, r: rustc_args.RustcArgs, target: str, deps: list[Dep], libs: list[StaticLib], final: str, out_dir: str, types: list[str], wrapper: bool, rustc_info, link_args: str | None) -> int:  # noqa: ANN001

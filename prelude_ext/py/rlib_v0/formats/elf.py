@@ -237,6 +237,30 @@ def section_ranges(data: bytes, names: tuple[str, ...]) -> list[tuple[int, int] 
     return out
 
 
+DT_NEEDED, DT_RPATH, DT_RUNPATH = 1, 15, 29
+
+
+def dynamic_needs(data: bytes) -> tuple[list[str], list[str]] | None:
+    """(DT_NEEDED names, DT_RUNPATH and DT_RPATH entries) of an executable
+    or shared object, from its `.dynamic` and `.dynstr` sections; None if it
+    has none (static, stripped of section headers, not ELF)."""
+    dyn, strs = section_data(data, ".dynamic"), section_data(data, ".dynstr")
+    if dyn is None or strs is None:
+        return None
+    h = header(data)
+    ent = struct.Struct(("<" if h.little else ">") + ("qQ" if h.is64 else "iI"))
+    needed: list[str] = []
+    paths: list[str] = []
+    for at in range(0, len(dyn) - ent.size + 1, ent.size):
+        tag, val = ent.unpack_from(dyn, at)
+        if tag == 0:  # DT_NULL ends the table
+            break
+        if tag in (DT_NEEDED, DT_RPATH, DT_RUNPATH) and val < len(strs):
+            text = strs[val : strs.find(b"\0", val)].decode("utf-8", "surrogateescape")
+            (needed.append(text) if tag == DT_NEEDED else paths.extend(text.split(":")))
+    return needed, paths
+
+
 def weaken_definitions(data: bytes, where: str) -> tuple[bytes, list[str]]:
     """Turn every GLOBAL *defined* symbol into WEAK; undefined ones stay strong.
 

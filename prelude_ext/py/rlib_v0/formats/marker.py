@@ -186,8 +186,6 @@ class Identity(Record):
         return f"{self.crate} ({ver})" if self.kind == KIND_RLIB else f"std bundle ({self.crate}, panic={self.panic})"
 
     def to_json(self) -> bytes:
-        import json
-
         d = self.as_dict()
         d["schema"] = SCHEMA
         if self.members_size < 0:
@@ -195,7 +193,7 @@ class Identity(Record):
             # older marker): written as that schema, which does not require it.
             del d["members"], d["members_size"]
             d["schema"] = 2
-        return json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
+        return _json_dumps(d).encode()
 
     @classmethod
     def from_json(cls, raw: bytes, where: str, checksummed: bool = True) -> Identity:
@@ -331,6 +329,25 @@ class _ScanContext:
 _scanner = None  # CPython's C JSON scanner, made on first use
 
 
+def _no_default(o: object) -> object:
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _json_dumps(obj: object) -> str:
+    """`json.dumps(obj, sort_keys=True, separators=(",", ":"))` without
+    importing `json` (which imports `re`: ~10 ms of each compile's CPU):
+    CPython's C encoder, what `json.dumps` runs, called as it calls it."""
+    try:
+        from _json import encode_basestring_ascii, make_encoder
+
+        enc = make_encoder({}, _no_default, encode_basestring_ascii, None, ":", ",", True, False, True)
+    except (ImportError, TypeError):  # another interpreter, another signature
+        import json
+
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return "".join(enc(obj, 0))
+
+
 def _json_loads(raw: bytes) -> object:
     """`json.loads(raw)` without importing `json` on the link path.
 
@@ -363,16 +380,9 @@ def _json_loads(raw: bytes) -> object:
 
 
 def crate_id(crate: str, metadata: str, target: str) -> str:
-    # The interpreter's own sha256 for this short string: `hashlib` loads
-    # OpenSSL (~4 ms before rustc starts); the digest is the same.
-    try:
-        from _sha2 import sha256  # Python >= 3.12
-    except ImportError:
-        try:
-            from _sha256 import sha256  # Python 3.11
-        except ImportError:
-            from hashlib import sha256
-    return sha256(f"{crate}\0{metadata}\0{target}".encode()).hexdigest()[:32]
+    from ..sha import sha256_hex
+
+    return sha256_hex(f"{crate}\0{metadata}\0{target}".encode())[:32]
 
 
 def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) -> tuple[Identity | None, archive.Archive]:
