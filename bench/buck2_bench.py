@@ -500,12 +500,12 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
     reindeer_skipped = None
     try:
         for shape in shapes:
-            if shape == "reindeer":
+            if shape in ("reindeer", "reindeer_big"):
                 import buck2_reindeer
 
-                row = buck2_reindeer.bench_reindeer(buck2, shutil.which("reindeer", path=env.get("PATH")), k, cache, env)
+                row = buck2_reindeer.bench_reindeer(buck2, shutil.which("reindeer", path=env.get("PATH")), k, cache, env, shape)
                 if "skipped" in row:
-                    _log(f"the reindeer set: {row['skipped']}")  # the synthetic rows stand without it
+                    _log(f"the {shape} set: {row['skipped']}")  # the synthetic rows stand without it
                     reindeer_skipped = row["skipped"]
                 else:
                     rows.append(row)

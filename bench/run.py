@@ -643,7 +643,7 @@ def bench_buck2(tools: Tools, sizes: list[int], k: int, cache: str, shapes: list
     """Our rules vs the stock prelude's, in generated Buck2 projects (bench/buck2_bench.py)."""
     import buck2_bench
 
-    return buck2_bench.bench_buck2(tools.buck2, sizes, k, cache, shapes or list(gen.SHAPES) + ["reindeer"], dict(os.environ))
+    return buck2_bench.bench_buck2(tools.buck2, sizes, k, cache, shapes or list(gen.SHAPES) + ["reindeer", "reindeer_big"], dict(os.environ))
 
 
 # ---------------------------------------------------------------- compile overhead
@@ -680,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--buck2-sizes", default="10,50", help="comma-separated N of the Buck2 section (default 10,50)")
     ap.add_argument("--buck2-k", type=int, default=3, help="builds per figure in the Buck2 section (default 3)")
     ap.add_argument("--buck2-noop-only", action="store_true", help="with --only buck2: measure the no-op rebuilds again (interleaved across the rule sets) on the projects the last run left under --cache, and keep every other figure")
-    ap.add_argument("--buck2-shapes", help="comma-separated graphs of the Buck2 section (default: all; `reindeer` is tests/reindeer's crate set, needs reindeer); with --only buck2, rows of other graphs and N already in the JSON are kept")
+    ap.add_argument("--buck2-shapes", help="comma-separated graphs of the Buck2 section (default: all; `reindeer` is tests/reindeer's crate set, `reindeer_big` tests/reindeer_big's, both need reindeer); with --only buck2, rows of other graphs and N already in the JSON are kept")
     a = ap.parse_args(argv)
     if a.report_only:
         from report import write_report

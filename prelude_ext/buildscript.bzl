@@ -5,7 +5,11 @@
 #   [out_dir]      OUT_DIR, for the crate's `env = {"OUT_DIR": "$(location ...)"}`
 #   [rustc_flags]  a rustc argument file (`--cfg`, `-l`, `-L`, rustc-env) for
 #                  the crate's `rustc_flags = ["@$(location ...)"]`
+#   [metadata]     its `links` metadata (DEP_<LINKS>_<KEY>=VALUE lines), also
+#                  as `RustV0BuildScriptInfo` for the crate to forward
 #   [buildscript]  the build-script program that ran
+# `dep_metadata` brings the metadata of the crate's direct dependencies
+# (a `rust_v0_buildscript_deps` over them), set as DEP_* for the script.
 #
 # Cross-compiling: the script is an exec dep (built for, and run on, the
 # execution platform, by the rustc of the configuration: its rust_v0
@@ -16,7 +20,7 @@
 
 load("@prelude//cxx:cxx_toolchain_types.bzl", "CxxToolchainInfo")
 load(":compile.bzl", "RUST_V0_CXX_TOOLCHAIN", "RUST_V0_TOOLCHAIN")
-load(":providers.bzl", "RustV0ToolchainInfo")
+load(":providers.bzl", "RustV0BuildScriptDepsInfo", "RustV0BuildScriptInfo", "RustV0ToolchainInfo")
 
 def _c_tools(cxx: CxxToolchainInfo) -> list[cmd_args]:
     """`--cc=...` and the like: each tool or flag set as one space-separated value."""
@@ -36,6 +40,10 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
     toolchain = ctx.attrs._rust_v0_toolchain[RustV0ToolchainInfo]
     out_dir = ctx.actions.declare_output("OUT_DIR", dir = True)
     flags = ctx.actions.declare_output("rustc_flags")
+    metadata = ctx.actions.declare_output("metadata")
+    deps = []
+    for d in ctx.attrs.dep_metadata:
+        deps += d[RustV0BuildScriptDepsInfo].infos if RustV0BuildScriptDepsInfo in d else [d[RustV0BuildScriptInfo]]
     script = ctx.attrs.buildscript[DefaultInfo].default_outputs[0]
     if ctx.attrs.manifest_dir != None:
         manifest_dir = ctx.attrs.manifest_dir[DefaultInfo].default_outputs[0]
@@ -53,6 +61,9 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
             out_dir.as_output(),
             "--rustc-flags-out",
             flags.as_output(),
+            "--metadata-out",
+            metadata.as_output(),
+            [cmd_args("--dep-metadata=", d.metadata, delimiter = "", hidden = d.out_dir) for d in deps],
             "--package",
             ctx.attrs.package_name,
             "--version",
@@ -70,15 +81,19 @@ def _rust_v0_buildscript_run_impl(ctx: AnalysisContext) -> list[Provider]:
         category = "buildscript",
         identifier = "{}-{}".format(ctx.attrs.package_name, ctx.attrs.version),
     )
-    return [DefaultInfo(
-        default_output = flags,
-        sub_targets = {
-            # The program that ran (built for the execution platform).
-            "buildscript": [DefaultInfo(default_output = script)],
-            "out_dir": [DefaultInfo(default_output = out_dir)],
-            "rustc_flags": [DefaultInfo(default_output = flags)],
-        },
-    )]
+    return [
+        DefaultInfo(
+            default_output = flags,
+            sub_targets = {
+                # The program that ran (built for the execution platform).
+                "buildscript": [DefaultInfo(default_output = script)],
+                "metadata": [DefaultInfo(default_output = metadata)],
+                "out_dir": [DefaultInfo(default_output = out_dir)],
+                "rustc_flags": [DefaultInfo(default_output = flags)],
+            },
+        ),
+        RustV0BuildScriptInfo(metadata = metadata, out_dir = out_dir),
+    ]
 
 rust_v0_buildscript_run = rule(
     impl = _rust_v0_buildscript_run_impl,
@@ -86,6 +101,10 @@ rust_v0_buildscript_run = rule(
         # The compiled build script (a rust_v0_binary), built for the
         # execution platform the rust_v0 toolchain picks (same rustc).
         "buildscript": attrs.exec_dep(),
+        # The crate's direct dependencies' `links` metadata: libraries
+        # (RustV0BuildScriptInfo, forwarded from their own runs) or a
+        # `rust_v0_buildscript_deps` over them.
+        "dep_metadata": attrs.list(attrs.dep(), default = []),
         # Extra environment for the build script (`$(location ...)` allowed).
         "env": attrs.dict(key = attrs.string(), value = attrs.arg(), sorted = False, default = {}),
         # CARGO_FEATURE_* for each.
@@ -104,4 +123,20 @@ rust_v0_buildscript_run = rule(
         "_rust_v0_toolchain": attrs.toolchain_dep(default = RUST_V0_TOOLCHAIN, providers = [RustV0ToolchainInfo]),
     },
     doc = "Run a crate's build script as cargo would (rlib-v0 buildscript-run).",
+)
+
+def _rust_v0_buildscript_deps_impl(ctx: AnalysisContext) -> list[Provider]:
+    infos = [d[RustV0BuildScriptInfo] for d in ctx.attrs.deps + ctx.attrs.named_deps.values() if RustV0BuildScriptInfo in d]
+    return [DefaultInfo(), RustV0BuildScriptDepsInfo(infos = infos)]
+
+# A crate's direct dependencies, seen from its build-script run: cargo.bzl's
+# macros make one per crate with a run (the run cannot depend on the crate,
+# which depends on it), from the crate's own `deps` and `named_deps`.
+rust_v0_buildscript_deps = rule(
+    impl = _rust_v0_buildscript_deps_impl,
+    attrs = {
+        "deps": attrs.list(attrs.dep(), default = []),
+        "named_deps": attrs.dict(key = attrs.string(), value = attrs.dep(), sorted = False, default = {}),
+    },
+    doc = "The build-script metadata (DEP_*) of a crate's direct dependencies, for its build-script run.",
 )

@@ -63,6 +63,14 @@ def crate_attrs() -> dict[str, Attr]:
         # `$(location ...)` allowed: `@$(location :x-build-script-run[rustc_flags])`.
         "rustc_flags": attrs.list(attrs.arg(), default = []),
         "srcs": attrs.list(attrs.source(), default = []),
+        # Files the compile reads besides `srcs` (`include_str!`, `#![doc =
+        # include_str!("../README.md")]`): declared inputs, so a remote compile
+        # has them. cargo.bzl's macros give a vendored crate its whole directory.
+        "compile_inputs": attrs.list(attrs.source(), default = []),
+        # More sources, each at a path of the crate's choosing (`{":gen": "src/gen.rs"}`,
+        # reindeer's overlay fixups): the crate is then compiled from one
+        # directory of `srcs` and these, a mapped path replacing a source's.
+        "mapped_srcs": attrs.dict(key = attrs.source(), value = attrs.string(), sorted = False, default = {}),
         # Libraries: link the whole rlib (`--whole-archive`), for crates whose
         # only purpose is a static initializer nothing references. Binaries
         # accept it for symmetry; their own object is always linked whole.
@@ -87,7 +95,11 @@ def crate_metadata(ctx: AnalysisContext) -> str:
 
 def crate_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
     """The crate root among `srcs`: `crate_root` if given (a package-relative
-    path), else the one file named like a default root or `<crate>.rs`."""
+    path), else the one file named like a default root or `<crate>.rs`.
+    With `mapped_srcs`, the crate is read from one directory of both (the
+    layout its modules need), and the root is found there."""
+    if ctx.attrs.mapped_srcs:
+        return _mapped_root(ctx, default_roots)
     if ctx.attrs.crate_root:
         for src in ctx.attrs.srcs:
             if src.short_path == ctx.attrs.crate_root:
@@ -95,13 +107,33 @@ def crate_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
         fail("crate_root `{}` is not in srcs".format(ctx.attrs.crate_root))
     if len(ctx.attrs.srcs) == 1:
         return ctx.attrs.srcs[0]
+    return _pick_root(ctx, {s.short_path: s for s in ctx.attrs.srcs}, default_roots)
+
+def _pick_root(ctx: AnalysisContext, files: dict[str, Artifact], default_roots: list[str]) -> Artifact:
     names = default_roots + [crate_name(ctx) + ".rs"]
-    candidates = [s for s in ctx.attrs.srcs if s.basename in names]
+    candidates = [f for p, f in files.items() if p.rpartition("/")[2] in names]
     if len(candidates) != 1:
         fail("cannot tell the crate root among srcs (found {}); set crate_root".format(
-            [s.short_path for s in candidates],
+            [p for p in files if p.rpartition("/")[2] in names],
         ))
     return candidates[0]
+
+def _mapped_root(ctx: AnalysisContext, default_roots: list[str]) -> Artifact:
+    # `mapped_srcs = {source: "path/in/crate.rs"}` (reindeer's overlay fixups,
+    # generated modules): laid out with `srcs` by their package paths, a
+    # mapped file replacing a source of the same path.
+    files = {s.short_path: s for s in ctx.attrs.srcs}
+    files.update({path: src for src, path in ctx.attrs.mapped_srcs.items()})
+    tree = ctx.actions.symlinked_dir("srcs", files)
+    if ctx.attrs.crate_root:
+        if ctx.attrs.crate_root not in files:
+            fail("crate_root `{}` is neither in srcs nor a mapped_srcs path".format(ctx.attrs.crate_root))
+        return tree.project(ctx.attrs.crate_root)
+    root = files.keys()[0] if len(files) == 1 else None
+    if root == None:
+        picked = _pick_root(ctx, files, default_roots)
+        root = [p for p, f in files.items() if f == picked][0]
+    return tree.project(root)
 
 def all_deps(ctx: AnalysisContext) -> list[Dependency]:
     """`deps` and `named_deps`: for link providers (proc macros have none, so
@@ -173,7 +205,8 @@ def rustc_args(
         _externs(ctx, linked_by_rustc),
         dep_crates.project_as_args("search_path_linked" if linked_by_rustc else "search_path"),
         root,
-        # Modules (`mod foo;`) are read from the source tree next to the root.
-        hidden = ctx.attrs.srcs,
+        # Modules (`mod foo;`) are read from the source tree next to the root,
+        # and `include_str!`/`include_bytes!` files from anywhere (inputs).
+        hidden = ctx.attrs.srcs + ctx.attrs.compile_inputs,
     )
     return args

@@ -29,6 +29,7 @@ load(":link_providers.bzl", "archive_link_providers")
 load(":verify.bzl", "checked_link_args", "verify_archive")
 load(
     ":providers.bzl",
+    "RustV0BuildScriptInfo",
     "RustV0Crate",
     "RustV0CrateTSet",
     "RustV0Identity",
@@ -119,9 +120,19 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         panic = toolchain.panic,
         label = ctx.label,
     )
+    # What the compile read through `env` and `rustc_flags` (a build
+    # script's OUT_DIR and flags file): the static libraries the marker
+    # records live there, and links read them.
+    native_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None
     crates = ctx.actions.tset(
         RustV0CrateTSet,
-        value = RustV0Crate(identity = identity, rlib = rlib, meta = meta, whole_archive = ctx.attrs.whole_archive),
+        value = RustV0Crate(
+            identity = identity,
+            rlib = rlib,
+            meta = meta,
+            whole_archive = ctx.attrs.whole_archive,
+            native_search = cmd_args(link_dir, format = "@{}/lib" + crate + ".rlib-v0-native-search", hidden = native_inputs) if native_inputs else None,
+        ),
         children = [dep_crates],
     )
 
@@ -142,7 +153,10 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
     # checked. Run when asked for, or by every link (verify_content).
     verify_json = verify_archive(ctx, toolchain, rlib, crate)
 
-    return [
+    # The crate's build-script run, for the runs of the crates depending on
+    # this one (`links` metadata: DEP_*).
+    buildscript = [ctx.attrs.buildscript_run[RustV0BuildScriptInfo]] if ctx.attrs.buildscript_run else []
+    return buildscript + [
         DefaultInfo(
             default_output = rlib,
             sub_targets = {
@@ -174,7 +188,7 @@ def _rust_v0_library_impl(ctx: AnalysisContext) -> list[Provider]:
         # What the compile read through `env` and `rustc_flags` (a build
         # script's OUT_DIR and flags file): the static libraries the marker
         # records live there, and `rlib-v0 link` reads them.
-        link_inputs = cmd_args(hidden = [ctx.attrs.env.values(), ctx.attrs.rustc_flags]) if ctx.attrs.env or ctx.attrs.rustc_flags else None,
+        link_inputs = native_inputs,
         shared_link_args = cmd_args(link_dir, format = "@{}/lib" + crate + ".shared.rlib-v0-link-args"),
     )
 
@@ -196,6 +210,9 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
             "rustc-wrapper",
             toolchain.rustc,
             rustc_args(ctx, toolchain, crate, "proc-macro", crate_root(ctx, ["lib.rs"]), deps, dep_crates),
+            # rustc links the macro: the native static libraries its deps'
+            # build scripts made (kept out of their rlibs) must be found.
+            dep_crates.project_as_args("native_search"),
             "-o",
             so.as_output(),
         ),
@@ -215,6 +232,11 @@ def _proc_macro(ctx: AnalysisContext, toolchain: RustV0ToolchainInfo, crate: str
 _rust_v0_library = rule(
     impl = _rust_v0_library_impl,
     attrs = crate_attrs() | {
+        # The crate's `rust_v0_buildscript_run`, if any: its `links` metadata
+        # (DEP_*) reaches the build scripts of the crates depending on this
+        # one. cargo.bzl's macros set it; the run's `[rustc_flags]` and
+        # `[out_dir]` still reach the compile through `rustc_flags`/`env`.
+        "buildscript_run": attrs.option(attrs.dep(providers = [RustV0BuildScriptInfo]), default = None),
         # A procedural macro: built as a compiler plugin (`.so`), for rustc to
         # load; dependents get it as `--extern`, links never see it.
         "proc_macro": attrs.bool(default = False),

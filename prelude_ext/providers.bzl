@@ -36,6 +36,11 @@ RustV0Crate = record(
     # Linked with `--whole-archive` (static initializers that nothing
     # references would otherwise be dropped by the linker).
     whole_archive = field(bool),
+    # For links rustc drives (proc macros): `@FILE` of `-L native=` for the
+    # crate's native static libraries (written by its compile), with what
+    # holds them (its build script's OUT_DIR) as hidden inputs; None when
+    # the crate has no build-script output.
+    native_search = field(cmd_args | None, None),
 )
 
 def _search_path(crate: RustV0Crate):
@@ -51,6 +56,9 @@ def _search_path_linked(crate: RustV0Crate):
 
 def _rlib(crate: RustV0Crate):
     return crate.rlib
+
+def _native_search(crate: RustV0Crate):
+    return crate.native_search or cmd_args()
 
 def _whole_archive(crate: RustV0Crate):
     # `rlib-v0 link --whole-archive CRATE`: the wrapper owns the final order,
@@ -71,6 +79,7 @@ def _describe(crate: RustV0Crate):
 RustV0CrateTSet = transitive_set(
     args_projections = {
         "describe": _describe,
+        "native_search": _native_search,
         "rlib": _rlib,
         "search_path": _search_path,
         "search_path_linked": _search_path_linked,
@@ -214,5 +223,28 @@ RustV0WrappedLinkerInfo = provider(
     fields = {
         # The base toolchain's `linker_info.linker`, unwrapped.
         "base_linker": provider_field(RunInfo),
+    },
+)
+
+# What a crate's build-script run gives the build scripts of the crates that
+# depend on it directly (cargo's `links` metadata, as DEP_<LINKS>_<KEY>): the
+# run provides it, and a `rust_v0_library` forwards its run's
+# (`buildscript_run`), so a dependent's run finds it among the crate's deps.
+RustV0BuildScriptInfo = provider(
+    fields = {
+        # DEP_<LINKS>_<KEY>=VALUE lines (`rlib-v0 buildscript-run
+        # --metadata-out`); empty when the package has no `links`.
+        "metadata": provider_field(Artifact),
+        # The run's OUT_DIR: metadata values name files there (an include
+        # directory), so it is an input of every run that reads them.
+        "out_dir": provider_field(Artifact),
+    },
+)
+
+# The `RustV0BuildScriptInfo` of a crate's direct dependencies, for its own
+# build-script run (`rust_v0_buildscript_deps`, made by cargo.bzl's macros).
+RustV0BuildScriptDepsInfo = provider(
+    fields = {
+        "infos": provider_field(list[RustV0BuildScriptInfo]),
     },
 )

@@ -2,6 +2,8 @@
 # Installs what rlib-v0 and its tests need on a Debian machine that has
 # Python 3.11+, gcc/g++ and rustc/cargo (rustup):
 # - the lld and mold linkers, graphviz, cmake and ninja (Debian packages);
+# - pkg-config and the OpenSSL and zlib development files, which build scripts
+#   of the big reindeer set find (openssl-sys, libz-sys: tests/reindeer_big);
 # - for the cross-compilation tests: a second real rustc with a complete
 #   aarch64 standard library (Debian's rustc-web 1.96 and
 #   libstd-rust-web-dev:arm64, after `dpkg --add-architecture arm64`), the
@@ -30,13 +32,18 @@ need mold mold
 need graphviz dot
 need cmake cmake
 need ninja-build ninja
+need pkg-config pkg-config
 need gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc
 need g++-aarch64-linux-gnu aarch64-linux-gnu-g++
 need qemu-user qemu-aarch64
 if command -v dpkg-query >/dev/null 2>&1; then
+  need_pkg libssl-dev
+  need_pkg zlib1g-dev
   need_pkg rustc-web
   need_pkg libstd-rust-web-dev:arm64
 else
+  need libssl-dev /usr/include/openssl/ssl.h
+  need zlib1g-dev /usr/include/zlib.h
   need rustc-web /usr/lib/rustlib/aarch64-unknown-linux-gnu/lib
 fi
 

@@ -60,6 +60,49 @@ def copy_repo(dest: Path) -> Path:
     return dest
 
 
+# Where tests that build large crate sets keep their repository between runs
+# (buck-out, vendored crates): `$RLIB_V0_TEST_CACHE`, else ~/.cache/rlib-v0-tests.
+def test_cache_dir() -> Path:
+    return Path(os.environ.get("RLIB_V0_TEST_CACHE") or Path.home() / ".cache" / "rlib-v0-tests")
+
+
+def sync_tree(src: Path, dest: Path, keep: tuple[str, ...] = ()) -> None:
+    """Make `dest` a copy of `src`, rewriting only the files whose bytes
+    differ and removing what `src` lacks (except top-level names in `keep`:
+    generated there), so Buck2 sees only real changes."""
+    dest.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(src) for p in src.rglob("*") if "__pycache__" not in p.parts}
+    for rel in sorted(wanted):
+        s, d = src / rel, dest / rel
+        if s.is_dir():
+            d.mkdir(exist_ok=True)
+        elif not d.is_file() or d.read_bytes() != s.read_bytes():
+            shutil.copy2(s, d)
+    for d in sorted(dest.rglob("*"), reverse=True):
+        rel = d.relative_to(dest)
+        if rel.parts[0] in keep or "__pycache__" in rel.parts or rel in wanted:
+            continue
+        if d.is_dir() and not d.is_symlink():
+            shutil.rmtree(d)
+        elif d.exists() or d.is_symlink():
+            d.unlink()
+
+
+def sync_repo(dest: Path, extra: dict[str, Path], keep: tuple[str, ...] = ()) -> Path:
+    """A long-lived copy of the repository at `dest` (`copy_repo`'s files
+    plus `extra`: name in the copy -> source), updated in place."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in [".buckconfig", "BUCK.rlib-v0", "prelude_ext", "toolchains"]:
+        src = ROOT / name
+        if src.is_dir():
+            sync_tree(src, dest / name)
+        elif not (dest / name).is_file() or (dest / name).read_bytes() != src.read_bytes():
+            shutil.copy2(src, dest / name)
+    for name, src in extra.items():
+        sync_tree(src, dest / name, keep)
+    return dest
+
+
 def buck2_on_a_copy(tmp_path_factory: pytest.TempPathFactory, packages: dict[str, dict[str, str]] | None = None) -> Iterator[Buck2]:
     """The body of a module's `buck2` fixture (`yield from` it): buck2 on a
     fresh copy of the repository, with `packages` added (package -> file
@@ -89,12 +132,12 @@ class Buck2:
             raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
         return proc
 
-    def build(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run("build", "--console=simple", *args, check=check)
+    def build(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return self.run("build", "--console=simple", *args, check=check, timeout=timeout)
 
-    def outputs(self, *targets: str, extra: tuple[str, ...] = ()) -> dict[str, Path]:
+    def outputs(self, *targets: str, extra: tuple[str, ...] = (), timeout: float = 600) -> dict[str, Path]:
         """Build `targets`; their default outputs, by target as printed."""
-        proc = self.build(*extra, "--show-full-output", *targets)
+        proc = self.build(*extra, "--show-full-output", *targets, timeout=timeout)
         out: dict[str, Path] = {}
         for line in proc.stdout.splitlines():
             target, _, path = line.partition(" ")
@@ -102,9 +145,9 @@ class Buck2:
                 out[target] = Path(path)
         return out
 
-    def run_target(self, target: str, *extra: str) -> str:
+    def run_target(self, target: str, *extra: str, timeout: float = 600) -> str:
         """`buck2 run`: the program's stdout."""
-        return self.run("run", "--console=none", *extra, target).stdout
+        return self.run("run", "--console=none", *extra, target, timeout=timeout).stdout
 
     def what_ran(self) -> list[str]:
         """`buck2 log what-ran` for the last command: one line per action."""

@@ -125,6 +125,53 @@ def test_diamond_dependency_first_order_needs_the_wrapper(diamond, fuse_ld, link
     assert_runs(run_exe, exe, DIAMOND_EXPECTED)
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        ["-Wl,-lars", "-Wl,-lcrs", "-Wl,-lbrs"],
+        ["-Wl,-l,ars,-l,crs", "-Wl,--library=brs"],
+        ["-Xlinker", "-lars", "-Xlinker", "-lcrs", "-Xlinker", "-lbrs"],
+        ["-Wl,-Bstatic,-lars,-lcrs,-lbrs,-Bdynamic,-lm"],
+    ],
+    ids=["Wl-lNAME", "Wl-l-NAME", "Xlinker", "Wl-mixed"],
+)
+def test_diamond_libraries_given_as_linker_flags(spelling, diamond, fuse_ld, link, run_exe, tmp_path):
+    """Crates installed as `libNAMErs.a` and named inside `-Wl,` (or after
+    `-Xlinker`), a before its dependents: resolved like `-lNAME`, so they are
+    ordered (ld.bfd would fail on this order), counted by the missing-crate
+    check, and only their parts of a `-Wl,` argument are taken out."""
+    libdir = tmp_path / "lib"
+    libdir.mkdir()
+    for name in ("a", "b", "c"):
+        shutil.copy(diamond[name], libdir / f"lib{name}rs.a")
+    exe = tmp_path / "app"
+    proc = link(["cc", *fuse_ld("bfd"), diamond["main"], f"-L{libdir}", *spelling, diamond["bundle"], "-o", exe], debug=True)
+    assert proc.returncode == 0, proc.stderr
+    assert plan_crates(proc.stderr)[:2] in (["b", "c"], ["c", "b"]) and plan_crates(proc.stderr)[2] == "a", proc.stderr
+    assert f"-lars -> {libdir}/libars.a (a " in proc.stderr
+    assert_runs(run_exe, exe, DIAMOND_EXPECTED)
+    # Without a: the check names it (a -Wl,-l of a Rust archive is a Rust input).
+    proc = link(["cc", diamond["main"], f"-L{libdir}", "-Wl,-lbrs,-lcrs", diamond["bundle"], "-o", exe])
+    assert_user_error(proc, "a")
+
+
+def test_linker_flag_library_parts_kept():
+    """Only the library's own parts leave a `-Wl,` argument; what came before it
+    stays before the Rust block, the rest after."""
+    from rlib_v0 import cmd_link, linker_cmd
+    from rlib_v0.plan import Plan
+
+    cmd = linker_cmd.parse(["cc", "main.o", "-Wl,--as-needed,-Bstatic,-l,rustlib,-Bdynamic,-lm", "-o", "app"])
+    (lib, libm) = cmd.libs
+    assert (lib.spec, lib.static, lib.pieces, libm.spec, libm.static) == ("rustlib", True, (2, 4), "m", False)
+    lib.rust = True  # as `find_rust_inputs` marks it
+    plan = Plan([2])
+    assert cmd_link.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
+    # The bundle's system libraries are shared: not searched under the user's -Bstatic.
+    plan.native_libs = ["-lgcc_s"]
+    assert cmd_link.rewrite(cmd, plan, None) == ["cc", "main.o", "-Wl,--as-needed,-Bstatic", "-Wl,-Bdynamic", "-lgcc_s", "-Wl,-Bstatic", "-Wl,-Bdynamic,-lm", "-o", "app"]
+
+
 @pytest.mark.parametrize("linker", ["ld", "ld.bfd", "ld.gold", "ld.lld", "mold"])
 def test_diamond_linker_called_directly(linker, diamond, direct_ld, link, run_exe, tmp_path):
     exe = tmp_path / "app"

@@ -288,7 +288,7 @@ def test_whole_archive_crates():
 
 def test_native_libs_deduplicated_then_bundle():
     x = ident("x", libs=("-lssl", "-lz"))
-    y = ident("y", deps=(x,), libs=("-lz", "-lm"))
+    y = ident("y", deps=(x,), libs=("-lz", "-lm", "-lz"))  # a crate naming one twice (libz-sys)
     plan = P.make_plan(inputs(("x", x), ("y", y), ("s", STD)))
     assert plan.native_libs == ["-lz", "-lm", "-lssl", "-lgcc_s", "-lc"]
 

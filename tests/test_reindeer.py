@@ -12,7 +12,6 @@ shows every crate once and no proc macro.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -23,28 +22,16 @@ import pytest
 from elf_util import archive_machines, comment, machine
 from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2, rustc_signature
 from nativelink_util import NativeLink, require_nativelink
+from reindeer_util import reindeer_exe
 
 HERE = Path(__file__).parent
 EXPECTED = "a1b22 n=3 digits=23 pid_ok=true stack_ok=true json={\"name\":\"a1b22\",\"n\":3}"
-REINDEER_HINT = (
-    "reindeer not found (looked for $REINDEER, then reindeer on PATH): build it from "
-    "facebookincubator/reindeer (tested at commit {commit}) with `cargo +nightly build --release` "
-    "and put the binary on PATH, as README.md describes"
-)
-REINDEER_COMMIT = "84035a200a3fb855a2178aa7d1751ada940faf3c"
-
-
-def _reindeer() -> str:
-    exe = os.environ.get("REINDEER") or shutil.which("reindeer")
-    if not exe:
-        pytest.skip(REINDEER_HINT.format(commit=REINDEER_COMMIT))
-    return exe
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     buck2_exe = require_buck2()
-    reindeer = _reindeer()
+    reindeer = reindeer_exe()
     root = copy_repo(tmp_path_factory.mktemp("reindeer") / "repo")
     shutil.copytree(HERE / "reindeer" / "third-party", root / "third-party")
     shutil.copytree(HERE / "reindeer" / "app", root / "app")

@@ -14,11 +14,18 @@ crate's compile (`@FILE`):
     rustc-env=K=V            --rlib-v0-env=K=V   (set in rustc's environment by rlib-v0 rustc)
     rustc-flags=...          its -l / -L flags
     warning=...              printed
-    rerun-if-*, metadata     ignored (Buck2 reruns on input changes; DEP_* metadata is not
-                                      passed between build scripts)
+    error=...                the run fails with the message, as in cargo
+    metadata=K=V, or any     DEP_<LINKS>_<K>=V for the build scripts of the crates
+      other `cargo:K=V`      depending on this one (`--metadata-out`, when the
+                             package has `links`; buildscript_links.py)
+    rerun-if-*               ignored (Buck2 reruns on input changes)
+    rustc-link-arg*          ignored: cargo gives them to the package's own binaries,
+                             tests and cdylibs, never to a library's dependents
 
 Everything cargo sets that a build script may read is set: CARGO_MANIFEST_DIR,
-CARGO_PKG_NAME/VERSION(_MAJOR/_MINOR/_PATCH/_PRE), CARGO_FEATURE_*,
+CARGO_PKG_NAME/VERSION(_MAJOR/_MINOR/_PATCH/_PRE), CARGO_FEATURE_*, from the
+package's Cargo.toml CARGO_MANIFEST_PATH, CARGO_MANIFEST_LINKS and the other
+CARGO_PKG_* (authors, description, ...), DEP_* of the dependencies,
 CARGO_CFG_* (from `rustc --print cfg --target TARGET` with the crate's flags),
 OUT_DIR, TARGET, HOST (rustc's host: the machine the script runs on), RUSTC,
 OPT_LEVEL, DEBUG, PROFILE, NUM_JOBS, CARGO_ENCODED_RUSTFLAGS — so no per-crate
@@ -35,7 +42,7 @@ import sys
 
 from .errors import UserError
 
-ENV_FLAG = "--rlib-v0-env="
+from .rustc_args import ENV_FLAG, ROOT_TOKEN
 
 
 def cfg_env(cfg_lines: list[str]) -> dict[str, str]:
@@ -55,7 +62,8 @@ def cfg_env(cfg_lines: list[str]) -> dict[str, str]:
 
 
 def package_env(name: str, version: str) -> dict[str, str]:
-    core, _, pre = version.partition("-")
+    # `2.1.3+zstd.1.5.7`: build metadata stays in the version, not in its parts.
+    core, _, pre = version.partition("+")[0].partition("-")
     parts = (core.split(".") + ["0", "0", "0"])[:3]
     return {
         "CARGO_PKG_NAME": name,
@@ -111,21 +119,56 @@ def opt_level(rustc_flags: list[str]) -> str:
     return level
 
 
-def translate(lines: list[str], cwd: str) -> tuple[list[str], list[str]]:
-    """(rustc arguments, warnings) from a build script's stdout."""
-    args: list[str] = []
-    warnings: list[str] = []
+# `cargo:KEY=...` keys that are instructions; any other single-colon key is
+# metadata (cargo's rule), and an unknown `cargo::KEY` an error.
+_INSTRUCTIONS = frozenset(
+    (
+        "rustc-cfg", "rustc-check-cfg", "rustc-link-lib", "rustc-link-search", "rustc-env", "rustc-flags",
+        "warning", "error", "metadata", "rerun-if-changed", "rerun-if-env-changed",
+        "rustc-link-arg", "rustc-link-arg-bin", "rustc-link-arg-bins", "rustc-link-arg-tests",
+        "rustc-link-arg-examples", "rustc-link-arg-benches", "rustc-link-arg-cdylib", "rustc-cdylib-link-arg",
+    )
+)
+
+
+class Output:
+    """A build script's stdout, read as cargo reads it."""
+
+    __slots__ = ("args", "warnings", "errors", "metadata")
+
+    def __init__(self) -> None:
+        self.args: list[str] = []  # rustc arguments for the crate's compile
+        self.warnings: list[str] = []  # `cargo:warning=` messages, printed
+        self.errors: list[str] = []  # `cargo::error=` messages: the run fails
+        self.metadata: list[tuple[str, str]] = []  # (KEY, VALUE): DEP_<LINKS>_<KEY> for dependents
+
+
+def translate(lines: list[str], cwd: str) -> Output:
+    """The crate's rustc arguments, warnings, errors and metadata from a build script's stdout."""
+    out = Output()
+    args = out.args
     for line in lines:
         if line.startswith("cargo::"):
-            body = line[len("cargo::") :]
+            body, new_syntax = line[len("cargo::") :], True
         elif line.startswith("cargo:"):
-            body = line[len("cargo:") :]
+            body, new_syntax = line[len("cargo:") :], False
         else:
             continue
         key, eq, value = body.partition("=")
         if not eq:
             continue
-        if key == "rustc-cfg":
+        if key not in _INSTRUCTIONS:
+            if new_syntax:
+                out.errors.append(f"unknown build-script instruction `cargo::{key}` (line {line!r})")
+            else:
+                out.metadata.append((key, value))
+        elif key == "metadata":
+            mkey, meq, mvalue = value.partition("=")
+            if not meq:
+                out.errors.append(f"`cargo::metadata={value}`: expected KEY=VALUE")
+            else:
+                out.metadata.append((mkey, mvalue))
+        elif key == "rustc-cfg":
             args.append(f"--cfg={value}")
         elif key == "rustc-check-cfg":
             args.append(f"--check-cfg={value}")
@@ -134,7 +177,10 @@ def translate(lines: list[str], cwd: str) -> tuple[list[str], list[str]]:
         elif key == "rustc-link-search":
             args += ["-L", _relative_search(value, cwd)]
         elif key == "rustc-env":
-            args.append(ENV_FLAG + value)
+            # An OUT_DIR file by absolute path (mime_guess's
+            # MIME_TYPES_GENERATED_PATH for `include!`): below the working
+            # directory, written relative to ROOT_TOKEN (rustc_args.env_value).
+            args.append(ENV_FLAG + value.replace(cwd.rstrip("/") + "/", ROOT_TOKEN + "/"))
         elif key == "rustc-flags":
             parts = value.split()
             i = 0
@@ -150,8 +196,10 @@ def translate(lines: list[str], cwd: str) -> tuple[list[str], list[str]]:
                     args += ["-L", _relative_search(p[2:], cwd)]
                 i += 1
         elif key == "warning":
-            warnings.append(value)
-    return args, warnings
+            out.warnings.append(value)
+        elif key == "error":
+            out.errors.append(value)
+    return out
 
 
 def _relative_search(value: str, cwd: str) -> str:
@@ -167,11 +215,13 @@ def _relative_search(value: str, cwd: str) -> str:
     return f"{kind}={path}" if kind else path
 
 
-def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, package: str, version: str, features: list[str], env: list[str], rustc: str, target: str | None, rustc_flags: list[str], c_tools: dict[str, str] | None = None) -> int:
+def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, package: str, version: str, features: list[str], env: list[str], rustc: str, target: str | None, rustc_flags: list[str], c_tools: dict[str, str] | None = None, metadata_out: str | None = None, dep_metadata: tuple[str, ...] = ()) -> int:
     from . import toolchain
+    from .buildscript_links import metadata_lines, read_dep_metadata, read_manifest
     from .proc import capture_stdout, finish_capture
 
     cwd = os.getcwd()
+    manifest = read_manifest(manifest_dir)
     exe = toolchain.find_rustc(rustc)
     info = toolchain.rustc_info(exe)
     target = target or info.host
@@ -181,9 +231,11 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
         raise UserError(f"{exe}: `rustc --print cfg --target {target}` failed (exit {code})")
     os.makedirs(out_dir, exist_ok=True)
     child_env = dict(os.environ)
+    child_env.update(manifest.env)
     child_env.update(package_env(package, version))
     child_env.update(feature_env(features))
     child_env.update(cfg_env(cfg_out.decode("utf-8", "replace").splitlines()))
+    child_env.update(read_dep_metadata(list(dep_metadata), cwd))
     child_env.update(c_tool_env(target, c_tools or {}, cwd))
     level = opt_level(rustc_flags)
     child_env.update(
@@ -217,15 +269,23 @@ def run(buildscript: str, manifest_dir: str, out_dir: str, flags_out: str, packa
     except OSError as e:
         raise UserError(f"{buildscript}: cannot run the build script ({e.strerror})") from None
     code = proc.returncode
-    chunks = [proc.stdout]
-    text = b"".join(chunks).decode("utf-8", "replace")
+    text = proc.stdout.decode("utf-8", "replace")
     if code != 0:
         sys.stderr.write(text)
         raise UserError(f"build script of {package} {version} ({buildscript}) failed (exit {code})")
-    args, warnings = translate(text.splitlines(), cwd)
-    for wmsg in warnings:
+    out = translate(text.splitlines(), cwd)
+    for wmsg in out.warnings:
         print(f"warning: {package}@{version}: {wmsg}", file=sys.stderr)
+    if out.errors:
+        for emsg in out.errors[:-1]:
+            print(f"error: {package}@{version}: {emsg}", file=sys.stderr)
+        raise UserError(f"build script of {package} {version} ({buildscript}) reported an error: {out.errors[-1]}")
     from .outputs import replace_file
 
-    replace_file(flags_out, "".join(a + "\n" for a in args).encode(), what="the rustc flags")
+    if metadata_out is not None:
+        # Only a package with `links` passes metadata on (cargo's rule); the
+        # file exists either way, for Buck2.
+        lines = metadata_lines(manifest.links, out.metadata, cwd) if manifest.links else []
+        replace_file(metadata_out, "".join(ln + "\n" for ln in lines).encode(), what="the build-script metadata")
+    replace_file(flags_out, "".join(a + "\n" for a in out.args).encode(), what="the rustc flags")
     return 0

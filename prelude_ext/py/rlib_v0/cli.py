@@ -92,7 +92,7 @@ def _parser() -> _Parser:
     ln.add_argument("--export-rust", action="store_true", help="a shared object (or -rdynamic executable) keeps exporting its crates' and std's Rust symbols (by default they are hidden)")
     ln.add_argument("linker_command", nargs=argparse.REMAINDER, help="the whole linker command, after `--`")
 
-    bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [--cc CMD] [--cxx CMD] [--ar CMD] [--cflags FLAGS] [--cxxflags FLAGS] [-- RUSTC_FLAGS...]")
+    bs = verb("buildscript-run", "Run a crate's build script as cargo would; write its rustc flags and OUT_DIR.", "rlib-v0 buildscript-run --buildscript BIN --manifest-dir DIR --out-dir DIR --rustc-flags-out FILE --package NAME --version V [--feature F]... [--env K=V]... [--rustc PATH] [--target T] [--cc CMD] [--cxx CMD] [--ar CMD] [--cflags FLAGS] [--cxxflags FLAGS] [--metadata-out FILE] [--dep-metadata FILE]... [-- RUSTC_FLAGS...]")
     bs.add_argument("--buildscript", required=True, help="the compiled build script")
     bs.add_argument("--manifest-dir", required=True, help="the crate's directory (CARGO_MANIFEST_DIR)")
     bs.add_argument("--out-dir", required=True, help="OUT_DIR, created")
@@ -103,6 +103,8 @@ def _parser() -> _Parser:
     bs.add_argument("--env", action="append", default=[], help="NAME=VALUE for the build script")
     bs.add_argument("--rustc", help="rustc (RUSTC, and `--print cfg` for CARGO_CFG_*)")
     bs.add_argument("--target", help="target triple (default: rustc's host)")
+    bs.add_argument("--metadata-out", help="write the DEP_<LINKS>_<KEY>=VALUE lines for dependents' build scripts here (empty without `links`)")
+    bs.add_argument("--dep-metadata", action="append", default=[], help="a dependency's --metadata-out file: its DEP_* variables are set")
     from .buildscript import C_TOOLS
 
     for tool in C_TOOLS:
@@ -214,7 +216,7 @@ def _dispatch(ns: argparse.Namespace) -> int:
         from .buildscript import run as run_buildscript
 
         c_tools = {tool: getattr(ns, tool.lower()) for tool in C_TOOLS if getattr(ns, tool.lower()) is not None}
-        return run_buildscript(ns.buildscript, ns.manifest_dir, ns.out_dir, ns.rustc_flags_out, ns.package, ns.pkg_version, ns.feature, ns.env, ns.rustc, ns.target, _strip_dashes(ns.rustc_flags), c_tools)
+        return run_buildscript(ns.buildscript, ns.manifest_dir, ns.out_dir, ns.rustc_flags_out, ns.package, ns.pkg_version, ns.feature, ns.env, ns.rustc, ns.target, _strip_dashes(ns.rustc_flags), c_tools, ns.metadata_out, tuple(ns.dep_metadata))
     if ns.verb == "install-launchers":
         from .launchers import install
 

@@ -59,6 +59,7 @@ def find_rust_inputs(cmd: linker_cmd.LinkCommand, resolved: list[str] | None = N
                 what = "not found (left to the linker)" if path is None else (f"{path} ({ident.display})" if ident is not None else f"{path} (not Rust)")
                 resolved.append(f"-l{lib.spec} -> {what}")
             if ident is not None:
+                lib.rust = True
                 found.append(RustInput(lib.index, path, ident, lib.whole_archive))
         found.sort(key=lambda r: r.arg_index)
     return found
@@ -285,8 +286,21 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
         block.append(plan.bundle.path)
     for sym in plan.undefined:
         block += cmd.linker_flag("-u", sym)
+    # `-Wl,...,-lNAME,...` naming a Rust archive: only those parts go.
+    parts_out: dict[int, set[int]] = {}
+    for lib in cmd.libs:
+        if lib.pieces is not None and lib.rust:
+            parts_out.setdefault(lib.index, set()).update(range(*lib.pieces))
+    # The bundle's system libraries are shared ones (-lgcc_s): inside the
+    # user's `-Bstatic` region (`-Wl,-Bstatic -lmycrate -Wl,-Bdynamic`) they
+    # would not be found.
+    bstatic = plan.native_libs and linker_cmd.bstatic_at(cmd, first, min(parts_out.get(first, {0})))
+    if bstatic:
+        block += cmd.linker_flag("-Bdynamic")
     for lib in plan.native_libs:
         block += lib.split(" ")
+    if bstatic:
+        block += cmd.linker_flag("-Bstatic")
     if hide_object:
         block.append(hide_object)
     for name in exclude_libs or ():
@@ -302,13 +316,31 @@ def rewrite(cmd: linker_cmd.LinkCommand, plan: Plan, output: str | None, natives
         block += cmd.linker_flag("-z", "noexecstack")
     out: list[str] = []
     for n, a in enumerate(argv):
-        if n == first:
-            out += block
-        if n not in skip:
-            out.append(a)
+        if n in parts_out:
+            _split_linker_flags(a, parts_out[n], block if n == first else [], out)
+        else:
+            if n == first:
+                out += block
+            if n not in skip:
+                out.append(a)
         if n == groups.span_end:
             out += cmd.linker_flag("--end-group")
     return out
+
+
+def _split_linker_flags(arg: str, drop: set[int], block: list[str], out: list[str]) -> None:
+    """`-Wl,A,-lrust,B` -> `-Wl,A`, the block, `-Wl,B`: what came before the
+    library still applies to the block (`-Bstatic`...), what came after to
+    the rest of the line."""
+    parts = arg[4:].split(",")
+    cut = min(drop)
+    before = parts[:cut]
+    after = [p for k, p in enumerate(parts) if k > cut and k not in drop]
+    if before:
+        out.append("-Wl," + ",".join(before))
+    out += block
+    if after:
+        out.append("-Wl," + ",".join(after))
 
 
 def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, verify_content: bool = False, export_rust: bool = False) -> int:

@@ -78,8 +78,9 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     be linked with is built (`label`, `panic`, `target`): a crate built
     otherwise is refused before rustc runs."""
     r = rustc_args.parse(args)
+    cwd = os.getcwd()
     for k, v in r.env:
-        os.environ[k] = v  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
+        os.environ[k] = rustc_args.env_value(v, cwd)  # rustc (and so `env!()`) sees them; posix_spawn passes os.environ
     rustc_args.absolutize_cargo_dirs(os.environ)
     types = r.crate_types or ["rlib"]
     if "rlib" not in types and "lib" not in types:
@@ -278,8 +279,9 @@ def _emit_without_link_path(cmd: list[str]) -> str:
 
 def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, bool]) -> None:  # noqa: ANN001
     """The crate's link-args response file, its guard object when it
-    defines an allocator or panic handler, and for shared objects' links
-    the `.shared` response file and the hide object it names (`link_args`)."""
+    defines an allocator or panic handler, for shared objects' links the
+    `.shared` response file and the hide object it names, and its native
+    search-path file for rustc-driven links (`link_args` module)."""
     from . import link_args
     from .elf import guard_object, hide_object
     from .fsutil import write_atomic
@@ -292,6 +294,8 @@ def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, 
     write_atomic(hide, hide_object(template, sorted(to_hide.items())))
     write_atomic(link_args.shared_link_args_path(path), link_args.render(link_args.crate_shared_args(ident, hide)))
     write_atomic(path, link_args.render(link_args.crate_args(ident, guard)))
+    # rustc's @file: one argument per line, no quoting.
+    write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
 
 def _stamp_and_check(produced: str, ident: Identity, final: str, out_tmp: str, want_hidden: bool):  # noqa: ANN202

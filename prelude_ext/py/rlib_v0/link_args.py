@@ -37,6 +37,12 @@ from .linker_cmd import LINK_ARGS_SUFFIX as SUFFIX
 from .linker_cmd import quote_response_arg
 
 GUARD_SUFFIX = ".rlib-v0-guard.o"
+# Beside the link-args file: a rustc argument file (`@FILE`) with `-L native=`
+# for the directories of the crate's native static libraries, for the links
+# rustc drives itself (a proc macro over a crate whose build script made a
+# library: rustc then passes `-lNAME` for the unbundled library and must
+# find it, as cargo's `-L native=` from the build script lets it).
+NATIVE_SEARCH_SUFFIX = ".rlib-v0-native-search"
 HIDE_SUFFIX = ".rlib-v0-hide.o"
 # `lib<crate>.shared.rlib-v0-link-args`: a link-args file too, which the
 # wrapper drops like the others.
@@ -64,6 +70,17 @@ def hide_object_path(link_args: str) -> str:
 def shared_link_args_path(link_args: str) -> str:
     """The `.shared` response file beside a link-args file."""
     return _stem(link_args) + SHARED_STEM + SUFFIX
+
+
+def native_search_path(link_args: str) -> str:
+    """Where the rustc search-path file of a crate's link-args file goes: beside it."""
+    return (link_args[: -len(SUFFIX)] if link_args.endswith(SUFFIX) else link_args) + NATIVE_SEARCH_SUFFIX
+
+
+def native_search_args(ident: Identity) -> list[str]:
+    """`-Lnative=DIR` for each directory holding one of the crate's native static libraries."""
+    dirs = dict.fromkeys(os.path.dirname(lib.path) or "." for lib in ident.static_libs if lib.path)
+    return [f"-Lnative={d}" for d in dirs]
 
 
 def guard_symbols(ident: Identity) -> list[str]:

@@ -128,16 +128,23 @@ def expand_response_files(argv: list[str], depth: int = 0, _stack: tuple[str, ..
 
 
 class LibArg(Record):
-    """One `-lNAME` / `-l NAME` / `-l:FILE` (or `--library`) of a link command."""
+    """One `-lNAME` / `-l NAME` / `-l:FILE` (or `--library`) of a link command,
+    also given to a driver as a linker flag (`-Wl,-lNAME`, `-Wl,-l,NAME`,
+    `-Xlinker -lNAME`)."""
 
-    __slots__ = ("index", "value_index", "spec", "static", "whole_archive")
+    __slots__ = ("index", "value_index", "spec", "static", "whole_archive", "pieces", "rust")
 
-    def __init__(self, index: int, value_index: int, spec: str, static: bool, whole_archive: bool) -> None:
+    def __init__(self, index: int, value_index: int, spec: str, static: bool, whole_archive: bool, pieces: tuple[int, int] | None = None) -> None:
         self.index = index  # position of the option in argv
         self.value_index = value_index  # position of its value (== index when attached: `-lNAME`)
         self.spec = spec  # NAME, or `:FILE`
         self.static = static  # `-Bstatic` / `-static` in effect there: only archives are searched
         self.whole_archive = whole_archive  # inside a --whole-archive region
+        # Inside a `-Wl,` argument: the range of its comma-separated parts
+        # that spell this library (a `-Wl,-Bstatic,-lfoo,-Bdynamic` keeps
+        # its other parts when the library is taken out); None otherwise.
+        self.pieces = pieces
+        self.rust = False  # resolved to a Rust archive (set by `rlib-v0 link`)
 
 
 class LinkCommand(Record):
@@ -197,7 +204,13 @@ def parse(argv: list[str]) -> LinkCommand:
         if a == "-Xlinker" and not direct and i + 1 < len(args):
             flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
         pending_l = False
-        for fl in flags:
+        pending_lib = -1  # `-Wl,-l,NAME`: the part holding `-l`, its value next
+        value_at = i + 1 if a == "-Xlinker" else i  # where a linker flag's text is
+        for k, fl in enumerate(flags):
+            if pending_lib >= 0:
+                cmd.libs.append(LibArg(i, value_at, fl, static, whole, (pending_lib, k + 1) if value_at == i else None))
+                pending_lib = -1
+                continue
             if fl in _START_GROUP:
                 group = True
                 cmd.group_args.add(i)
@@ -220,12 +233,19 @@ def parse(argv: list[str]) -> LinkCommand:
                 cmd.export_dynamic = False
             elif fl in _RELOCATABLE_FLAGS:
                 cmd.relocatable = True
-            elif not direct and pending_l:
+            elif direct:
+                pass  # the argument itself: `-l`/`-L` are read below
+            elif pending_l:
                 cmd.search_dirs.append(fl)  # `-Wl,-L,DIR`
-            elif not direct and fl.startswith("-L") and len(fl) > 2:
+            elif fl.startswith("-L") and len(fl) > 2:
                 cmd.search_dirs.append(fl[2:])
-            elif not direct and fl.startswith("--library-path="):
+            elif fl.startswith("--library-path="):
                 cmd.search_dirs.append(fl.split("=", 1)[1])
+            elif fl in ("-l", "--library"):
+                pending_lib = k
+            elif (fl.startswith("-l") and len(fl) > 2) or fl.startswith("--library="):
+                spec = fl[2:] if fl.startswith("-l") else fl.split("=", 1)[1]
+                cmd.libs.append(LibArg(i, value_at, spec, static, whole, (k, k + 1) if value_at == i else None))
             pending_l = not direct and fl in ("-L", "--library-path")
         if group:
             cmd.group_args.add(i)
@@ -283,6 +303,25 @@ _EXPORT_DYNAMIC_FLAGS = frozenset(("-E", "--export-dynamic", "-export-dynamic"))
 _NO_EXPORT_DYNAMIC_FLAGS = frozenset(("--no-export-dynamic", "-no-export-dynamic"))
 _RELOCATABLE_FLAGS = frozenset(("-r", "-i", "--relocatable", "-Ur"))
 _DRIVER_OUTPUT_FLAGS = frozenset(("-shared", "-rdynamic", "-r"))
+
+
+def bstatic_at(cmd: LinkCommand, index: int, parts: int = 0) -> bool:
+    """Whether `-Bstatic` (not undone by `-Bdynamic`) is in effect before
+    argument `index` (and its first `parts` linker flags, for a `-Wl,`
+    argument): `-l` placed there would find archives only.  `-static` (the
+    whole link) does not count: nothing can be dynamic there anyway."""
+    state = False
+    for n in range(1, index + 1):
+        a = cmd.argv[n]
+        flags = _linker_flags_in(a, cmd.direct)
+        if n == index:
+            flags = flags[:parts]
+        for fl in flags:
+            if fl in ("-Bstatic", "-dn", "-non_shared"):
+                state = True
+            elif fl in _DYNAMIC_FLAGS:
+                state = False
+    return state
 
 
 def _linker_flags_in(arg: str, direct: bool) -> list[str]:

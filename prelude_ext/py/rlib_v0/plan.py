@@ -137,9 +137,9 @@ def make_plan(inputs: list[RustInput], whole_archive_crates: set[str] = frozense
             raise UserError(f"--whole-archive names crate {sorted(unknown)[0]}, which is not on the link line")
     _keep_providers(plan, list(by_id.values()))
     plan.crates = order(list(by_id.values()))
-    libs: list[str] = []
-    for r in plan.crates:
-        libs += [x for x in r.ident.native_libs if x not in libs]
+    # Each library once, in the order crates name them (a build script may
+    # name one twice: libz-sys's `-lz`).
+    libs = list(dict.fromkeys(x for r in plan.crates for x in r.ident.native_libs))
     if plan.bundle:
         libs += plan.bundle.ident.native_libs
     plan.native_libs = libs

@@ -234,6 +234,17 @@ def _extern(spec: str) -> Extern:
 # `cargo:rustc-env=K=V` asks for; `env!()` reads it), given in the argument
 # file `rlib-v0 buildscript-run` writes.  Removed before rustc sees the line.
 ENV_FLAG = "--rlib-v0-env="
+# Stands for the working directory in what `rlib-v0 buildscript-run` writes
+# (such a `rustc-env` value, `links` metadata): a build script names files in
+# its OUT_DIR by absolute path, which is valid only where it ran (a remote
+# worker's directory); the file stays the same wherever it ran, and the path
+# is made absolute again where it is used.
+ROOT_TOKEN = "@RLIB_V0_ROOT@"
+
+
+def env_value(value: str, cwd: str) -> str:
+    """A `--rlib-v0-env=` value with ROOT_TOKEN made the working directory."""
+    return value.replace(ROOT_TOKEN, cwd) if ROOT_TOKEN in value else value
 
 
 def absolutize_cargo_dirs(environ: dict) -> None:  # os.environ or a dict

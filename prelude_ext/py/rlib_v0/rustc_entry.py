@@ -95,7 +95,8 @@ def main_wrapper(argv: list[str]) -> int:
             except UserError:
                 parsed = None
             if parsed is not None and parsed.env:
-                os.environ.update(dict(parsed.env))
+                cwd = os.getcwd()
+                os.environ.update({k: rustc_args.env_value(v, cwd) for k, v in parsed.env})
                 args = rustc_args.without_env_flags(parsed.args)
         try:
             os.execv(rustc, [rustc] + args) if os.sep in rustc else os.execvp(rustc, [rustc] + args)

@@ -1,0 +1,1 @@
+pub const WHO: &str = "vendored answer.rs";

@@ -1,0 +1,2 @@
+#define ZED_VERSION 30000000
+int zed_answer(void);

@@ -1,0 +1,1 @@
+// Placeholder: reindeer buckifies this package's dependencies only.
