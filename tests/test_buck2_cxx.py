@@ -24,7 +24,7 @@ import pytest
 
 from buck2_util import Buck2, copy_repo, require_aarch64, require_buck2
 from elf_util import machine
-from test_reindeer import _reindeer
+from reindeer_util import reindeer_exe
 
 HERE = Path(__file__).parent
 CARGO_PROJECT = HERE / "cxx_cargo"
@@ -43,7 +43,7 @@ def _nightly_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     buck2_exe = require_buck2()
-    reindeer = _reindeer()
+    reindeer = reindeer_exe()
     env = _nightly_env()
     root = copy_repo(tmp_path_factory.mktemp("cxx_buck2") / "repo")
     shutil.copytree(HERE / "cxx_buck2" / "third-party", root / "third-party")
