@@ -373,6 +373,15 @@ LEAN = "python -S -B lean.py link"  # as the Buck2 toolchain starts it
 NOPYC = "python -S -B lean.py link, no .pyc"
 
 
+def package_sources(pkg: str) -> list[str]:
+    """The package's Python sources, subpackages included (paths relative to `pkg`)."""
+    found = []
+    for d, dirs, files in os.walk(pkg):
+        dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+        found += [os.path.relpath(os.path.join(d, f), pkg) for f in sorted(files) if f.endswith(".py")]
+    return found
+
+
 def launchers(b: Build) -> dict[str, list[str]]:
     """How the wrapper is started: the installed console script, and the
     way the Buck2 rules start it: `python3 -S -B TREE/rlib_v0/lean.py link`
@@ -388,7 +397,7 @@ def launchers(b: Build) -> dict[str, list[str]]:
     tree = os.path.join(b.root, "tree")
     shutil.rmtree(tree, ignore_errors=True)
     pkg = os.path.join(PYDIR, "rlib_v0")
-    pairs = [f"rlib_v0/{f}={os.path.join(pkg, f)}" for f in sorted(os.listdir(pkg)) if f.endswith(".py")]
+    pairs = [f"rlib_v0/{f}={os.path.join(pkg, f)}" for f in package_sources(pkg)]
     sh([sys.executable, os.path.join(REPO, "prelude_ext", "tools", "bytecompile.py"), tree, *pairs])
     out[LEAN] = [sys.executable, "-S", "-B", os.path.join(tree, "rlib_v0", "lean.py"), "link"]
     return out
@@ -405,10 +414,9 @@ def prepare_package(b: Build) -> str:
     compileall.compile_dir(pkg, quiet=1)
     copy = os.path.join(b.root, "nopyc")
     shutil.rmtree(copy, ignore_errors=True)
-    os.makedirs(os.path.join(copy, "rlib_v0"))
-    for f in os.listdir(pkg):
-        if f.endswith(".py"):
-            shutil.copy2(os.path.join(pkg, f), os.path.join(copy, "rlib_v0", f))
+    for f in package_sources(pkg):
+        os.makedirs(os.path.dirname(os.path.join(copy, "rlib_v0", f)), exist_ok=True)
+        shutil.copy2(os.path.join(pkg, f), os.path.join(copy, "rlib_v0", f))
     return os.path.join(copy, "rlib_v0", "lean.py")
 
 
