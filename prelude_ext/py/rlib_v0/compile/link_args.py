@@ -100,8 +100,8 @@ def placed_by_deps(ident: Identity, dep_rlibs: list[str]) -> set[str]:
     wanted = {os.path.normpath(lib.path) for lib in ident.static_libs if lib.whole_archive and lib.path}
     if not wanted:
         return set()
-    from .errors import UserError
-    from .identity import read_marker
+    from ..errors import UserError
+    from ..formats.marker import read_marker
 
     placed: set[str] = set()
     for rlib in dep_rlibs:
