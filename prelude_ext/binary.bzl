@@ -99,10 +99,13 @@ def _link_line(ctx: AnalysisContext, cxx_toolchain: CxxToolchainInfo) -> cmd_arg
         prefer_stripped = False,
         transformation_spec_context = None,
     )
-    # The configuration's linker flags first, as `cxx_binary` puts them.
+    # The configuration's linker flags first and its post-linker flags last,
+    # as `cxx_binary` puts them (compile mode's toolchain opens a group in
+    # the one and closes it in the other: order_topologically).
     return cmd_args(
         cxx_toolchain.linker_info.linker_flags,
         unpack_link_args(link_args, link_ordering = LinkOrdering("topological")),
+        cxx_toolchain.linker_info.post_linker_flags or [],
     )
 
 def _link(

@@ -88,7 +88,8 @@ def test_compile_mode_bare_link(repo: Buck2) -> None:
 
 
 def test_link_plan_has_each_crate_once(repo: Buck2) -> None:
-    (log,) = repo.outputs("//app:rust_main[link-debug]").values()
+    # The wrapper's own grouping: in wrapper mode the toolchain groups nothing.
+    (log,) = repo.outputs("//app:rust_main[link-debug]", extra=("-c", "rust_v0.link_check=wrapper")).values()
     text = (log if log.is_absolute() else repo.repo / log).read_text()
     crates = re.findall(r"^\s+\d+\. crate (\S+) ", text, re.M)
     assert len(crates) == len(set(crates)), crates
@@ -97,6 +98,19 @@ def test_link_plan_has_each_crate_once(repo: Buck2) -> None:
     assert "cxxbridge_macro" not in crates and "cxxbridge_cmd" not in crates
     # The bridges' C++ archives lie among the Rust inputs: one group.
     assert "group: one group from the Rust block through" in text, text[-3000:]
+
+
+def test_compile_mode_rust_binary_line_closes_its_group(repo: Buck2) -> None:
+    """Compile mode's toolchain opens a group in its linker flags and closes
+    it in its post-linker flags: a rust_v0_binary's line has both, as a
+    cxx_binary's has (ld.bfd would warn "missing --end-group", gold fail)."""
+    (log,) = repo.outputs("//app:rust_main[link-debug]", extra=("-c", "rust_v0.link_check=compile")).values()
+    text = (log if log.is_absolute() else repo.repo / log).read_text()
+    assert "group: the Rust block is inside the command's own group" in text, text[-3000:]
+    assert "missing --end-group" not in text, text[-3000:]
+    (command,) = [ln.split("linker command:", 1)[1].split() for ln in text.splitlines() if "linker command:" in ln]
+    assert command.count("-Wl,--start-group") == 1 and command.count("-Wl,--end-group") == 1, command
+    assert command.index("-Wl,--start-group") < command.index("-Wl,--end-group"), command
 
 
 def test_generator_is_the_crate_version(repo: Buck2) -> None:
