@@ -155,16 +155,21 @@ def stock_fixups(tp: str, dep_env: dict[str, dict[str, str]]) -> list[str]:
     - the `links` metadata its runner does not pass between build scripts,
       by hand: `dep_env` (package -> DEP_* variables, here what openssl-sys's
       build script reported in our build of the same set).
+    - every file of each package as a source (`extra_srcs`): reindeer lists
+      only `.rs` files, and crates read others (`include_str!` of a README,
+      winnow's examples, ring's `.der` data); ours declares the package's
+      directory (cargo.bzl, `compile_inputs`).
     Returns what was added, one line per package, for the report."""
     added = []
     fixups = os.path.join(tp, "fixups")
-    for pkg in sorted(os.listdir(fixups)) if os.path.isdir(fixups) else []:
+    vendor = os.path.join(tp, "vendor")
+    packages = {re.sub(r"-\d+\.\d+\.\d+.*$", "", d) for d in os.listdir(vendor)} if os.path.isdir(vendor) else set()
+    for pkg in sorted(packages | set(os.listdir(fixups) if os.path.isdir(fixups) else ())):
         path = os.path.join(fixups, pkg, "fixups.toml")
-        with open(path) as f:
-            text = f.read()
-        if "buildscript.run = true" not in text:
-            continue
-        text = text.replace("buildscript.run = true\n", "") + "\n[buildscript.run]\nrustc_link_lib = true\nrustc_link_search = true\n"
+        text = open(path).read() if os.path.isfile(path) else ""
+        text = 'extra_srcs = ["**/*"]\n' + text
+        if "buildscript.run = true" in text:
+            text = text.replace("buildscript.run = true\n", "") + "\n[buildscript.run]\nrustc_link_lib = true\nrustc_link_search = true\n"
         if pkg in dep_env:
             text += "\n[buildscript.run.env]\n" + "".join(f'{k} = "{v}"\n' for k, v in sorted(dep_env[pkg].items()))
             added.append(f"{pkg}: " + ", ".join(f"{k}={v}" for k, v in sorted(dep_env[pkg].items())))
