@@ -388,7 +388,8 @@ def launchers(b: Build) -> dict[str, list[str]]:
     tree = os.path.join(b.root, "tree")
     shutil.rmtree(tree, ignore_errors=True)
     pkg = os.path.join(PYDIR, "rlib_v0")
-    pairs = [f"rlib_v0/{f}={os.path.join(pkg, f)}" for f in sorted(os.listdir(pkg)) if f.endswith(".py")]
+    # Every module, subpackages too (as the Buck2 rule's glob `py/rlib_v0/**/*.py`).
+    pairs = [f"{os.path.relpath(os.path.join(d, f), PYDIR)}={os.path.join(d, f)}" for d, _, files in sorted(os.walk(pkg)) for f in sorted(files) if f.endswith(".py")]
     sh([sys.executable, os.path.join(REPO, "prelude_ext", "tools", "bytecompile.py"), tree, *pairs])
     out[LEAN] = [sys.executable, "-S", "-B", os.path.join(tree, "rlib_v0", "lean.py"), "link"]
     return out
