@@ -257,7 +257,7 @@ class Identity(Record):
             raise UserError(f"{where}: built by a newer rlib-v0 (marker field {_short(unknown[0])} unknown to rlib-v0 {_version()}); upgrade rlib-v0")
         if schema >= 3:
             if not checksummed:
-                from .elf import MARKER_SUM_SECTION
+                from .marker_elf import MARKER_SUM_SECTION
 
                 raise UserError(f"{where}: unreadable _rlib_v00 marker (schema {schema} without its {MARKER_SUM_SECTION} checksum section)")
             required = _REQUIRED_SCHEMA3
@@ -428,7 +428,7 @@ def read_marker(path: str, first_only: bool = False, f: BinaryIO | None = None) 
 
 
 def _read_marker(path: str, first_only: bool, f: BinaryIO) -> tuple[Identity | None, archive.Archive]:
-    from . import elf
+    from . import marker_elf as elf
 
     toc = archive.scan(path, f, 1 if first_only else None)
     for m in toc.members:
