@@ -10,7 +10,9 @@ with `c++ -B DIR` whose `ld.*` is run.py's no-op linker.  Each run reports
 `time.process_time()` as the wrapper exits: the wrapper process alone
 (interpreter start, imports, reading the archives, planning, spawning), not
 the driver or linker it runs, which wall-clock figures on a shared machine
-mix in.  Min and median over k interleaved runs per tree.
+mix in.  Min and median over k interleaved runs per tree; beside it, the
+wall-clock own cost as bench/link_check.py's no-op columns take it (min of
+the wrapped link minus min of the same line run bare), in the same run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -66,19 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     line = ["c++", "-B" + noop, "-fuse-ld=lld", "-o", os.path.join(work, "out")] + objs + list(reversed(b.rlibs(a.shape, a.n))) + [b.bundle]
     cpu = os.path.join(work, "cpu")
     times: dict[str, list[float]] = {name: [] for name in trees}
+    wall: dict[str, list[float]] = {name: [] for name in ("bare", *trees)}
     for _ in range(a.k):
+        t = time.perf_counter()
+        subprocess.run(line, env=run.tool_env(), check=True)
+        wall["bare"].append(time.perf_counter() - t)
         for name, tree in trees.items():
             env = dict(run.tool_env(), RLIB_V0_BENCH_TREE=tree, RLIB_V0_BENCH_CPU=cpu)
             env.pop("PYTHONPATH", None)
+            t = time.perf_counter()
             r = subprocess.run([sys.executable, "-S", "-B", launcher, "link", "--"] + line, env=env, stderr=subprocess.PIPE)
+            wall[name].append(time.perf_counter() - t)
             if r.returncode != 0:
                 print(f"bench: error: the link failed ({name}): {r.stderr.decode(errors='replace').strip()[-400:]}", file=sys.stderr)
                 return 1
             with open(cpu) as f:
                 times[name].append(float(f.read()))
-    print(f"wrapper CPU per link, {a.shape} N={a.n} ({len(line) - 5} inputs), k={a.k}, min / median (ms):")
+    print(f"wrapper per link, {a.shape} N={a.n} ({len(line) - 5} inputs), k={a.k}: CPU min / median (ms); own cost, wall (ms)")
     for name, ts in times.items():
-        print(f"  {name}: {min(ts):.1f} / {statistics.median(ts):.1f}")
+        print(f"  {name}: {min(ts):.1f} / {statistics.median(ts):.1f}; {(min(wall[name]) - min(wall['bare'])) * 1000:.1f}")
     return 0
 
 
