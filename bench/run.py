@@ -406,10 +406,8 @@ def prepare_package(b: Build) -> str:
     compileall.compile_dir(pkg, quiet=1)
     copy = os.path.join(b.root, "nopyc")
     shutil.rmtree(copy, ignore_errors=True)
-    os.makedirs(os.path.join(copy, "rlib_v0"))
-    for f in os.listdir(pkg):
-        if f.endswith(".py"):
-            shutil.copy2(os.path.join(pkg, f), os.path.join(copy, "rlib_v0", f))
+    # The sources of every subpackage, no __pycache__.
+    shutil.copytree(pkg, os.path.join(copy, "rlib_v0"), ignore=lambda d, names: [n for n in names if n == "__pycache__" or (not n.endswith(".py") and not os.path.isdir(os.path.join(d, n)))])
     return os.path.join(copy, "rlib_v0", "lean.py")
 
 
