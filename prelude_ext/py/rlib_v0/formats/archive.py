@@ -13,7 +13,6 @@ object files.
 from __future__ import annotations
 
 import os
-import struct
 from stat import S_ISDIR, S_ISREG
 
 from ..errors import UserError
@@ -25,7 +24,6 @@ if TYPE_CHECKING:  # annotations only: importing typing costs the link path ~2 m
 
 MAGIC = b"!<arch>\n"
 THIN_MAGIC = b"!<thin>\n"
-_HEADER = struct.Struct("16s12s6s6s8s10s2s")
 _FMAG = b"`\n"
 
 
@@ -95,6 +93,8 @@ class Archive(Record):
 
 
 def parse_symbol_index(data: bytes, is64: bool, path: str) -> list[tuple[str, int]]:
+    import struct  # not at the top: the link path reads archives without it
+
     width = 8 if is64 else 4
     fmt = ">Q" if is64 else ">I"
     if len(data) < width:
@@ -119,6 +119,8 @@ def check_complete(toc: Archive, f: BinaryIO) -> None:
     than in the middle of the link.  Costs one read of the index, not a walk
     of every header.
     """
+    import struct  # not at the top: the link path reads archives without it
+
     if not toc.has_symbol_index:
         return
     path = toc.path
@@ -238,7 +240,8 @@ def scan(path: str, f: BinaryIO | None = None, limit: int | None = None) -> Arch
             if raw.strip(b"\n") == b"":
                 break
             raise UserError(f"{path}: truncated archive member header at offset {pos}")
-        name_raw, _mtime, _uid, _gid, _mode, size_raw, fmag = _HEADER.unpack(raw)
+        # name[16] mtime[12] uid[6] gid[6] mode[8] size[10] fmag[2]
+        name_raw, size_raw, fmag = raw[:16], raw[48:58], raw[58:]
         if fmag != _FMAG:
             raise UserError(f"{path}: corrupt archive member header at offset {pos}")
         size = _field_int(size_raw, path, "size")
@@ -305,6 +308,8 @@ def build(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int
 def pieces(members: Iterable[tuple[str, bytes]], symbols: Iterable[tuple[str, int]], always_index: bool = False) -> list[bytes]:
     """`build`'s output as a list of byte strings, members' data not copied:
     `f.writelines(pieces(...))` writes a 14 MB rlib without building it in memory."""
+    import struct  # not at the top: the link path reads archives without it
+
     members = list(members)
     symbols = list(symbols)
     long_table = bytearray()

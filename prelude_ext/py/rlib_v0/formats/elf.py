@@ -11,20 +11,9 @@ import struct
 
 from ..errors import UserError
 from ..records import Record
+# The marker object's reading (the link path's, without `struct`): here too.
+from .marker_elf import ELF_MAGIC, MARKER_SECTION, MARKER_SUM_SECTION, SUM_DIGITS, is_elf, marker_checksum, marker_payload  # noqa: F401
 
-ELF_MAGIC = b"\x7fELF"
-MARKER_SECTION = ".rlib_v0"
-# The marker object's checksum (`marker_checksum`), 8 hex digits.  Its own
-# section, never inside the JSON: a reader checks the bytes before it
-# parses them, and older readers, which look only at `.rlib_v0`, still say
-# "newer rlib-v0" rather than "not JSON".
-MARKER_SUM_SECTION = ".rlib_v0.sum"
-_SUM_DIGITS = 8
-# The largest prime below 2**30: the checksum is the object read as one
-# big-endian integer modulo it (one 30-bit digit of CPython's integers, so
-# the remainder is its fast single-digit loop).
-_SUM_PRIME = 2**30 - 35
-_MARKER_NAMES = (MARKER_SECTION.encode() + b"\0", MARKER_SUM_SECTION.encode() + b"\0")
 
 STB_LOCAL, STB_GLOBAL, STB_WEAK, STB_GNU_UNIQUE = 0, 1, 2, 10
 STT_NOTYPE, STT_TLS = 0, 6
@@ -81,10 +70,6 @@ class ElfHeader(Record):
         self.machine = machine  # e_machine
         self.osabi = osabi  # e_ident[EI_OSABI]
         self.flags = flags  # e_flags (ABI flags, e.g. float ABI on ARM)
-
-
-def is_elf(data: bytes) -> bool:
-    return data[:4] == ELF_MAGIC
 
 
 def header(data: bytes) -> ElfHeader:
@@ -308,53 +293,11 @@ def marker_object(template: ElfHeader, payload: bytes) -> bytes:
         (MARKER_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, payload, 0, 0, 1, 0),
         (b".symtab", SHT_SYMTAB, 0, bytes(symsize), 3, 1, 8 if template.is64 else 4, symsize),  # the null symbol only
         (b".strtab", SHT_STRTAB, 0, b"\0", 0, 0, 1, 0),
-        (MARKER_SUM_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, b"0" * _SUM_DIGITS, 0, 0, 1, 0),
+        (MARKER_SUM_SECTION.encode(), SHT_PROGBITS, SHF_EXCLUDE, b"0" * SUM_DIGITS, 0, 0, 1, 0),
     ])
     at = section_ranges(obj, (MARKER_SUM_SECTION,))[0]
-    assert at is not None and at[1] == _SUM_DIGITS
-    return obj[: at[0]] + marker_checksum(obj, at[0]) + obj[at[0] + _SUM_DIGITS :]
-
-
-def marker_checksum(obj: bytes, at: int) -> bytes:
-    """The checksum of a marker object whose 8 checksum digits are at
-    offset `at`: every byte of the object, those digits read as ASCII "0",
-    taken as one big-endian integer, modulo the prime 2**30 - 35; 8
-    lowercase hex digits.
-
-    Exact where it matters: a change confined to 3 consecutive bytes (a
-    flipped byte, a digit of a JSON string) changes the integer by d * 256**k
-    with 0 < |d| < 2**24 < p, never a multiple of the prime; other changes
-    go unseen with odds of one in 2**30.  And cheap enough for every link:
-    no module to import (`zlib` or `_sha256` would cost each link a
-    shared-library load, more than all the checks), ~4 us for a 1.4 kB
-    marker."""
-    whole = obj[:at] + b"0" * _SUM_DIGITS + obj[at + _SUM_DIGITS :]
-    return b"%08x" % (int.from_bytes(whole, "big") % _SUM_PRIME)
-
-
-def marker_payload(obj: bytes) -> tuple[bytes | None, bool | None]:
-    """(the `.rlib_v0` payload or None, whether the object matches its
-    checksum: None when it has no `.rlib_v0.sum` section, as markers before
-    schema 3)."""
-    # `section_ranges` for these two names, spelled out: once per archive
-    # on the link path.
-    try:
-        h, secs, _ = _section_table(obj)
-    except (ValueError, struct.error, IndexError, OverflowError):
-        return None, None
-    payload = summed = None
-    if secs:
-        str_off, str_size = secs[h.shstrndx][4], secs[h.shstrndx][5]
-        starts = obj.startswith
-        want_payload, want_sum = _MARKER_NAMES
-        for s in secs:
-            if s[0] < str_size and s[4] + s[5] <= len(obj):
-                if starts(want_payload, str_off + s[0]):
-                    payload = obj[s[4] : s[4] + s[5]]
-                elif starts(want_sum, str_off + s[0]):
-                    at = s[4]
-                    summed = s[5] == _SUM_DIGITS and obj[at : at + _SUM_DIGITS] == marker_checksum(obj, at)
-    return payload, summed
+    assert at is not None and at[1] == SUM_DIGITS
+    return obj[: at[0]] + marker_checksum(obj, at[0]) + obj[at[0] + SUM_DIGITS :]
 
 
 def guard_object(template: ElfHeader, symbols: list[str]) -> bytes:

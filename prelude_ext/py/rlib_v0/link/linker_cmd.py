@@ -200,6 +200,16 @@ def parse(argv: list[str]) -> LinkCommand:
     i = 1
     while i < len(args):
         a = args[i]
+        if a and a[0] != "-":
+            # A file (most of a large link's arguments): none of the options
+            # below is spelled so.
+            if group:
+                cmd.group_args.add(i)
+            cmd.inputs.append(i)
+            if whole:
+                cmd.whole_archive_inputs.add(i)
+            i += 1
+            continue
         flags = _linker_flags_in(a, direct)
         if a == "-Xlinker" and not direct and i + 1 < len(args):
             flags = [args[i + 1]]  # `-Xlinker --whole-archive` opens a region too
