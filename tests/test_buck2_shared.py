@@ -25,7 +25,7 @@ from test_shared_libs import exports, is_rust_name
 
 EXPECTED = "shared_libs: versions 1 2, counters 1 1, checked 42, caught plugin1: negative\n"
 COMPILE = ("-c", "rust_v0.link_check=compile")
-MODES = {"wrapper": (), "compile": COMPILE}
+MODES = {"wrapper": ("-c", "rust_v0.link_check=wrapper"), "compile": COMPILE}
 PKG = "//examples/shared_libs"
 
 

@@ -50,7 +50,11 @@ def test_generated_buck_uses_our_macros(repo: Buck2) -> None:
 
 @pytest.mark.parametrize("platform", ["toolchains//platforms:default", "toolchains//platforms:release", "toolchains//platforms:lld"])
 def test_cxx_and_rust_binaries_run(repo: Buck2, platform: str) -> None:
-    assert repo.run_target("//app:cxx_main", "--target-platforms", platform) == f"cxx: {EXPECTED}\n"
+    """Through the wrapper (`link_check = "wrapper"`; the bare links below)."""
+    wrapper = ("-c", "rust_v0.link_check=wrapper")
+    assert repo.run_target("//app:cxx_main", *wrapper, "--target-platforms", platform) == f"cxx: {EXPECTED}\n"
+    links = [ln for ln in repo.what_ran() if "(cxx_link_executable)" in ln]
+    assert all("lean.py" in ln for ln in links), links
     assert repo.run_target("//app:rust_main", "--target-platforms", platform) == f"rust: {EXPECTED}\nhello: [1,2]\n"
 
 
@@ -61,7 +65,7 @@ def test_cxx_binary_runs_with_bare_links(repo: Buck2, platform: str) -> None:
     mode = ("-c", "rust_v0.link_check=compile", "--target-platforms", platform)
     assert repo.run_target("//app:cxx_main", *mode) == f"cxx: {EXPECTED}\n"
     links = [ln for ln in repo.what_ran() if "(cxx_link_executable)" in ln]
-    assert all("lean.py" not in ln for ln in links), links
+    assert links and all("lean.py" not in ln for ln in links), links
     found = list(repo.repo.glob("buck-out/*/art/root/*/third-party/*psm*/link/*.rlib-v0-link-args"))
     assert found and all("libpsm_s.a" in p.read_text() for p in found), found
 
@@ -157,7 +161,7 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
     local = repo.repo / ".buckconfig.local"
     with NativeLink(exe, tmp_path_factory.mktemp("nativelink")) as server:
         # Pipelined: proc macros compile against real rlibs, the rest against metadata rlibs.
-        local.write_text("[rust_v0]\n  pipelined = true\n" + server.buckconfig())
+        local.write_text("[rust_v0]\n  pipelined = true\n  link_check = wrapper\n" + server.buckconfig())
         try:
             with Buck2(repo.exe, repo.repo, isolation="pytest-re") as b:
                 b.build("//app:cxx_main", "//app:rust_main")
@@ -176,7 +180,7 @@ def test_builds_remotely(repo: Buck2, tmp_path_factory: pytest.TempPathFactory) 
             local.unlink()
 
 
-@pytest.mark.parametrize("mode", [(), ("-c", "rust_v0.link_check=compile")], ids=["wrapper", "compile"])
+@pytest.mark.parametrize("mode", [("-c", "rust_v0.link_check=wrapper"), ("-c", "rust_v0.link_check=compile")], ids=["wrapper", "compile"])
 def test_shared_library_over_the_crate_set(repo: Buck2, mode: tuple[str, ...]) -> None:
     """A stock `cxx_library` with `preferred_linkage = "shared"` over the
     crate set: its C++ API and app_lib's #[no_mangle] entry point exported,

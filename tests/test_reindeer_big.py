@@ -18,7 +18,7 @@ are unchanged; buck-out too, but Buck2 reruns every action after its daemon
 restarts (it has no local action cache), so a second run is incremental only
 with RLIB_V0_TEST_KEEP_DAEMON=1 (the daemon is then left up). CI runs
 dev with the default link mode; `RLIB_V0_TEST_FULL=1` adds release, bare
-links (`link_check=compile`), pipelined compiles and a remote build
+links through the wrapper (`link_check=wrapper`; compile is the default), pipelined compiles and a remote build
 (NativeLink), which bench/buck2_reindeer.py also times.
 """
 
@@ -74,7 +74,7 @@ def repo():
 
 
 def test_service_runs_from_cxx(repo: Buck2) -> None:
-    """dev, link through the wrapper: the C++ service over ~280 crates."""
+    """dev, the default link mode (compile): the C++ service over ~280 crates."""
     assert repo.run_target("//app:service", timeout=3600) == expected_line()
 
 
@@ -111,8 +111,8 @@ def test_links_metadata_reaches_dependent_build_scripts(repo: Buck2) -> None:
 @pytest.mark.skipif(not FULL, reason=FULL_HINT)
 @pytest.mark.parametrize(
     "mode",
-    [("--target-platforms", "toolchains//platforms:release"), ("-c", "rust_v0.link_check=compile"), ("-c", "rust_v0.pipelined=true")],
-    ids=["release", "bare-links", "pipelined"],
+    [("--target-platforms", "toolchains//platforms:release"), ("-c", "rust_v0.link_check=wrapper"), ("-c", "rust_v0.pipelined=true")],
+    ids=["release", "wrapper-links", "pipelined"],
 )
 def test_service_other_configurations(repo: Buck2, mode: tuple[str, str]) -> None:
     assert repo.run_target("//app:service", *mode, timeout=3600) == expected_line()
