@@ -185,7 +185,7 @@ _IDENT = _IDENT_START | frozenset("0123456789")
 
 
 def _path_starts(text: str) -> list[str]:
-    """The identifiers that start a path in demangled legacy text
+    r"""The identifiers that start a path in demangled legacy text
     (`core::...`): an ASCII identifier followed by `::`, not preceded by a
     word character (`str.isalnum` or `_`) or `:` (the regex
     `(?<![\w:])([A-Za-z_][A-Za-z0-9_]*)::`, in order)."""
