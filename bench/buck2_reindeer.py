@@ -167,7 +167,8 @@ def stock_fixups(tp: str, dep_env: dict[str, dict[str, str]]) -> list[str]:
     for pkg in sorted(packages | set(os.listdir(fixups) if os.path.isdir(fixups) else ())):
         path = os.path.join(fixups, pkg, "fixups.toml")
         text = open(path).read() if os.path.isfile(path) else ""
-        text = 'extra_srcs = ["**/*"]\n' + text
+        # A superset of any extra_srcs the fixup has (cc's C files), in its place.
+        text = 'extra_srcs = ["**/*"]\n' + "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith("extra_srcs ="))
         if "buildscript.run = true" in text:
             text = text.replace("buildscript.run = true\n", "") + "\n[buildscript.run]\nrustc_link_lib = true\nrustc_link_search = true\n"
         if pkg in dep_env:
