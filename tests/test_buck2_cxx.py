@@ -66,9 +66,15 @@ def repo(tmp_path_factory):
 
 
 # Each platform is a configuration of its own (everything rebuilt, ~40 s here).
-@pytest.mark.parametrize("platform", ["default", "gold", "lld", "mold"])
-def test_cxx_binary_over_two_bridges(repo: Buck2, platform: str) -> None:
-    assert repo.run_target("//app:main", "--target-platforms", f"toolchains//platforms:{platform}") == EXPECTED
+# Through the wrapper (its groups) on every linker; the default link mode
+# (compile: the toolchain's one group) on the others, and on the default
+# platform in test_compile_mode_bare_link, which must see its link run.
+@pytest.mark.parametrize(
+    ("platform", "mode"),
+    [(p, "wrapper") for p in ("default", "gold", "lld", "mold")] + [(p, "compile") for p in ("gold", "lld", "mold")],
+)
+def test_cxx_binary_over_two_bridges(repo: Buck2, platform: str, mode: str) -> None:
+    assert repo.run_target("//app:main", "-c", f"rust_v0.link_check={mode}", "--target-platforms", f"toolchains//platforms:{platform}") == EXPECTED
 
 
 def test_rust_binary_calls_cpp_that_calls_rust(repo: Buck2) -> None:
