@@ -35,7 +35,11 @@ def reindeer_exe() -> str:
 def vendor_key(third_party: Path, reindeer: str) -> str:
     """What `reindeer vendor` depends on: the manifest, the lock, reindeer's
     configuration, the fixups and reindeer itself."""
-    h = hashlib.sha256(subprocess.run([reindeer, "--version"], capture_output=True, text=True).stdout.encode())
+    # reindeer has no --version (it prints an error): the binary itself stands
+    # for it, by its resolved path, size and modification time.
+    exe = Path(shutil.which(reindeer) or reindeer).resolve()
+    st = exe.stat()
+    h = hashlib.sha256(f"{exe}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     for p in sorted([third_party / "Cargo.toml", third_party / "Cargo.lock", third_party / "reindeer.toml", *third_party.glob("fixups/**/*")]):
         if p.is_file():
             h.update(str(p.relative_to(third_party)).encode() + b"\0" + p.read_bytes())
