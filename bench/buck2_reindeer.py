@@ -197,8 +197,27 @@ def make_project(kind: str, root: str, third_party: str, reindeer: str, env: dic
         # prelude's buildscript_run does not set itself (serde_core's build
         # script panics without CARGO_PKG_VERSION_PATCH); ours sets it.
         bb._write(os.path.join(tp, "reindeer.toml"), 'manifest_path = "Cargo.toml"\nvendor = true\ncargo_env = true\n\n[platform.linux-x86_64]\ntarget = "x86_64-unknown-linux-gnu"\n\n[buck]\nfile_name = "BUCK"\n')
+        fixups = os.path.join(tp, "fixups")
+        before = {d: open(f).read() for d in os.listdir(fixups) if os.path.isfile(f := os.path.join(fixups, d, "fixups.toml"))}
         added = stock_fixups(tp, dep_env or {})
-    _run([reindeer, "--third-party-dir", "third-party", "buckify"], root, env)
+        try:
+            _run([reindeer, "--third-party-dir", "third-party", "buckify"], root, env)
+        except bb.Buck2BenchError as e:
+            # A vendored package that no rule is made of (zlib-rs: flate2 is
+            # built over libz-sys here) must have no glob: reindeer refuses
+            # unused ones. Its fixup goes back to what it was, once.
+            unused = set(re.findall(r"fixups/([^/\s]+)/fixups\.toml line \d+: .* matches no files", str(e)))
+            if not unused:
+                raise
+            for pkg in unused:
+                path = os.path.join(fixups, pkg, "fixups.toml")
+                if pkg in before:
+                    bb._write(path, before[pkg])
+                else:
+                    shutil.rmtree(os.path.join(fixups, pkg))
+            _run([reindeer, "--third-party-dir", "third-party", "buckify"], root, env)
+    else:
+        _run([reindeer, "--third-party-dir", "third-party", "buckify"], root, env)
     return added
 
 
