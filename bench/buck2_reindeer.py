@@ -35,6 +35,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import buck2_project as bb
 
@@ -280,6 +281,7 @@ def bench_reindeer(buck2: str, reindeer: str | None, k: int, cache: str, env: di
 
     base = os.path.join(tempfile.gettempdir(), "rlib-v0-bench-reindeer")
     row: dict = {"shape": shape, "n": None}
+    started = time.perf_counter()
     try:
         tp = vendored(reindeer, base, env, cs)
         stock_env, row["stock_python"] = python_312(env)
@@ -304,7 +306,7 @@ def bench_reindeer(buck2: str, reindeer: str | None, k: int, cache: str, env: di
                 # Recorded, not fatal: that the stock rules cannot build this
                 # set here is itself the result (docs/benchmarks.md says why).
                 text = str(e)
-                lines = [ln.strip() for ln in text.splitlines() if "undefined reference" in ln or "error" in ln.lower()]
+                lines = [ln.strip() for ln in text.splitlines() if "undefined reference" in ln] or [ln.strip() for ln in text.splitlines() if "error" in ln.lower()]
                 row["stock_failed"] = (lines[0] if lines else text.splitlines()[0])[:400]
                 row["stock_failed_log"] = text[-4000:]
                 bb._log(f"stock, {shape} set: does not build: {row['stock_failed']}")
@@ -320,4 +322,5 @@ def bench_reindeer(buck2: str, reindeer: str | None, k: int, cache: str, env: di
         row["build_scripts"] = sum(1 for line in open(os.path.join(base, f"ours-{shape}", "third-party", "BUCK")) if line.startswith("buildscript_run("))
     except bb.Buck2BenchError as e:
         return {"skipped": f"failed: {e}"}
+    row["seconds"] = time.perf_counter() - started  # the row's whole run, vendoring and set-up included
     return row

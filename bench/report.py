@@ -307,7 +307,12 @@ def buck2_section(b: dict, w) -> None:
         w(f"Skipped: {b['skipped']}.")
         w("")
         return
-    w(f"`{b['version']}`, its bundled prelude. The same graphs in one generated Buck2 project per rule set (`bench/buck2_bench.py`, under `bench/out/buck2/`), each with its own root, `--isolation-dir` and daemon (killed afterwards):")
+    other: dict[str, list[str]] = {}  # rows kept from a run with another buck2 build
+    for r in b.get("rows", []):
+        if r.get("buck2_version", b["version"]) != b["version"]:
+            other.setdefault(r["buck2_version"], []).append(r["shape"] if r["n"] is None else f"{r['shape']} N={r['n']}")
+    rebuilt = "".join(f" (rows {', '.join(rows)}: `{v}`)" for v, rows in sorted(other.items()))
+    w(f"`{b['version']}`{rebuilt}, its bundled prelude. The same graphs in one generated Buck2 project per rule set (`bench/buck2_bench.py`, under `bench/out/buck2/`), each with its own root, `--isolation-dir` and daemon (killed afterwards):")
     w("")
     w("- **ours**: this repository's `.buckconfig`, `prelude_ext/`, `toolchains/` and tool; one `rust_v0_library` per crate; platform `toolchains//platforms:default` (ld.bfd, dev mode). The link goes through `rlib-v0 link`; the std bundle is built once per clean build (`rlib_v0_std_bundle`).")
     w(f"- **stock**: the prelude's `rust_library` per crate on `system_rust_toolchain` (rustc flags `{' '.join(b['rustc_flags'])}`) and `system_cxx_toolchain` (gcc/g++, `-fuse-ld=bfd`, `{' '.join(b['cxx_flags'])}`, `link_style = \"static_pic\"`: Debian's gcc links PIE, and the non-PIC `static` style compiles the staticlib with `-Crelocation-model=static`, which ld.bfd refuses in a PIE).")
@@ -553,7 +558,9 @@ def scale_table(rows: list[dict], kinds: list[str], label: dict, w) -> None:
             m = o["daemon_memory"]
             mem_ratio = "" if kind == "stock" or not st else f"**{m['rss'] / st['daemon_memory']['rss']:.2f}**"
             an_ratio = "" if kind == "stock" or not st else f"**{o['analysis'] / st['analysis']:.2f}**"
-            w(f"| {r['shape']} | {r['n']} | {label[kind]} | {mib(m['rss'])} / {mib(m['peak'])} | {mem_ratio} | {o['analysis']:.2f} | {an_ratio} | {r.get('seconds', 0) / 60:.1f} |")
+            n = "—" if r["n"] is None else r["n"]
+            took = f"{r['seconds'] / 60:.1f}" if "seconds" in r else "—"
+            w(f"| {r['shape']} | {n} | {label[kind]} | {mib(m['rss'])} / {mib(m['peak'])} | {mem_ratio} | {o['analysis']:.2f} | {an_ratio} | {took} |")
     w("")
 
 
@@ -576,10 +583,17 @@ def reindeer_note(r: dict) -> str:
             "build-script run (its runner drops `cargo:rustc-link-lib`/`-search` otherwise, and the C a build script compiles never reaches the "
             "staticlib: psm's assembly, `rust_psm_stack_pointer` undefined); a Python ≥ 3.12 as `python3` (its build-script C compiler shim, "
             "`from_any_dir.py`, uses `Path.relative_to(walk_up=)`; with 3.11 psm's build script cannot assemble its code) and the C compilers "
-            f"and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`.")
+            f"and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`; "
+            "and every file of each vendored package as a source (`extra_srcs = [\"**/*\"]` in its fixup): reindeer's rules list only `.rs` files, "
+            "and crates read others (`include_str!` of a README, winnow's examples, ring's `.der` data); ours declares the package's directory.")
     if r.get("stock_fixups"):
         need += (" Its runner passes no `links` metadata between build scripts, so the values were written into the consumers' fixups by hand "
                  "(`[buildscript.run.env]`, copied from what the producer's build script reported in our build): " + "; ".join(f"`{a}`" for a in r["stock_fixups"]) + ".")
     if r.get("stock_failed"):
         need += f" With all that it still does not build here: `{r['stock_failed']}`."
+        if "undefined reference to `SSL_" in r["stock_failed"]:
+            need += (" That is the C++ link of the stock `cxx_binary`: openssl-sys's build script asks for `cargo:rustc-link-lib=ssl` and `crypto`, "
+                     "dynamic libraries, which the staticlib the prelude hands to C++ rules does not carry to their link (rustc only prints them, "
+                     "`--print native-static-libs`); ours records them in openssl-sys's marker and the link adds `-lssl -lcrypto`. A stock user "
+                     "would add them to the binary's `linker_flags` by hand (not tried here: the benchmark gives the stock side no per-binary link fixups).")
     return what + need

@@ -723,10 +723,16 @@ def main(argv: list[str] | None = None) -> int:
             old = data.get("buck2") or {}
             shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
             new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes, [x for x in (a.buck2_kinds or "").split(",") if x] or None)
-            # Keep earlier rows that this run did not redo (same buck2, same k).
-            if "skipped" not in new and "skipped" not in old and old.get("version") == new["version"] and old.get("k") == new["k"]:
+            # Keep earlier rows that this run did not redo (same k); rows of
+            # another buck2 build keep its version, which the report names.
+            if "skipped" not in new and "skipped" not in old and old.get("k") == new["k"]:
                 done = {(r["shape"], r["n"]) for r in new["rows"]}
-                new["rows"] = sorted([r for r in old.get("rows", []) if (r["shape"], r["n"]) not in done] + new["rows"], key=lambda r: (r["shape"] != "lattice", r["shape"], r["n"]))
+                kept = [r for r in old.get("rows", []) if (r["shape"], r["n"]) not in done]
+                for r in kept:
+                    r.setdefault("buck2_version", old.get("version"))
+                    if r["buck2_version"] == new["version"]:
+                        del r["buck2_version"]
+                new["rows"] = sorted(kept + new["rows"], key=lambda r: (r["shape"] != "lattice", r["shape"], r["n"] or 0))
             data["buck2"] = new
         except (BenchError, OSError, ValueError) as e:
             print(f"bench: error: {e}", file=sys.stderr)
