@@ -60,7 +60,7 @@ rust_library(
 cxx_binary(
     name = "{main}",
     srcs = ["main.cpp"],
-    deps = [":{lib}"],
+    deps = [":{lib}"],{link_flags}
 )
 """
 
@@ -68,13 +68,18 @@ cxx_binary(
 class CrateSet:
     """One third-party set: where it is, what is timed, how the first-party crate is edited."""
 
-    def __init__(self, shape: str, lib: str, crate: str, main: str, record: str, edit, k_max: int | None = None):  # noqa: ANN001
+    def __init__(self, shape: str, lib: str, crate: str, main: str, record: str, edit, k_max: int | None = None, stock_link_flags: tuple[str, ...] = ()):  # noqa: ANN001
         self.shape = shape  # the row's graph name
         self.src = os.path.join(REPO, "tests", shape)
         self.lib, self.crate, self.main = lib, crate, main  # first-party crate's target and name, the cxx_binary
         self.record = record  # text of app/lib.rs the leaf change replaces
         self.edit = edit  # value -> its replacement
         self.k_max = k_max  # clean builds of many minutes: fewer rounds
+        # What a stock user adds to the cxx_binary by hand: the system
+        # libraries build scripts ask for (`cargo:rustc-link-lib=ssl`), which
+        # the prelude's staticlib does not carry to a C++ link; ours takes
+        # them from the crates' markers.
+        self.stock_link_flags = stock_link_flags
 
     @property
     def target(self) -> str:
@@ -92,12 +97,13 @@ class CrateSet:
 
     def stock_app(self) -> str:
         deps = "\n".join(f'        "{d}",' for d in self.app_deps())
-        return _STOCK_APP.format(src=os.path.relpath(self.src, REPO), lib=self.lib, crate=self.crate, main=self.main, env=repr(self.app_env()).replace("'", '"'), deps=deps)
+        return _STOCK_APP.format(src=os.path.relpath(self.src, REPO), lib=self.lib, crate=self.crate, main=self.main, env=repr(self.app_env()).replace("'", '"'), deps=deps,
+                                 link_flags=f"\n    linker_flags = {list(self.stock_link_flags)!r},".replace("'", '"') if self.stock_link_flags else "")
 
 
 SETS = {
     "reindeer": CrateSet("reindeer", "app_lib", "app_lib", "cxx_main", '"n":3}', lambda v: f'"n":{3 + v}}}'),
-    "reindeer_big": CrateSet("reindeer_big", "service_lib", "service", "service", "(1..=40).collect()", lambda v: f"(1..={40 + v}).collect()", k_max=1),
+    "reindeer_big": CrateSet("reindeer_big", "service_lib", "service", "service", "(1..=40).collect()", lambda v: f"(1..={40 + v}).collect()", k_max=1, stock_link_flags=("-lssl", "-lcrypto", "-lz")),
 }
 
 
@@ -281,6 +287,7 @@ def bench_reindeer(buck2: str, reindeer: str | None, k: int, cache: str, env: di
 
     base = os.path.join(tempfile.gettempdir(), "rlib-v0-bench-reindeer")
     row: dict = {"shape": shape, "n": None}
+    row["stock_link_flags"] = list(cs.stock_link_flags)
     started = time.perf_counter()
     try:
         tp = vendored(reindeer, base, env, cs)

@@ -586,14 +586,13 @@ def reindeer_note(r: dict) -> str:
             f"and `ar` by absolute path (the same shims start them with `os.execl`, which does not search PATH): it ran with `{r.get('stock_python')}`; "
             "and every file of each vendored package as a source (`extra_srcs = [\"**/*\"]` in its fixup): reindeer's rules list only `.rs` files, "
             "and crates read others (`include_str!` of a README, winnow's examples, ring's `.der` data); ours declares the package's directory.")
+    if r.get("stock_link_flags"):
+        need += (f" Its `cxx_binary` gets `linker_flags = {r['stock_link_flags']}` by hand: the system libraries build scripts ask for "
+                 "(openssl-sys's `cargo:rustc-link-lib=ssl`/`crypto`, libz-sys's `z`) are dynamic, and the staticlib the prelude hands to C++ rules "
+                 "does not carry them to their link (rustc only prints them, `--print native-static-libs`); ours takes them from the crates' markers.")
     if r.get("stock_fixups"):
         need += (" Its runner passes no `links` metadata between build scripts, so the values were written into the consumers' fixups by hand "
                  "(`[buildscript.run.env]`, copied from what the producer's build script reported in our build): " + "; ".join(f"`{a}`" for a in r["stock_fixups"]) + ".")
     if r.get("stock_failed"):
         need += f" With all that it still does not build here: `{r['stock_failed']}`."
-        if "undefined reference to `SSL_" in r["stock_failed"]:
-            need += (" That is the C++ link of the stock `cxx_binary`: openssl-sys's build script asks for `cargo:rustc-link-lib=ssl` and `crypto`, "
-                     "dynamic libraries, which the staticlib the prelude hands to C++ rules does not carry to their link (rustc only prints them, "
-                     "`--print native-static-libs`); ours records them in openssl-sys's marker and the link adds `-lssl -lcrypto`. A stock user "
-                     "would add them to the binary's `linker_flags` by hand (not tried here: the benchmark gives the stock side no per-binary link fixups).")
     return what + need
