@@ -595,4 +595,8 @@ def reindeer_note(r: dict) -> str:
                  "(`[buildscript.run.env]`, copied from what the producer's build script reported in our build): " + "; ".join(f"`{a}`" for a in r["stock_fixups"]) + ".")
     if r.get("stock_failed"):
         need += f" With all that it still does not build here: `{r['stock_failed']}`."
+        if r.get("stock_link_flags") and "undefined reference to `SSL_" in r["stock_failed"]:
+            need += (" The link line the stock `cxx_binary` ran (its `service.cxx_link_argsfile`, 2026-12-05) holds only `-fuse-ld=bfd`, `-o`, "
+                     "main.o and the staticlib: the flags given by hand (as `linker_flags`, and tried as `post_linker_flags`) never reached it; "
+                     "why was not found in the time left.")
     return what + need
