@@ -323,7 +323,13 @@ def buck2_section(b: dict, w) -> None:
         w(f"All projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of every rule set starts one or both).")
         w("")
     noop_how = f"{b['noop_rounds']} rounds, one build of each rule set in turn with every daemon up (no-op noise comes in spells; interleaving spreads it over all)" if b.get("noop_rounds") else "max(3k, 6) builds"
-    w(f"Timed, wall clock, k = {b['k']}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again, nothing changed ({noop_how}); **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
+    other_k: dict[int, list[str]] = {}  # rows kept from a run with another k
+    for r in b.get("rows", []):
+        rk = next((r[kind]["clean"]["k"] for kind in b.get("kinds") or ("ours",) if isinstance(r.get(kind), dict) and "clean" in r[kind]), b["k"])
+        if rk != b["k"] and r["shape"] != "reindeer_big":  # the big set's own text gives its k
+            other_k.setdefault(rk, []).append(r["shape"] if r["n"] is None else f"{r['shape']} N={r['n']}")
+    k_rows = "".join(f" (rows {', '.join(rows)}: k = {rk})" for rk, rows in sorted(other_k.items()))
+    w(f"Timed, wall clock, k = {b['k']}{k_rows}, min / median in seconds: **clean** = `buck2 clean`, daemon restarted (untimed), build (parsing, analysis and every action); **no-op** = the same build again, nothing changed ({noop_how}); **leaf** = crate 0 (the leaf every crate reaches) gets a new constant in its result, then the build (everything above it recompiles in both systems, since each crate's output feeds its dependents'). "
       "Both programs print the same line after the clean build and after the last leaf change (asserted), and the leaf change changes it.")
     w("")
     label = {"ours": "ours, pipelined", "ours_nopipe": "ours, not pipelined", "stock": "stock", "stock_aul": "stock, advanced_unstable_linking"}

@@ -647,6 +647,22 @@ def bench_rustc(b: Build, sizes: list[int], k: int) -> list[dict]:
 # ---------------------------------------------------------------- 5. Buck2
 
 
+def keep_earlier_rows(old: dict, new: dict) -> None:
+    """Into `new` (a Buck2 section just measured), the rows of `old` that it
+    did not redo. Each row carries what it was measured with (its k in its
+    figures; its buck2 when another build made it, which the report names),
+    so no row is dropped for coming from another run."""
+    if "skipped" in new or "skipped" in old:
+        return
+    done = {(r["shape"], r["n"]) for r in new["rows"]}
+    kept = [r for r in old.get("rows", []) if (r["shape"], r["n"]) not in done]
+    for r in kept:
+        r.setdefault("buck2_version", old.get("version"))
+        if r["buck2_version"] == new["version"]:
+            del r["buck2_version"]
+    new["rows"] = sorted(kept + new["rows"], key=lambda r: (r["shape"] != "lattice", r["shape"], r["n"] or 0))
+
+
 def bench_buck2(tools: Tools, sizes: list[int], k: int, cache: str, shapes: list[str] | None = None, kinds: list[str] | None = None) -> dict:
     """Our rules vs the stock prelude's, in generated Buck2 projects (bench/buck2_bench.py)."""
     import buck2_bench
@@ -723,16 +739,7 @@ def main(argv: list[str] | None = None) -> int:
             old = data.get("buck2") or {}
             shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
             new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes, [x for x in (a.buck2_kinds or "").split(",") if x] or None)
-            # Keep earlier rows that this run did not redo (same k); rows of
-            # another buck2 build keep its version, which the report names.
-            if "skipped" not in new and "skipped" not in old and old.get("k") == new["k"]:
-                done = {(r["shape"], r["n"]) for r in new["rows"]}
-                kept = [r for r in old.get("rows", []) if (r["shape"], r["n"]) not in done]
-                for r in kept:
-                    r.setdefault("buck2_version", old.get("version"))
-                    if r["buck2_version"] == new["version"]:
-                        del r["buck2_version"]
-                new["rows"] = sorted(kept + new["rows"], key=lambda r: (r["shape"] != "lattice", r["shape"], r["n"] or 0))
+            keep_earlier_rows(old, new)
             data["buck2"] = new
         except (BenchError, OSError, ValueError) as e:
             print(f"bench: error: {e}", file=sys.stderr)
