@@ -67,11 +67,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
     libs = b.native_libs()
     env = run.tool_env()
     rows = []
-    # `c++ -B noop_dir -fuse-ld=X` runs run.py's no-op linker as ld.X.
-    noop_dir = b.run_dir("link-check-noop-ld")
-    for name in ("ld", "ld.bfd", "ld.lld", "ld.mold", "ld.gold"):
-        if not os.path.lexists(os.path.join(noop_dir, name)):
-            os.symlink(b.noop, os.path.join(noop_dir, name))
+    noop_dir = b.noop_ld_dir("link-check-noop-ld")
     for shape in b.shapes:
         rl = b.rlibs(shape, n)
         arg_files, bundle_file = _write_link_args(b, shape, n)

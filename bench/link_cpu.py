@@ -58,10 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     for tree in trees.values():
         subprocess.run([sys.executable, "-m", "compileall", "-q", tree], check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="link-cpu-")
-    noop = os.path.join(work, "ld")
-    os.makedirs(noop)
-    for name in ("ld", "ld.bfd", "ld.lld", "ld.mold", "ld.gold"):
-        os.symlink(b.noop, os.path.join(noop, name))
+    noop = b.noop_ld_dir("link-cpu-noop-ld")
     launcher = os.path.join(work, "launcher.py")
     with open(launcher, "w") as f:
         f.write(_LAUNCHER)

@@ -237,6 +237,15 @@ class Build:
         os.makedirs(d, exist_ok=True)
         return d
 
+    def noop_ld_dir(self, name: str) -> str:
+        """A directory whose `ld`, `ld.bfd`, ... are the no-op linker:
+        `c++ -B DIR -fuse-ld=X` runs the driver as usual and links nothing."""
+        d = self.run_dir(name)
+        for ld in ("ld", "ld.bfd", "ld.lld", "ld.mold", "ld.gold"):
+            if not os.path.lexists(os.path.join(d, ld)):
+                os.symlink(self.noop, os.path.join(d, ld))
+        return d
+
     # building
     def build_all(self) -> dict:
         t0 = time.perf_counter()
