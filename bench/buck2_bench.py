@@ -118,6 +118,8 @@ def stock_link_notes(p: Project) -> dict:
                     return notes
     return notes
 
+RUST_MIN_STACK = 64 << 20
+
 
 def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict, kinds: tuple[str, ...] = KINDS) -> dict:
     defs = os.path.join(REPO, "prelude_ext", "defs.bzl")
@@ -130,6 +132,12 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
         return {"skipped": "; ".join(missing)}
     version = subprocess.run([buck2, "--version"], capture_output=True, text=True).stdout.strip()
     env, path_first = real_tools_path(env)
+    # rustc loads a crate's dependencies recursively, one stack frame group
+    # per level of the dependency chain: the lattice's chain (crate i needs
+    # i-1) overflows rustc's default 8 MiB stack near depth 460 (N = 1,000:
+    # "rustc unexpectedly overflowed its stack", crate lat463).  Every rule
+    # set's actions inherit the daemon's environment, so both get it.
+    env.setdefault("RUST_MIN_STACK", str(RUST_MIN_STACK))
     base = os.path.join(os.path.abspath(cache), "buck2")
     rows = []
     reindeer_skipped = None
@@ -180,4 +188,4 @@ def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes:
                 rows.append(row)
     except Buck2BenchError as e:
         return {"skipped": f"failed: {e}", "version": version, "rows": rows}
-    return {"version": version, "kinds": list(kinds), "path_first": path_first, "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}
+    return {"version": version, "kinds": list(kinds), "path_first": path_first, "rust_min_stack": env["RUST_MIN_STACK"], "reindeer_skipped": reindeer_skipped, "k": k, "noop_rounds": NOOP_ROUNDS, "parts": PARTS, "rustc_flags": RUSTC_FLAGS, "cxx_flags": CXX_FLAGS, "rows": rows}

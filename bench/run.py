@@ -748,6 +748,9 @@ def main(argv: list[str] | None = None) -> int:
             old = data.get("buck2") or {}
             shapes = [x for x in (a.buck2_shapes or "").split(",") if x] or None
             new = bench_buck2(tools, buck2_sizes, a.buck2_k, a.cache, shapes, [x for x in (a.buck2_kinds or "").split(",") if x] or None)
+            if "skipped" in new and "rows" in old:
+                # A failed rerun leaves the report as it was.
+                raise BenchError("the Buck2 section failed, docs keep their earlier rows: " + new["skipped"][-3000:])
             keep_earlier_rows(old, new)
             data["buck2"] = new
         except (BenchError, OSError, ValueError) as e:
