@@ -49,7 +49,7 @@ import time
 import buck2_aul
 import buck2_reindeer
 import gen
-from buck2_project import Buck2BenchError, CXX_FLAGS, KINDS, PARTS, Project, REPO, RUSTC_FLAGS, _log, _program_output, _stats, make_project, measure_project, real_tools_path, try_two_roots
+from buck2_project import RUST_MIN_STACK as STOCK_RUST_MIN_STACK, Buck2BenchError, CXX_FLAGS, KINDS, PARTS, Project, REPO, RUSTC_FLAGS, _log, _program_output, _stats, make_project, measure_project, real_tools_path, try_two_roots
 
 NOOP_ROUNDS = 10
 
@@ -118,7 +118,7 @@ def stock_link_notes(p: Project) -> dict:
                     return notes
     return notes
 
-RUST_MIN_STACK = 64 << 20
+RUST_MIN_STACK = STOCK_RUST_MIN_STACK  # one value for both rule sets
 
 
 def bench_buck2(buck2: str | None, sizes: list[int], k: int, cache: str, shapes: list[str], env: dict, kinds: tuple[str, ...] = KINDS) -> dict:

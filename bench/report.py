@@ -322,7 +322,7 @@ def buck2_section(b: dict, w) -> None:
     if b.get("path_first"):
         w(f"All projects ran with PATH starting at {', '.join('`' + d + '`' for d in b['path_first'])}: the real `python3` and `rustc`, not launchers PATH may find first (a pyenv shim adds ~60 ms to every Python start, rustup's proxy a few ms to every rustc; every action of every rule set starts one or both).")
     if b.get("rust_min_stack"):
-        w(f"The latest run's projects had `RUST_MIN_STACK={b['rust_min_stack']}` ({int(b['rust_min_stack']) >> 20} MiB): rustc loads dependencies recursively, a few stack frames per level of the dependency chain, and at N = 1,000 the lattice's chain (crate i needs i - 1) overflows its default 8 MiB stack near depth 460 (\"rustc unexpectedly overflowed its stack\") in any rule set.")
+        w(f"The latest run's projects had `RUST_MIN_STACK={b['rust_min_stack']}` ({int(b['rust_min_stack']) >> 20} MiB): rustc loads dependencies recursively, a few stack frames per level of the dependency chain, and at N = 1,000 the lattice's chain (crate i needs i - 1) overflows its default 8 MiB stack near depth 460 (\"rustc unexpectedly overflowed its stack\", crate lat463, with either rule set). The stock rules' `rustc_action.py` gives rustc only its action's environment: their projects at N ≥ 400 set it on every `rust_library` (`env`).")
         w("")
     noop_how = f"{b['noop_rounds']} rounds, one build of each rule set in turn with every daemon up (no-op noise comes in spells; interleaving spreads it over all)" if b.get("noop_rounds") else "max(3k, 6) builds"
     other_k: dict[int, list[str]] = {}  # rows kept from a run with another k
