@@ -182,11 +182,17 @@ def staticlib_deps(shape: str, n: int, root: str) -> list[int]:
 
 NOOP_LINKER_C = r"""
 /* A linker that links nothing: creates the -o file and exits 0.  Timing the
-   wrapper with it isolates the wrapper's own cost from the link's. */
+   wrapper with it isolates the wrapper's own cost from the link's.  With
+   NOOP_LD_SLEEP_US it first sleeps that long: a link that takes as long as
+   a real one without using the CPU, so what a wrapper adds around it (before
+   the linker starts, after it ends) shows alone. */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 int main(int argc, char **argv) {
+    const char *sleep_us = getenv("NOOP_LD_SLEEP_US");
+    if (sleep_us) usleep((useconds_t)atol(sleep_us));
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "-o") == 0) {
             int fd = open(argv[i + 1], O_WRONLY | O_CREAT | O_TRUNC, 0755);

@@ -254,9 +254,10 @@ class Build:
             log("building the std bundle")
             os.makedirs(os.path.dirname(self.bundle), exist_ok=True)
             sh(rlib_v0("std-bundle", "-o", self.bundle), env=env)
-        if not os.path.exists(self.noop):
-            src = os.path.join(self.root, "tools", "noop-ld.c")
-            write_if_changed(src, gen.NOOP_LINKER_C)
+        src = os.path.join(self.root, "tools", "noop-ld.c")
+        os.makedirs(os.path.dirname(src), exist_ok=True)
+        write_if_changed(src, gen.NOOP_LINKER_C)
+        if not os.path.exists(self.noop) or os.path.getmtime(self.noop) < os.path.getmtime(src):
             sh([self.t.cc, "-O2", "-o", self.noop, src])
         tasks: dict[str, tuple[list[str], tuple]] = {}
         # Crates: a stamp beside each rlib records the hash of its source and

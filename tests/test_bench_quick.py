@@ -130,8 +130,9 @@ def test_unknown_linker_is_refused_in_one_line(tmp_path):
 
 def test_link_check_benchmark_runs_on_the_quick_graphs(quick_run, tmp_path):
     """bench/link_check.py on the quick run's cache (N = 10, ld.bfd, k = 1):
-    the three ways of linking give programs that print the same (the script
-    fails otherwise) and the report names each graph."""
+    the four ways of linking give programs that print the same (the script
+    fails otherwise), the relink's wrapper found its link memo, and the
+    report names each graph."""
     proc, out = quick_run
     assert proc.returncode == 0
     cache = out.parent / "cache"
@@ -143,6 +144,8 @@ def test_link_check_benchmark_runs_on_the_quick_graphs(quick_run, tmp_path):
     data = json.loads((tmp_path / "link-check.json").read_text())
     assert {(r["shape"], r["linker"]) for r in data["links"]} == {("lattice", "bfd"), ("diamond", "bfd")}
     for r in data["links"]:
-        assert set(r["predicted_ratio"]) == {"compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line"}
+        assert set(r["predicted_ratio"]) == {"compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line", "wrapper mode, relink: the same, its link memo written"}
+    memo = list(cache.glob("*/runs/link-check-memo/rlib-v0/link-memo/*"))
+    assert len(memo) == 2 * 2, "per graph, one memo entry for the real relink, one for the no-op linker's (sleeping or not)"
     text = (tmp_path / "link-check.md").read_text()
     assert "| lattice | 10 | bfd |" in text and "| diamond | 10 | bfd |" in text

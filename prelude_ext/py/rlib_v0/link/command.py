@@ -5,7 +5,7 @@ plan order, each followed by its native static libraries, the std bundle,
 `-u` for the allocator and panic handler, the system libraries, the hide
 object) at the first Rust input's place; `plan_groups` decides where that
 block needs `--start-group`/`--end-group`; a long result goes to the linker
-in a response file (`response_file`).  Pure functions over the parsed
+in a response file (`linker_cmd.response_file`).  Pure functions over the parsed
 command (`linker_cmd`) and the plan (`plan`): no file is read or written.
 """
 
@@ -16,10 +16,6 @@ import os
 from . import linker_cmd
 from ..records import Record
 from .plan import Plan
-
-# Above this many bytes of arguments, pass them in a response file.
-_ARGV_LIMIT = 100_000
-
 
 class Groups(Record):
     """Where `rewrite` puts `--start-group`/`--end-group`, and why.
@@ -158,13 +154,3 @@ def _split_linker_flags(arg: str, drop: set[int], block: list[str], out: list[st
     out += block
     if after:
         out.append("-Wl," + ",".join(after))
-
-
-def needs_response_file(cmd: linker_cmd.LinkCommand, argv: list[str]) -> bool:
-    """The command came with @files, or is too long for one exec."""
-    return cmd.used_response_files or sum(len(a) + 1 for a in argv) > _ARGV_LIMIT
-
-
-def response_file(argv: list[str]) -> bytes:
-    """The response file holding `argv[1:]` (fsencoded: not-UTF-8 paths as they came)."""
-    return os.fsencode("\n".join(linker_cmd.quote_response_arg(a) for a in argv[1:]) + "\n")

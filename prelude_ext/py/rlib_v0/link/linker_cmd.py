@@ -12,6 +12,7 @@ import os
 
 from ..errors import UserError
 from ..records import Record
+from .memo import ARGV_LIMIT, LINK_ARGS_SUFFIX
 
 _DIRECT_LINKERS = ("ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "mold", "ld.mold", "gold", "bfd")
 
@@ -70,9 +71,9 @@ def quote_response_arg(arg: str) -> str:
     return "".join("\\" + c if c.isspace() or c in "'\"\\" else c for c in arg) or "''"
 
 
-# How link-args files (`link_args`) end: defined here, on the link path,
-# which must not import `link_args`; `link_args.SUFFIX` is this.
-LINK_ARGS_SUFFIX = ".rlib-v0-link-args"
+# How link-args files (`link_args`) end: defined on the link path, which
+# must not import `link_args` (in `memo`, which lean.py imports first);
+# `link_args.SUFFIX` is this.
 
 # How the wrapper-guard object ends (`rlib-v0 std-bundle --wrapper-guard`):
 # in a configuration whose links go through `rlib-v0 link`, the Buck2 rules
@@ -360,3 +361,13 @@ def output_path(cmd: LinkCommand) -> str | None:
     if out is not None:
         return out[len(_output_prefix(cmd)) :]
     return out
+
+
+def needs_response_file(cmd: LinkCommand, argv: list[str]) -> bool:
+    """The command came with @files, or is too long for one exec."""
+    return cmd.used_response_files or sum(len(a) + 1 for a in argv) > ARGV_LIMIT
+
+
+def response_file(argv: list[str]) -> bytes:
+    """The response file holding `argv[1:]` (fsencoded: not-UTF-8 paths as they came)."""
+    return os.fsencode("\n".join(quote_response_arg(a) for a in argv[1:]) + "\n")

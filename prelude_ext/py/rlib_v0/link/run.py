@@ -14,96 +14,129 @@ from __future__ import annotations
 import os
 import sys
 
-from . import command, linker_cmd
+from . import linker_cmd, memo
 from ..errors import UserError
 from ..outputs import DEVICE, output_kind
-from .inputs import find_rust_inputs
-from .plan import make_plan
 
 
 def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce: str | None, plan_graph: str | None = None, verify_content: bool = False, export_rust: bool = False) -> int:
-    debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
-    if plan_graph:
-        from . import plan_graph as graph
-
-        graph.check(plan_graph)
-    # A failure is explained in crate terms (which needs mangled names) for
-    # --debug, and to colour the plan graph.
-    explain_failure = debug or bool(plan_graph)
-    cmd = linker_cmd.parse(linker_argv)
-    resolved: list[str] | None = [] if debug else None
-    libs_so: list[str] | None = [] if cmd.exports else None
-    # A debug link explains: it may as well read every archive whole.
-    inputs = find_rust_inputs(cmd, resolved, verify_content or debug, libs_so)
-    plan = make_plan(inputs, set(whole_archive), cmd.search_dirs)
-    # A shared object (or `-rdynamic`) exports its C/C++ API, not the Rust
-    # inside it: only such links read the crates' symbol tables.
-    hiding = None
-    if cmd.exports and not export_rust and (plan.crates or plan.bundle):
-        from ..compile.hide import check_shared_libraries, plan_hiding
-
-        archives = [path for libs in plan.native_static.values() for path, _ in libs]
-        hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
-        rust_inputs = set(plan.rust_arg_indexes)
-        check_shared_libraries(hiding, [cmd.argv[i] for i in cmd.inputs if i not in rust_inputs] + (libs_so or []))
-    groups = command.plan_groups(cmd, plan)
-    if debug:
-        print(plan.describe(), file=sys.stderr)
-        print(f"  every Rust archive's members checked against its marker ({len({r.path for r in inputs})} archives read whole)", file=sys.stderr)
-        for line in resolved or ():
-            print(f"  {line}", file=sys.stderr)
-        if hiding:
-            print(f"  {hiding.describe()}", file=sys.stderr)
-        elif cmd.exports and export_rust and (plan.crates or plan.bundle):
-            print("  the link exports symbols; Rust symbols stay exported (--export-rust)", file=sys.stderr)
-        for line in groups.why:
-            print(f"  group: {line}", file=sys.stderr)
-    if reproduce:
-        from .reproduce import write_reproducer
-
-        write_reproducer(reproduce, cmd, plan, whole_archive, export_rust)
-    output = linker_cmd.output_path(cmd)
-    tmp_out = None
-    # A character device (`-o /dev/null`) is linked into directly, as the
-    # linker would: never deleted, renamed over or unlinked after a failure.
-    device = bool(output) and output_kind(output) == DEVICE
-    if output and not device:
-        # Only a unique name is wanted, not a file: a linker that reuses an
-        # existing file would keep its mode.  (No tempfile: its import costs
-        # more than the plan.)
-        # Relative when the output is: the --debug log shows no absolute paths.
-        tmp_out = os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
-    tmp_dir = None  # the hide object and the response file, if any
-    hide_path = None
+    # The link memo (`memo`, `speculate`): a linker lean.py started from the
+    # remembered command of this one, or one started below; the plan made
+    # below decides whether its work is kept.  Whatever goes wrong before
+    # then, `finally` stops it.
+    spec = memo.take()
+    tmp_out = tmp_dir = hide_path = None
     try:
+        debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
+        if plan_graph:
+            from . import plan_graph as graph
+
+            graph.check(plan_graph)
+        # A failure is explained in crate terms (which needs mangled names) for
+        # --debug, and to colour the plan graph.
+        explain_failure = debug or bool(plan_graph)
+        cmd = linker_cmd.parse(linker_argv)
+        output = linker_cmd.output_path(cmd)
+        # A character device (`-o /dev/null`) is linked into directly, as the
+        # linker would: never deleted, renamed over or unlinked after a failure.
+        device = bool(output) and output_kind(output) == DEVICE
+        remember = None
+        if output and not device and not (debug or plan_graph or reproduce or verify_content or cmd.exports):
+            memo_dir = memo.memo_dir()
+            if memo_dir:
+                from .speculate import side_effect_free
+
+                if side_effect_free(cmd):
+                    remember = memo.Memo(memo_dir, linker_argv, memo.NO_OPTIONS if not whole_archive and not export_rust else repr((sorted(whole_archive), export_rust)))
+        if spec is not None and (remember is None or os.path.dirname(spec.tmp_out) != os.path.dirname(output)):
+            spec.abandon()  # not a link this one would have started
+            spec = None
+        if spec is not None:
+            tmp_out, tmp_dir = spec.tmp_out, spec.tmp_dir
+        elif output and not device:
+            tmp_out = memo.temporary_output(output)
+        if spec is None and remember is not None:
+            found = remember.read()
+            if found is not None:
+                guess = [a.replace(memo._OUT, tmp_out) for a in found[1]]
+                exec_argv, tmp_dir = _exec_form(cmd, guess, tmp_dir)
+                spec = memo.start(guess, exec_argv, tmp_out, tmp_dir)
+        from . import command
+        from .inputs import find_rust_inputs
+        from .plan import make_plan
+
+        resolved: list[str] | None = [] if debug else None
+        libs_so: list[str] | None = [] if cmd.exports else None
+        # A debug link explains: it may as well read every archive whole.
+        inputs = find_rust_inputs(cmd, resolved, verify_content or debug, libs_so)
+        plan = make_plan(inputs, set(whole_archive), cmd.search_dirs)
+        # A shared object (or `-rdynamic`) exports its C/C++ API, not the Rust
+        # inside it: only such links read the crates' symbol tables.
+        hiding = None
+        if cmd.exports and not export_rust and (plan.crates or plan.bundle):
+            from ..compile.hide import check_shared_libraries, plan_hiding
+
+            archives = [path for libs in plan.native_static.values() for path, _ in libs]
+            hiding = plan_hiding([c.path for c in plan.crates], ([plan.bundle.path] if plan.bundle else []) + archives)
+            rust_inputs = set(plan.rust_arg_indexes)
+            check_shared_libraries(hiding, [cmd.argv[i] for i in cmd.inputs if i not in rust_inputs] + (libs_so or []))
+        groups = command.plan_groups(cmd, plan)
+        if debug:
+            print(plan.describe(), file=sys.stderr)
+            print(f"  every Rust archive's members checked against its marker ({len({r.path for r in inputs})} archives read whole)", file=sys.stderr)
+            for line in resolved or ():
+                print(f"  {line}", file=sys.stderr)
+            if hiding:
+                print(f"  {hiding.describe()}", file=sys.stderr)
+            elif cmd.exports and export_rust and (plan.crates or plan.bundle):
+                print("  the link exports symbols; Rust symbols stay exported (--export-rust)", file=sys.stderr)
+            for line in groups.why:
+                print(f"  group: {line}", file=sys.stderr)
+        if reproduce:
+            from .reproduce import write_reproducer
+
+            write_reproducer(reproduce, cmd, plan, whole_archive, export_rust)
         if hiding:
             from ..compile.hide import hide_object_bytes
 
             data = hide_object_bytes(hiding)
             if data is not None:
-                tmp_dir = _temp_dir()
+                tmp_dir = tmp_dir or _temp_dir()
                 hide_path = os.path.join(tmp_dir, "rust-symbols.rlib-v0-hide.o")
                 _write_temp(hide_path, data)
         final_argv = command.rewrite(cmd, plan, tmp_out, groups, hide_path, hiding.exclude if hiding else None)
         if explain_failure:
             # Mangled names let the explanation attribute symbols to crates.
             final_argv[1:1] = cmd.linker_flag("--no-demangle")
-        if command.needs_response_file(cmd, final_argv):
-            tmp_dir = tmp_dir or _temp_dir()
-            rsp = os.path.join(tmp_dir, "link.rsp")
-            _write_temp(rsp, command.response_file(final_argv))
-            exec_argv = [final_argv[0], "@" + rsp]
-        else:
-            exec_argv = final_argv
+        if spec is not None and spec.argv != final_argv:
+            # The plan changed since the memo was written: that link goes.
+            spec.abandon()
+            spec = None
+            if tmp_out:
+                _unlink_quietly(tmp_out)
         if debug:
             shown = [output if a == tmp_out else a for a in final_argv]
             print("  linker command: " + " ".join(shown), file=sys.stderr)
-        try:
-            returncode, err_bytes = _run_capturing_stderr(exec_argv, lambda: _remove_stale(output) if tmp_out else None)
-        except FileNotFoundError:
-            raise UserError(f"linker not found: {exec_argv[0]}") from None
-        except PermissionError:
-            raise UserError(f"linker is not executable: {exec_argv[0]}") from None
+
+        def while_running() -> None:
+            if tmp_out:
+                _remove_stale(output)
+            if remember is not None and spec is None:
+                remember.store(output, final_argv, tmp_out)
+
+        if spec is not None:
+            from ..proc import collect
+
+            pid, fd, spec = spec.pid, spec.fd, None  # collect() owns them now
+            returncode, err_bytes = collect(pid, fd, while_running)
+        else:
+            exec_argv, tmp_dir = _exec_form(cmd, final_argv, tmp_dir)
+            try:
+                returncode, err_bytes = _run_capturing_stderr(exec_argv, while_running)
+            except FileNotFoundError:
+                raise UserError(f"linker not found: {exec_argv[0]}") from None
+            except PermissionError:
+                raise UserError(f"linker is not executable: {exec_argv[0]}") from None
         err = err_bytes.decode("utf-8", "replace")
         full = _disk_full(tmp_out, err, returncode) if returncode != 0 and tmp_out else None
         blame = None
@@ -128,7 +161,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if full:
             sys.stderr.write(f"rlib-v0: error: {output}: {full}; nothing was written\n")
         elif returncode < 0:
-            sys.stderr.write(f"rlib-v0: error: the linker {exec_argv[0]} was killed by signal {-returncode}; nothing was written\n")
+            sys.stderr.write(f"rlib-v0: error: the linker {final_argv[0]} was killed by signal {-returncode}; nothing was written\n")
         sys.stderr.flush()
         if returncode == 0 and tmp_out:
             try:
@@ -147,15 +180,32 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 sys.stderr.write(f"rlib-v0: warning: {output}: cannot remove the previous output ({e.strerror})\n")
         return returncode if returncode >= 0 else 128 - returncode  # as a shell reports a signal
     finally:
+        if spec is not None:
+            spec.abandon()  # a refusal (or Ctrl-C) while the remembered command ran
         if tmp_out:
-            try:
-                os.unlink(tmp_out)
-            except OSError:
-                pass
+            _unlink_quietly(tmp_out)
         if tmp_dir:
             import shutil
 
             shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _exec_form(cmd: linker_cmd.LinkCommand, final_argv: list[str], tmp_dir: str | None) -> tuple[list[str], str | None]:
+    """(what to exec for `final_argv`: itself, or the linker and `@` a
+    response file written in `tmp_dir` (made if None), that directory)."""
+    if not linker_cmd.needs_response_file(cmd, final_argv):
+        return final_argv, tmp_dir
+    tmp_dir = tmp_dir or _temp_dir()
+    rsp = os.path.join(tmp_dir, "link.rsp")
+    _write_temp(rsp, linker_cmd.response_file(final_argv))
+    return [final_argv[0], "@" + rsp], tmp_dir
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _temp_dir() -> str:

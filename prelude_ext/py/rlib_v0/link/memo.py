@@ -1,0 +1,195 @@
+"""The link memo: the final linker command remembered per wrapper command,
+and the linker started from it before the plan is made.
+
+Only `os`, on purpose: lean.py imports this module before anything else of
+the package, so that a relink's linker starts a few milliseconds after the
+interpreter (`start_remembered`).  What decides whether that linker's work
+is kept, and how it is stopped otherwise, is `speculate`'s and `run`'s.
+
+An entry: the magic line, the key line (`memo_key`: the working
+directory, the wrapper's options and the linker command), the output
+path, then the final command, NUL-separated and fsencoded, with the
+temporary output written as `_OUT`.  Entries are read only if owned by
+the user and writable by no one else (an entry holds a command to run).
+"""
+
+from __future__ import annotations
+
+import os
+
+_MAGIC = b"rlib-v0 link memo 2\n"
+# Where the temporary output goes in a remembered command.
+_OUT = "\x01rlib-v0-output\x01"
+# Entries kept; above, the older half goes (only when an entry is written).
+_MAX_ENTRIES = 512
+# The key is a 127-bit residue of the command's bytes, not a cryptographic
+# digest: `_sha256` costs a relink 0.6 ms to import, and the key only names
+# the entry (a collision costs a killed link: the plan decides, not the key).
+_M127 = (1 << 127) - 1
+# The options of `rlib-v0 link -- ...` (no --whole-archive, no --export-rust).
+NO_OPTIONS = "[] False"
+
+_started: Speculation | None = None
+
+
+def memo_dir() -> str | None:
+    env = os.environ
+    if env.get("RLIB_V0_NO_CACHE"):
+        return None
+    base = env.get("XDG_CACHE_HOME") or (os.path.join(env["HOME"], ".cache") if env.get("HOME") else "")
+    return os.path.join(base, "rlib-v0", "link-memo") if os.path.isabs(base) else None
+
+
+def memo_key(linker_argv: list[str], options: str) -> str:
+    data = b"\0".join(os.fsencode(p) for p in [os.getcwd(), options] + linker_argv)
+    return f"{int.from_bytes(data, 'little') % _M127:032x}{len(data):08x}"
+
+
+class Memo:
+    """The remembered final command of one wrapper command."""
+
+    __slots__ = ("path", "key")
+
+    def __init__(self, directory: str, linker_argv: list[str], options: str) -> None:
+        self.key = memo_key(linker_argv, options)
+        self.path = os.path.join(directory, self.key)
+
+    def read(self) -> tuple[str, list[str]] | None:
+        """(the output path, the command with `_OUT` for its temporary
+        output); None if there is none the user can trust as theirs."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > (64 << 20):
+                return None
+            data = os.read(fd, st.st_size + 1)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        head = _MAGIC + self.key.encode() + b"\n"
+        if not data.startswith(head) or b"\n" not in data[len(head) :]:
+            return None
+        output, body = data[len(head) :].split(b"\n", 1)
+        argv = [os.fsdecode(a) for a in body.split(b"\0")]
+        return (os.fsdecode(output), argv) if len(argv) > 1 and argv[0] and output else None
+
+    def store(self, output: str, final_argv: list[str], tmp_out: str) -> None:
+        """Remember `final_argv` (whose output is `tmp_out`, standing for
+        `output`); silently nothing on any failure: the memo is optional."""
+        tmp = ""
+        try:
+            d = os.path.dirname(self.path)
+            os.makedirs(d, mode=0o700, exist_ok=True)
+            body = b"\0".join(os.fsencode(a.replace(tmp_out, _OUT)) for a in final_argv)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, _MAGIC + self.key.encode() + b"\n" + os.fsencode(output) + b"\n" + body)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+            tmp = ""
+            _prune(d)
+        except (OSError, ValueError):
+            if tmp:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+def _prune(d: str) -> None:
+    entries = [e for e in os.scandir(d) if e.is_file(follow_symlinks=False) and not e.name.endswith(".tmp")]
+    if len(entries) <= _MAX_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime_ns)
+    for e in entries[: len(entries) // 2]:
+        try:
+            os.unlink(e.path)
+        except OSError:
+            pass
+
+
+def temporary_output(output: str) -> str:
+    """The name the linker writes before the output is put in place: beside
+    it (a rename), unique, relative when the output is (the --debug log
+    shows no absolute paths).  Only a name, not a file: a linker that
+    reuses an existing file would keep its mode."""
+    return os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
+
+
+class Speculation:
+    """A linker started on a remembered command."""
+
+    __slots__ = ("argv", "pid", "fd", "tmp_out", "tmp_dir")
+
+    def __init__(self, argv: list[str], pid: int, fd: int, tmp_out: str, tmp_dir: str | None) -> None:
+        self.argv = argv  # the command it runs (its output: `tmp_out`)
+        self.pid = pid  # the linker (driver) process
+        self.fd = fd  # the read end of its stderr
+        self.tmp_out = tmp_out  # this run's temporary output
+        self.tmp_dir = tmp_dir  # the response file's directory, if it needed one
+
+    def abandon(self) -> None:
+        """Kill the linker and every process it started; return once they are gone."""
+        from .speculate import kill_tree
+
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        kill_tree(self.pid)
+
+
+def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | None) -> Speculation | None:
+    """Start `exec_argv` (`argv`, or the linker and `@` its response file)
+    with stderr into a pipe; None if it cannot be started (the planned link
+    then says why, in its own words)."""
+    r, w = os.pipe()
+    try:
+        pid = os.posix_spawnp(exec_argv[0], exec_argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 2)])
+    except OSError:
+        os.close(r)
+        return None
+    finally:
+        os.close(w)
+    return Speculation(argv, pid, r, tmp_out, tmp_dir)
+
+
+def start_remembered(linker_argv: list[str]) -> None:
+    """lean.py's first step for `rlib-v0 link -- COMMAND`: start the
+    remembered command of COMMAND, if there is one and it needs no response
+    file (`take` hands it to the link).  Eligibility is checked again by
+    the link, which abandons what it would not have started."""
+    global _started
+    d = memo_dir()
+    if d is None or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false"):
+        return
+    found = Memo(d, linker_argv, NO_OPTIONS).read()
+    if found is None:
+        return
+    output, argv = found
+    if any(a.startswith("@") and not a.endswith(LINK_ARGS_SUFFIX) for a in linker_argv) or sum(len(a) + 1 for a in argv) > ARGV_LIMIT:
+        return  # the linker gets a response file (`linker_cmd.needs_response_file`): the link writes it
+    tmp_out = temporary_output(output)
+    argv = [a.replace(_OUT, tmp_out) for a in argv]
+    _started = start(argv, argv, tmp_out, None)
+
+
+def take() -> Speculation | None:
+    """The linker `start_remembered` started, once."""
+    global _started
+    s, _started = _started, None
+    return s
+
+
+# Above this many bytes of arguments, the linker gets a response file
+# (`linker_cmd.needs_response_file`).
+ARGV_LIMIT = 100_000
+# How compile mode's link-args files end (`@FILE` arguments the wrapper
+# drops, not response files; `linker_cmd.LINK_ARGS_SUFFIX` is this).
+LINK_ARGS_SUFFIX = ".rlib-v0-link-args"

@@ -1,0 +1,320 @@
+"""The link memo (link/speculate.py): a command linked before starts its
+remembered linker command at once, and the plan made meanwhile decides.
+
+Real rustc, cc and ld.  The linker is a logging script in front of `cc`,
+so a test sees every linker process the wrapper starts (the speculative
+one included) and what it was given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_user_error
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "prelude_ext" / "py"))
+from rlib_v0.link import linker_cmd, memo, speculate  # noqa: E402
+
+A_RS = "pub fn twice(x: u64) -> u64 { x * 2 }\n"
+B_RS = '#[no_mangle]\npub extern "C" fn b_entry(x: u64) -> u64 { a::twice(x) + 1 }\n'
+MAIN_C = '#include <stdio.h>\n#include <stdint.h>\nuint64_t b_entry(uint64_t);\nint main(void) { printf("%llu\\n", (unsigned long long)b_entry(20)); return 0; }\n'
+
+
+@pytest.fixture(scope="module")
+def crates(build_crate, std_bundle, compile_c):
+    a = build_crate("a", A_RS)
+    b = build_crate("b", B_RS, deps=[a])
+    return {"a": a, "b": b, "bundle": std_bundle(), "main": compile_c(MAIN_C, "memo_main")}
+
+
+@pytest.fixture
+def logged_cc(tmp_path):
+    """(a linker script that logs each start, then runs cc; its log)."""
+    log = tmp_path / "linker.log"
+    script = tmp_path / "logged-cc"
+    script.write_text(f'#!/bin/sh\necho "$$ $*" >> {log}\nexec cc "$@"\n')
+    script.chmod(0o755)
+    return script, log
+
+
+def _args(line: str) -> str:
+    """A logged linker command, its temporary output name made constant."""
+    return re.sub(r"\.rlib-v0-link-\d+-[0-9a-f]+", "TMP", line.split(" ", 1)[1])
+
+
+# `rlib-v0 link` whose plan, before reading any input, waits (up to 10 s)
+# for the linker log to grow and writes how many linker starts it saw:
+# a speculative start is then seen for sure, however loaded the machine.
+_PLAN_WATCHER = """
+import os, sys, time
+import rlib_v0.link.inputs as inputs
+log, seen = sys.argv[1], sys.argv[2]
+count = lambda: len(open(log).read().splitlines()) if os.path.exists(log) else 0
+before = count()
+find = inputs.find_rust_inputs
+def watched(*a, **k):
+    end = time.monotonic() + 10
+    while count() == before and time.monotonic() < end:
+        time.sleep(0.005)
+    open(seen, "w").write(str(count() - before))
+    return find(*a, **k)
+inputs.find_rust_inputs = watched
+if sys.argv[3] == "lean":  # as Buck2 and the launchers start it: the remembered linker before the package
+    import rlib_v0.link.memo as memo
+    first = memo.start_remembered
+    def start_remembered(argv):
+        first(argv)
+        assert memo._started is not None, "lean.py did not start the remembered linker"
+    memo.start_remembered = start_remembered
+    from rlib_v0 import lean
+    lean.start(sys.argv[4:])
+from rlib_v0.cli import main
+sys.exit(main(sys.argv[4:]))
+"""
+
+
+def link_watched(line: list, log: Path, env: dict, tmp_path: Path, via: str = "cli") -> tuple[subprocess.CompletedProcess, int]:
+    """(the link, how many linker processes had started when its plan
+    began); `via` "lean": started as lean.py starts it."""
+    seen = tmp_path / "seen"
+    py = str(Path(speculate.__file__).parents[2])
+    proc = subprocess.run([sys.executable, "-c", _PLAN_WATCHER, str(log), str(seen), via, "link", "--", *map(str, line)], env=dict(os.environ, PYTHONPATH=py, **env), capture_output=True, text=True)
+    return proc, int(seen.read_text())
+
+
+def starts(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def memo_files(cache: Path) -> list[Path]:
+    d = cache / "rlib-v0" / "link-memo"
+    return sorted(d.iterdir()) if d.exists() else []
+
+
+def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, run_exe, tmp_path):
+    script, log = logged_cc
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    out = tmp_path / "out"
+    out.mkdir()
+    exe = out / "app"
+    # Dependency last on the line: the plan reorders (b before a) and adds
+    # std's system libraries, so the final command is not the given one.
+    line = [script, crates["main"], crates["a"], crates["b"], crates["bundle"], "-o", exe]
+    first = link(line, env=env)
+    assert first.returncode == 0, first.stderr
+    assert run_exe(exe).stdout.strip() == "41"
+    [entry] = memo_files(cache)
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
+    remembered = entry.read_bytes()
+    assert len(starts(log)) == 1
+
+    # The same command again (as the CLI and as lean.py start it): its
+    # linker started before the plan was made, one linker process per
+    # link, the memo as it was.
+    for n, via in enumerate(("cli", "lean"), 2):
+        os.unlink(exe)
+        again, early = link_watched(line, log, env, tmp_path, via)
+        assert again.returncode == 0, again.stderr
+        assert early == 1
+        assert run_exe(exe).stdout.strip() == "41"
+        assert len(starts(log)) == n
+        assert entry.read_bytes() == remembered
+    assert sorted(p.name for p in out.iterdir()) == ["app"]
+
+    # A memo that no longer matches the plan (here: edited to another
+    # order): its link is started, then killed; the planned one runs.
+    body = remembered.split(b"\n", 3)
+    args = body[3].split(b"\0")
+    ia, ib = args.index(os.fsencode(str(crates["a"]))), args.index(os.fsencode(str(crates["b"])))
+    args[ia], args[ib] = args[ib], args[ia]
+    entry.write_bytes(b"\n".join(body[:3]) + b"\n" + b"\0".join(args))
+    entry.chmod(0o600)
+    os.unlink(exe)
+    third, early = link_watched(line, log, env, tmp_path)
+    assert third.returncode == 0, third.stderr
+    assert early == 1
+    assert run_exe(exe).stdout.strip() == "41"
+    assert entry.read_bytes() == remembered, "the memo is rewritten with the planned command"
+    assert sorted(p.name for p in out.iterdir()) == ["app"], "the killed link left files behind"
+    assert len(starts(log)) == 5
+    assert "TMP" in _args(starts(log)[3]) and _args(starts(log)[3]) != _args(starts(log)[0]), "the edited memo's command ran first"
+    assert _args(starts(log)[-1]) == _args(starts(log)[0])
+
+
+def test_memo_others_could_write_is_not_used(crates, logged_cc, link, run_exe, tmp_path):
+    script, log = logged_cc
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    exe = tmp_path / "app"
+    line = [script, crates["main"], crates["b"], crates["a"], crates["bundle"], "-o", exe]
+    assert link(line, env=env).returncode == 0
+    [entry] = memo_files(cache)
+    # Another command (a linker that is not the user's) in a memo anyone
+    # may write: never started.
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil"
+    evil.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    evil.chmod(0o755)
+    head = entry.read_bytes().split(b"\n", 3)
+    entry.write_bytes(b"\n".join(head[:3]) + b"\n" + b"\0".join([os.fsencode(str(evil)), b"x"]))
+    entry.chmod(0o666)
+    proc = link(line, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert run_exe(exe).stdout.strip() == "41"
+    assert not marker.exists()
+    assert len(starts(log)) == 2
+
+
+@pytest.fixture
+def slow_when_flagged(tmp_path):
+    """(a linker script that, once `flag` exists, sleeps in a child whose
+    command line holds `token` before it links; flag; token)."""
+    token = f"{30 + os.getpid() % 1000 / 1000:.3f}"
+    flag = tmp_path / "slow"
+    script = tmp_path / "slow-cc"
+    script.write_text(f'#!/bin/sh\nif [ -e {flag} ]; then sleep {token} & wait $!; fi\nexec cc "$@"\n')
+    script.chmod(0o755)
+    return script, flag, token
+
+
+def test_refused_link_kills_the_remembered_one(crates, slow_when_flagged, link, tmp_path):
+    """The memo's linker starts, the plan then refuses (an rlib changed
+    since its marker): the linker and its children are killed before the
+    wrapper exits, and nothing is written."""
+    script, flag, token = slow_when_flagged
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    b = tmp_path / "libb.rlib"
+    b.write_bytes(crates["b"].read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    exe = out / "app"
+    line = [script, crates["main"], b, crates["a"], crates["bundle"], "-o", exe]
+    assert link(line, env=env).returncode == 0
+    os.unlink(exe)
+    with open(b, "ab") as f:
+        f.write(b"\0" * 8)  # the archive is no longer what its marker says
+    flag.touch()
+    started = time.monotonic()
+    proc = link(line, env=env)
+    assert_user_error(proc, str(b))
+    assert time.monotonic() - started < 25, "the wrapper waited for the remembered link"
+    assert list(out.iterdir()) == []
+    assert not _processes_with(token), "a process of the killed link is still running"
+
+
+def _processes_with(token: str) -> list[int]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                if token.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(int(pid))
+            except OSError:
+                pass
+    return found
+
+
+def test_kill_tree_kills_grandchildren(tmp_path):
+    token = f"{40 + os.getpid() % 1000 / 1000:.3f}"
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen(["sh", "-c", f"sleep {token} & touch {ready}; wait"])
+    for _ in range(500):
+        if ready.exists() and _processes_with(token):
+            break
+        time.sleep(0.01)
+    assert _processes_with(token)
+    speculate.kill_tree(proc.pid)
+    assert proc.poll() is not None
+    assert not _processes_with(token)
+
+
+@pytest.mark.parametrize(
+    "line, ok",
+    [
+        (["cc", "main.o", "liba.rlib", "-o", "app"], True),
+        (["c++", "-B/x", "-fuse-ld=lld", "-o", "out", "a.o", "liba.rlib", "libstd.a"], True),
+        # What CMake's C++ link rule gives (flags, rpath, libraries).
+        (["/usr/bin/c++", "-O2", "-g", "-DNDEBUG", "-rdynamic", "CMakeFiles/app.dir/main.cpp.o", "-o", "app", "-Wl,-rpath,/opt/lib", "libfoo.rlib", "-lpthread", "-ldl"], True),
+        (["cc", "-fPIE", "-pie", "-Wl,--as-needed,-z,relro,-z,now", "-Wl,--gc-sections", "-pthread", "a.o", "-o", "app"], True),
+        (["cc", "a.o", "-o", "app", "-Wl,-Map=app.map"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,-Map,app.map"], False),
+        (["cc", "a.o", "-o", "app", "-Xlinker", "--print-map"], False),
+        (["cc", "-flto", "a.o", "-o", "app"], False),
+        (["cc", "-save-temps", "a.o", "-o", "app"], False),
+        (["cc", "-v", "a.o", "-o", "app"], False),
+        (["cc", "-MD", "a.o", "-o", "app"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,--dependency-file=app.d"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,--trace"], False),
+        (["ld.lld", "a.o", "-o", "app", "-L/usr/lib", "-lc", "--gc-sections"], True),
+        (["ld.lld", "a.o", "-o", "app", "--reproduce=r.tar"], False),
+        (["ld", "a.o", "-o", "app", "-Map", "app.map"], False),
+        (["mold", "a.o", "-o", "app", "--plugin", "x.so"], False),
+    ],
+)
+def test_side_effect_free(line, ok):
+    assert speculate.side_effect_free(linker_cmd.parse(line)) is ok
+
+
+def test_no_memo_without_a_cache_or_for_debug_links(crates, link, tmp_path):
+    cache = tmp_path / "cache"
+    line = ["cc", crates["main"], crates["b"], crates["a"], crates["bundle"], "-o", tmp_path / "app"]
+    assert link(line, env={"XDG_CACHE_HOME": str(cache), "RLIB_V0_NO_CACHE": "1"}).returncode == 0
+    assert link(line, env={"XDG_CACHE_HOME": str(cache)}, debug=True).returncode == 0
+    assert link(line + ["-Wl,-Map=" + str(tmp_path / "m.map")], env={"XDG_CACHE_HOME": str(cache)}).returncode == 0
+    assert memo_files(cache) == []
+    assert link(line, env={"XDG_CACHE_HOME": str(cache)}).returncode == 0
+    assert len(memo_files(cache)) == 1
+
+
+def test_prune_keeps_the_memo_bounded(tmp_path, monkeypatch):
+    d = tmp_path / "memo"
+    monkeypatch.setattr(memo, "_MAX_ENTRIES", 8)
+    for n in range(12):
+        m = memo.Memo(str(d), ["cc", f"x{n}.o", "-o", "app"], "")
+        m.store("app", ["cc", f"x{n}.o", "-o", "/t/out"], "/t/out")
+        os.utime(m.path, ns=(n * 10**9, n * 10**9))
+    names = sorted(p.name for p in d.iterdir())
+    assert 4 <= len(names) <= 8
+    newest = memo.Memo(str(d), ["cc", "x11.o", "-o", "app"], "")
+    assert newest.read() == ("app", ["cc", "x11.o", "-o", memo._OUT])
+    assert memo.Memo(str(d), ["cc", "x0.o", "-o", "app"], "").read() is None, "the oldest entries go"
+
+
+def test_signal_to_wrapper_during_speculation_leaves_nothing(crates, slow_when_flagged, link, tmp_path):
+    """SIGTERM to the build's process group while the remembered link runs
+    (what `make` and Buck2 do on Ctrl-C or a cancel): the wrapper and its
+    linker end, nothing is left (the linker is in the group, as without a memo)."""
+    script, flag, token = slow_when_flagged
+    cache = tmp_path / "cache"
+    out = tmp_path / "out"
+    out.mkdir()
+    line = [str(script), str(crates["main"]), str(crates["b"]), str(crates["a"]), str(crates["bundle"]), "-o", str(out / "app")]
+    assert link(line, env={"XDG_CACHE_HOME": str(cache)}).returncode == 0
+    os.unlink(out / "app")
+    flag.touch()
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONPATH=str(Path(speculate.__file__).parents[2]))
+    p = subprocess.Popen([sys.executable, "-m", "rlib_v0", "link", "--", *line], env=env, start_new_session=True, stderr=subprocess.PIPE)
+    for _ in range(1000):
+        if _processes_with(token):
+            break
+        time.sleep(0.01)
+    assert _processes_with(token)
+    os.killpg(p.pid, signal.SIGTERM)
+    p.wait(timeout=20)
+    for _ in range(200):
+        if not _processes_with(token):
+            break
+        time.sleep(0.01)
+    assert not _processes_with(token)
+    assert list(out.iterdir()) == []
