@@ -134,11 +134,13 @@ def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, ru
 
     # A memo that no longer matches the plan (here: edited to another
     # order): its link is started, then killed; the planned one runs.
-    body = remembered.split(b"\n", 3)
-    args = body[3].split(b"\0")
+    entry_memo = memo.Memo(str(entry.parent), [str(a) for a in line], memo.NO_OPTIONS)
+    head_len = len(remembered) - len(remembered.split(entry_memo.data, 1)[1])
+    head, rest = remembered[:head_len], remembered[head_len:]
+    args = rest.split(b"\0")
     ia, ib = args.index(os.fsencode(str(crates["a"]))), args.index(os.fsencode(str(crates["b"])))
     args[ia], args[ib] = args[ib], args[ia]
-    entry.write_bytes(b"\n".join(body[:3]) + b"\n" + b"\0".join(args))
+    entry.write_bytes(head + b"\0".join(args))
     entry.chmod(0o600)
     os.unlink(exe)
     third, early = link_watched(line, log, env, tmp_path)
@@ -166,8 +168,8 @@ def test_memo_others_could_write_is_not_used(crates, logged_cc, link, run_exe, t
     evil = tmp_path / "evil"
     evil.write_text(f"#!/bin/sh\ntouch {marker}\n")
     evil.chmod(0o755)
-    head = entry.read_bytes().split(b"\n", 3)
-    entry.write_bytes(b"\n".join(head[:3]) + b"\n" + b"\0".join([os.fsencode(str(evil)), b"x"]))
+    m = memo.Memo(str(entry.parent), [str(a) for a in line], memo.NO_OPTIONS)
+    entry.write_bytes(entry.read_bytes().split(m.data, 1)[0] + m.data + os.fsencode(str(tmp_path / "app")) + b"\0" + b"\0".join([os.fsencode(str(evil)), b"x"]))
     entry.chmod(0o666)
     proc = link(line, env=env)
     assert proc.returncode == 0, proc.stderr
@@ -260,6 +262,12 @@ def test_kill_tree_kills_grandchildren(tmp_path):
         (["ld.lld", "a.o", "-o", "app", "--reproduce=r.tar"], False),
         (["ld", "a.o", "-o", "app", "-Map", "app.map"], False),
         (["mold", "a.o", "-o", "app", "--plugin", "x.so"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,@more.rsp"], False),
+        (["cc", "a.o", "-o", "app", "-Xlinker", "@more.rsp"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,-o,other"], False),
+        (["cc", "a.o", "-o", "app", "-Wl,--output=other"], False),
+        (["cc", "-fuse-ld=lld", "a.o", "-o", "app", "-Wl,--plugin-opt=opt-remarks-filename=r.yaml"], False),
+        (["ld.lld", "a.o", "-o", "app", "-plugin-opt=-save-temps"], False),
     ],
 )
 def test_side_effect_free(line, ok):
@@ -291,6 +299,35 @@ def test_prune_keeps_the_memo_bounded(tmp_path, monkeypatch):
     assert memo.Memo(str(d), ["cc", "x0.o", "-o", "app"], "").read() is None, "the oldest entries go"
 
 
+def test_an_entry_is_used_only_for_its_own_command(tmp_path):
+    """Two commands whose keys collide (the key is a residue: swapping two
+    equal-length arguments 127 bytes apart keeps it): neither gets the
+    other's command."""
+    pad = "x" * (127 - len("liba.a") - 2)  # the two names start 127 bytes apart
+    one = ["cc", "liba.a", pad, "libb.a", "-o", "app"]
+    two = ["cc", "libb.a", pad, "liba.a", "-o", "app"]
+    m1, m2 = memo.Memo(str(tmp_path), one, ""), memo.Memo(str(tmp_path), two, "")
+    assert m1.key == m2.key
+    m1.store("app", ["cc", "liba.a", "libb.a", "-o", "/t/x"], "/t/x")
+    assert m1.read() is not None
+    assert m2.read() is None
+
+
+def test_memo_entry_that_is_a_fifo_or_in_a_deleted_directory(tmp_path, monkeypatch):
+    d = tmp_path / "memo"
+    d.mkdir()
+    m = memo.Memo(str(d), ["cc", "a.o", "-o", "app"], "")
+    os.mkfifo(m.path, 0o600)
+    assert m.read() is None  # and it did not block
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    memo.start_remembered(["cc", "a.o", "-o", "app"])  # no traceback: nothing started
+    assert memo.take() is None
+
+
 def test_signal_to_wrapper_during_speculation_leaves_nothing(crates, slow_when_flagged, link, tmp_path):
     """SIGTERM to the build's process group while the remembered link runs
     (what `make` and Buck2 do on Ctrl-C or a cancel): the wrapper and its
@@ -318,3 +355,25 @@ def test_signal_to_wrapper_during_speculation_leaves_nothing(crates, slow_when_f
         time.sleep(0.01)
     assert not _processes_with(token)
     assert list(out.iterdir()) == []
+
+
+def test_killed_link_leaves_no_temporary_files(crates, link, tmp_path):
+    """The memo's `cc` link is refused and killed while it runs, a few times:
+    the driver's and collect2's files in TMPDIR and the linker's beside the
+    output are cleaned up (they end by SIGTERM, whose handlers remove them)."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp)}
+    out = tmp_path / "out"
+    out.mkdir()
+    for n in range(3):
+        b = tmp_path / f"libb{n}.rlib"
+        b.write_bytes(crates["b"].read_bytes())
+        line = ["cc", crates["main"], b, crates["a"], crates["bundle"], "-o", out / "app"]
+        assert link(line, env=env).returncode == 0
+        os.unlink(out / "app")
+        with open(b, "ab") as f:
+            f.write(b"\0" * 8)
+        assert_user_error(link(line, env=env), str(b))
+        assert list(out.iterdir()) == []
+        assert list(tmp.iterdir()) == []

@@ -6,18 +6,21 @@ the package, so that a relink's linker starts a few milliseconds after the
 interpreter (`start_remembered`).  What decides whether that linker's work
 is kept, and how it is stopped otherwise, is `speculate`'s and `run`'s.
 
-An entry: the magic line, the key line (`memo_key`: the working
-directory, the wrapper's options and the linker command), the output
-path, then the final command, NUL-separated and fsencoded, with the
-temporary output written as `_OUT`.  Entries are read only if owned by
-the user and writable by no one else (an entry holds a command to run).
+An entry: the magic line, the key line, the key's data (the working
+directory, the wrapper's options and the linker command, NUL-separated
+and fsencoded: the key is a residue of it, two commands may share a key,
+an entry is used only for the command it was written for), the output
+path and a NUL, then the final command, NUL-separated and fsencoded, with
+the temporary output written as `_OUT`.  Entries are read only if they
+are regular files owned by the user and writable by no one else (an entry
+holds a command to run).
 """
 
 from __future__ import annotations
 
 import os
 
-_MAGIC = b"rlib-v0 link memo 2\n"
+_MAGIC = b"rlib-v0 link memo 3\n"
 # Where the temporary output goes in a remembered command.
 _OUT = "\x01rlib-v0-output\x01"
 # Entries kept; above, the older half goes (only when an entry is written).
@@ -34,48 +37,53 @@ _started: Speculation | None = None
 
 def memo_dir() -> str | None:
     env = os.environ
-    if env.get("RLIB_V0_NO_CACHE"):
+    # LLD_REPRODUCE and MOLD_REPRO make the linker write an archive beside
+    # its output: a link that may be killed must not.
+    if env.get("RLIB_V0_NO_CACHE") or env.get("LLD_REPRODUCE") or env.get("MOLD_REPRO"):
         return None
     base = env.get("XDG_CACHE_HOME") or (os.path.join(env["HOME"], ".cache") if env.get("HOME") else "")
     return os.path.join(base, "rlib-v0", "link-memo") if os.path.isabs(base) else None
 
 
-def memo_key(linker_argv: list[str], options: str) -> str:
-    data = b"\0".join(os.fsencode(p) for p in [os.getcwd(), options] + linker_argv)
-    return f"{int.from_bytes(data, 'little') % _M127:032x}{len(data):08x}"
+def _key_data(linker_argv: list[str], options: str) -> bytes:
+    return b"\0".join(os.fsencode(p) for p in [os.getcwd(), options] + linker_argv)
 
 
 class Memo:
     """The remembered final command of one wrapper command."""
 
-    __slots__ = ("path", "key")
+    __slots__ = ("path", "key", "data")
 
     def __init__(self, directory: str, linker_argv: list[str], options: str) -> None:
-        self.key = memo_key(linker_argv, options)
+        self.data = _key_data(linker_argv, options)  # what the entry is for
+        self.key = f"{int.from_bytes(self.data, 'little') % _M127:032x}{len(self.data):08x}"
         self.path = os.path.join(directory, self.key)
 
     def read(self) -> tuple[str, list[str]] | None:
         """(the output path, the command with `_OUT` for its temporary
         output); None if there is none the user can trust as theirs."""
+        from stat import S_ISREG
+
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            # Non-blocking: a FIFO put there must not hang the link.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:
             return None
         try:
             st = os.fstat(fd)
-            if st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > (64 << 20):
+            if not S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > (64 << 20):
                 return None
             data = os.read(fd, st.st_size + 1)
         except OSError:
             return None
         finally:
             os.close(fd)
-        head = _MAGIC + self.key.encode() + b"\n"
-        if not data.startswith(head) or b"\n" not in data[len(head) :]:
+        head = _MAGIC + self.key.encode() + b"\n" + self.data
+        if not data.startswith(head):
             return None
-        output, body = data[len(head) :].split(b"\n", 1)
+        output, sep, body = data[len(head) :].partition(b"\0")
         argv = [os.fsdecode(a) for a in body.split(b"\0")]
-        return (os.fsdecode(output), argv) if len(argv) > 1 and argv[0] and output else None
+        return (os.fsdecode(output), argv) if sep and output and len(argv) > 1 and argv[0] else None
 
     def store(self, output: str, final_argv: list[str], tmp_out: str) -> None:
         """Remember `final_argv` (whose output is `tmp_out`, standing for
@@ -88,7 +96,7 @@ class Memo:
             tmp = f"{self.path}.{os.getpid()}.tmp"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
             try:
-                os.write(fd, _MAGIC + self.key.encode() + b"\n" + os.fsencode(output) + b"\n" + body)
+                os.write(fd, _MAGIC + self.key.encode() + b"\n" + self.data + os.fsencode(output) + b"\0" + body)
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)
@@ -143,13 +151,20 @@ class Speculation:
         except OSError:
             pass
         kill_tree(self.pid)
+        try:
+            os.unlink(self.tmp_out)  # what it wrote, if it got that far
+        except OSError:
+            pass
 
 
 def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | None) -> Speculation | None:
     """Start `exec_argv` (`argv`, or the linker and `@` its response file)
     with stderr into a pipe; None if it cannot be started (the planned link
     then says why, in its own words)."""
-    r, w = os.pipe()
+    try:
+        r, w = os.pipe()
+    except OSError:
+        return None
     try:
         pid = os.posix_spawnp(exec_argv[0], exec_argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 2)])
     except OSError:
@@ -169,15 +184,17 @@ def start_remembered(linker_argv: list[str]) -> None:
     d = memo_dir()
     if d is None or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false"):
         return
-    found = Memo(d, linker_argv, NO_OPTIONS).read()
-    if found is None:
-        return
+    try:
+        found = Memo(d, linker_argv, NO_OPTIONS).read()
+    except (OSError, ValueError):
+        return  # no working directory (deleted): the link says what it makes of that
+    if found is None or any(a.startswith("@") and not a.endswith(LINK_ARGS_SUFFIX) for a in linker_argv):
+        return  # none, or the link needs a response file (`linker_cmd.needs_response_file`): it writes it
     output, argv = found
-    if any(a.startswith("@") and not a.endswith(LINK_ARGS_SUFFIX) for a in linker_argv) or sum(len(a) + 1 for a in argv) > ARGV_LIMIT:
-        return  # the linker gets a response file (`linker_cmd.needs_response_file`): the link writes it
     tmp_out = temporary_output(output)
     argv = [a.replace(_OUT, tmp_out) for a in argv]
-    _started = start(argv, argv, tmp_out, None)
+    if sum(len(a) + 1 for a in argv) <= ARGV_LIMIT:
+        _started = start(argv, argv, tmp_out, None)
 
 
 def take() -> Speculation | None:

@@ -37,23 +37,23 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         explain_failure = debug or bool(plan_graph)
         cmd = linker_cmd.parse(linker_argv)
         output = linker_cmd.output_path(cmd)
-        # A character device (`-o /dev/null`) is linked into directly, as the
-        # linker would: never deleted, renamed over or unlinked after a failure.
-        device = bool(output) and output_kind(output) == DEVICE
         remember = None
-        if output and not device and not (debug or plan_graph or reproduce or verify_content or cmd.exports):
+        if output and not (debug or plan_graph or reproduce or verify_content or cmd.exports) and _plain_output(output):
             memo_dir = memo.memo_dir()
             if memo_dir:
                 from .speculate import side_effect_free
 
                 if side_effect_free(cmd):
-                    remember = memo.Memo(memo_dir, linker_argv, memo.NO_OPTIONS if not whole_archive and not export_rust else repr((sorted(whole_archive), export_rust)))
+                    try:
+                        remember = memo.Memo(memo_dir, linker_argv, memo.NO_OPTIONS if not whole_archive and not export_rust else repr((sorted(whole_archive), export_rust)))
+                    except (OSError, ValueError):
+                        pass  # no working directory (deleted): no memo, as without a cache
         if spec is not None and (remember is None or os.path.dirname(spec.tmp_out) != os.path.dirname(output)):
             spec.abandon()  # not a link this one would have started
             spec = None
         if spec is not None:
             tmp_out, tmp_dir = spec.tmp_out, spec.tmp_dir
-        elif output and not device:
+        elif remember is not None:
             tmp_out = memo.temporary_output(output)
         if spec is None and remember is not None:
             found = remember.read()
@@ -96,6 +96,16 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             from .reproduce import write_reproducer
 
             write_reproducer(reproduce, cmd, plan, whole_archive, export_rust)
+        # A character device (`-o /dev/null`) is linked into directly, as the
+        # linker would: never deleted, renamed over or unlinked after a failure.
+        device = bool(output) and output_kind(output) == DEVICE
+        if device and spec is not None:
+            spec.abandon()  # it became one since the memo's linker started
+            spec = None
+        if output and not device and tmp_out is None:
+            tmp_out = memo.temporary_output(output)
+        elif device:
+            tmp_out = None
         if hiding:
             from ..compile.hide import hide_object_bytes
 
@@ -109,19 +119,24 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             # Mangled names let the explanation attribute symbols to crates.
             final_argv[1:1] = cmd.linker_flag("--no-demangle")
         if spec is not None and spec.argv != final_argv:
-            # The plan changed since the memo was written: that link goes.
+            # The plan changed since the memo was written: that link goes,
+            # and the planned one writes under another name (should anything
+            # of the killed one survive, it cannot rename onto this one's).
             spec.abandon()
             spec = None
-            if tmp_out:
-                _unlink_quietly(tmp_out)
+            fresh = memo.temporary_output(output)
+            final_argv = [a.replace(tmp_out, fresh) for a in final_argv]
+            tmp_out = fresh
         if debug:
             shown = [output if a == tmp_out else a for a in final_argv]
             print("  linker command: " + " ".join(shown), file=sys.stderr)
 
+        store = remember is not None and spec is None  # a kept memo link: the entry is as it was
+
         def while_running() -> None:
             if tmp_out:
                 _remove_stale(output)
-            if remember is not None and spec is None:
+            if store:
                 remember.store(output, final_argv, tmp_out)
 
         if spec is not None:
@@ -199,6 +214,19 @@ def _exec_form(cmd: linker_cmd.LinkCommand, final_argv: list[str], tmp_dir: str 
     rsp = os.path.join(tmp_dir, "link.rsp")
     _write_temp(rsp, linker_cmd.response_file(final_argv))
     return [final_argv[0], "@" + rsp], tmp_dir
+
+
+def _plain_output(path: str) -> bool:
+    """The output is a regular file or absent (a memo's link may start
+    before `output_kind` has had its say)."""
+    from stat import S_ISREG
+
+    try:
+        return S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _unlink_quietly(path: str) -> None:

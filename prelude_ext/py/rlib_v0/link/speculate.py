@@ -24,10 +24,12 @@ Invariants:
   no map file, dependency file, LTO temporaries, printing), and the output
   is the wrapper's temporary name, as on every link.
 - The linker runs in the wrapper's process group, as without a memo: a
-  build tool that stops the group stops it.  To kill it alone, the wrapper
+  build tool that stops the group stops it.  To end it alone, the wrapper
   stops the process and its descendants (`/proc/PID/task/*/children`),
-  then kills them, and waits until each is gone; where the kernel does not
-  list children, it waits for the speculative link to end instead.
+  then ends them (SIGTERM: their clean-up runs) and waits until each is
+  gone; where the kernel does not list children, or a process does not
+  stop, it waits for the speculative link to end instead.  The planned
+  link then writes under another temporary name.
 - The memo is the user's own: `$XDG_CACHE_HOME/rlib-v0/link-memo` (else
   `~/.cache/...`; none without HOME or with RLIB_V0_NO_CACHE set), 0700; an
   entry not owned by the user, or writable by others, is not used.
@@ -69,8 +71,8 @@ _LD_FLAGS = frozenset(
     "--discard-all --discard-locals --export-dynamic -E -export-dynamic --no-export-dynamic --demangle --no-demangle --gdb-index -nostdlib --no-copy-dt-needed-entries --copy-dt-needed-entries "
     "-shared --shared -Bshareable -r -i --relocatable --build-id --color-diagnostics --no-color-diagnostics --icf=none --icf=all --icf=safe --no-rosegment --rosegment --emit-relocs --pic-executable --no-pic-executable".split()
 )
-_LD_VALUE = frozenset("-o --output -L --library-path -l --library -u --undefined -z -rpath -R -rpath-link -soname -h -m --dynamic-linker -dynamic-linker -e --entry --sysroot -T --script --version-script --exclude-libs -Xlinker".split())
-_LD_PREFIXES = ("-L", "-l", "-O", "-z", "--build-id=", "--hash-style=", "--icf=", "--threads", "--thread-count=", "-rpath=", "--rpath=", "-rpath-link=", "--rpath-link=", "--dynamic-linker=", "--sysroot=", "--undefined=", "--entry=", "--library=", "--library-path=", "--output=", "--compress-debug-sections=", "--color-diagnostics=", "-soname=", "--soname=", "--version-script=", "--exclude-libs=", "--hash-style", "--pack-dyn-relocs=", "--unresolved-symbols=", "--build-id", "-plugin-opt=", "--plugin-opt=", "--lto-O", "--no-warn-", "--warn-")
+_LD_VALUE = frozenset("-o --output -L --library-path -l --library -u --undefined -z -rpath -R -rpath-link -soname -h -m --dynamic-linker -dynamic-linker -e --entry --sysroot -T --script --version-script --exclude-libs".split())
+_LD_PREFIXES = ("-L", "-l", "-O", "-z", "--build-id=", "--hash-style=", "--icf=", "--threads", "--thread-count=", "-rpath=", "--rpath=", "-rpath-link=", "--rpath-link=", "--dynamic-linker=", "--sysroot=", "--undefined=", "--entry=", "--library=", "--library-path=", "--output=", "--compress-debug-sections=", "--color-diagnostics=", "-soname=", "--soname=", "--version-script=", "--exclude-libs=", "--hash-style", "--pack-dyn-relocs=", "--unresolved-symbols=", "--build-id", "--lto-O", "--no-warn-", "--warn-")
 
 
 def side_effect_free(cmd: linker_cmd.LinkCommand) -> bool:
@@ -112,13 +114,15 @@ def _driver_prefix_ok(a: str) -> bool:
 
 
 def _ld_flag_ok(fl: str) -> bool:
-    return fl in _LD_FLAGS or (fl.startswith(_LD_PREFIXES) and not fl.startswith(("--plugin-opt=dwo", "-plugin-opt=dwo", "--plugin-opt=save", "-plugin-opt=save", "--plugin-opt=obj-path", "-plugin-opt=obj-path")))
+    return fl in _LD_FLAGS or fl.startswith(_LD_PREFIXES)
 
 
 def _ld_parts_ok(parts: list[str]) -> bool:
     k = 0
     while k < len(parts):
         p = parts[k]
+        if p in ("-o", "--output") or p.startswith(("--output=", "@")):
+            return False  # a second output (the last one wins), options from a file
         if p in _LD_VALUE:
             k += 2
             continue
@@ -165,55 +169,86 @@ def _state(pid: int) -> str:
 
 
 def kill_tree(pid: int) -> None:
-    """Stop `pid` and its descendants (each before its children are
-    listed, so none can start another), kill them all, and return once
-    every one is gone.  If a process's children cannot be listed, let
-    `pid` run to its end instead: its output is the temporary file, which
-    the caller removes."""
+    """End the linker `pid` and every process it started; return once each
+    is gone.
+
+    Each process is stopped before its children are listed, so none can
+    start another unseen.  Then all get SIGTERM and SIGCONT: their own
+    clean-up runs (gcc's and collect2's files in /tmp, lld's and mold's
+    temporary outputs beside the output), which SIGKILL would skip; one
+    still there after 2 s gets SIGKILL.  If a process does not stop, or its
+    children cannot be listed (no CONFIG_PROC_CHILDREN), `pid` is let run
+    to its end instead: the caller removes the temporary output it wrote."""
     import _signal
+    import time
 
     stopped: list[int] = []
-    todo = [pid]
-    listable = True
-    while todo and listable:
-        p = todo.pop()
-        try:
-            os.kill(p, _signal.SIGSTOP)
-        except ProcessLookupError:
-            continue
-        stopped.append(p)
-        for _ in range(100000):
-            if _state(p) in ("T", "t", "Z", "X", ""):
-                break
-            os.sched_yield()
-        kids = _children(p)
-        if kids is None:
-            listable = False
-        else:
-            todo += kids
-    if not listable:
-        for p in stopped:
+    reaped = False
+    try:
+        todo = [pid]
+        whole = True
+        while todo and whole:
+            p = todo.pop()
             try:
-                os.kill(p, _signal.SIGCONT)
+                os.kill(p, _signal.SIGSTOP)
             except ProcessLookupError:
-                pass
-        _reap(pid)
-        return
-    for p in stopped:
+                continue
+            stopped.append(p)
+            kids = _children(p) if _wait_for(lambda: _state(p) in ("T", "t", "Z", "X", ""), 2.0) else None
+            if kids is None:
+                whole = False
+            else:
+                todo += kids
+        if not whole:
+            _signal_all(stopped, _signal.SIGCONT)
+            stopped = []
+            _reap(pid)
+            reaped = True
+            return
+        _signal_all(stopped, _signal.SIGTERM)
+        _signal_all(stopped, _signal.SIGCONT)
+
+        def gone(p: int) -> bool:
+            nonlocal reaped
+            if p == pid:
+                if not reaped:
+                    try:
+                        reaped = os.waitpid(pid, os.WNOHANG)[0] == pid
+                    except ChildProcessError:
+                        reaped = True
+                return reaped
+            # Not our child: reaped by its parent or init; a zombie writes no more.
+            return _state(p) in ("Z", "X", "")
+
+        if not _wait_for(lambda: all(gone(p) for p in stopped), 2.0):
+            _signal_all([p for p in stopped if not gone(p)], _signal.SIGKILL)
+            _wait_for(lambda: all(gone(p) for p in stopped), 60.0)
+        stopped = []
+    finally:
+        if stopped:  # interrupted (Ctrl-C): nothing of it may run on
+            _signal_all(stopped, _signal.SIGKILL)
+            _signal_all(stopped, _signal.SIGCONT)
+        if not reaped:
+            _reap(pid)
+
+
+def _wait_for(done, seconds: float) -> bool:  # noqa: ANN001 - a () -> bool
+    import time
+
+    end = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.0005)
+    return True
+
+
+def _signal_all(pids: list[int], sig: int) -> None:
+    for p in pids:
         try:
-            os.kill(p, _signal.SIGKILL)
+            os.kill(p, sig)
         except ProcessLookupError:
             pass
-    _reap(pid)
-    # Processes that are not our children (the driver's linker) are reaped
-    # by init; until they are zombies they might still write.
-    for p in stopped:
-        if p == pid:
-            continue
-        for _ in range(100000):
-            if _state(p) in ("Z", "X", ""):
-                break
-            os.sched_yield()
 
 
 def _reap(pid: int) -> None:
