@@ -117,6 +117,7 @@ def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, ru
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE(entry.parent.stat().st_mode) == 0o700
     remembered = entry.read_bytes()
+    inode = entry.stat().st_ino
     assert len(starts(log)) == 1
 
     # The same command again (as the CLI and as lean.py start it): its
@@ -130,6 +131,7 @@ def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, ru
         assert run_exe(exe).stdout.strip() == "41"
         assert len(starts(log)) == n
         assert entry.read_bytes() == remembered
+        assert entry.stat().st_ino == inode, "a kept relink rewrote its memo entry"
     assert sorted(p.name for p in out.iterdir()) == ["app"]
 
     # A memo that no longer matches the plan (here: edited to another
