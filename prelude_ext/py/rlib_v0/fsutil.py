@@ -76,13 +76,13 @@ class atomic_path:  # noqa: N801 - used as a function: `with atomic_path(p) as t
                 os.replace(tmp, self.path)
                 return False
             except OSError as e:
-                _unlink(tmp)
+                unlink_quietly(tmp)
                 raise UserError(f"{self.path}: cannot write{' ' + self.what if self.what else ''} ({e.strerror})") from None
-        _unlink(tmp)
+        unlink_quietly(tmp)
         return False
 
 
-def _unlink(path: str) -> None:
+def unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:

@@ -16,6 +16,7 @@ import sys
 
 from . import linker_cmd, memo
 from ..errors import UserError
+from ..fsutil import unlink_quietly
 from ..outputs import DEVICE, output_kind
 
 
@@ -198,7 +199,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if spec is not None:
             spec.abandon()  # a refusal (or Ctrl-C) while the remembered command ran
         if tmp_out:
-            _unlink_quietly(tmp_out)
+            unlink_quietly(tmp_out)
         if tmp_dir:
             import shutil
 
@@ -227,13 +228,6 @@ def _plain_output(path: str) -> bool:
         return True
     except (OSError, ValueError):
         return False
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def _temp_dir() -> str:
