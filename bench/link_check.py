@@ -198,7 +198,11 @@ def report(data: dict) -> str:
             worst_mm = max(r["times"][WRAPPER_MEMO]["min"] / r["times"][BARE]["min"] for r in memo)
             worst_pm = max(r["paired_median_ratio"][WRAPPER_MEMO] for r in memo)
             w("")
-            w(f"A relink (the same command again, as every rebuild after an edit gives): the wrapper adds {min(r['own_cost'][WRAPPER_MEMO] for r in memo) * 1000:.1f}–{max(r['own_cost'][WRAPPER_MEMO] for r in memo) * 1000:.1f} ms around the link, a predicted ratio of at worst {worst_m:.3f}; measured with the real linkers, at worst {worst_mm:.3f} (min over min) and {worst_pm:.3f} (paired median) — **{'met' if max(worst_m, worst_mm) <= 1.05 else 'not met'}** (goal read on the predicted and the min ratios; the paired medians carry this machine's noise).")
+            w(f"A relink (the same command again, as every rebuild after an edit gives): the wrapper adds {min(r['own_cost'][WRAPPER_MEMO] for r in memo) * 1000:.1f}–{max(r['own_cost'][WRAPPER_MEMO] for r in memo) * 1000:.1f} ms around the link, a predicted ratio of at worst {worst_m:.3f}; measured with the real linkers, at worst {worst_mm:.3f} (min over min) and {worst_pm:.3f} (paired median) — **{'met' if max(worst_m, worst_mm) <= 1.05 else 'not met'}** (goal read on the predicted and the min ratios; the paired medians carry this machine's noise). "
+              "What is left is mostly the interpreter: `python3 -S -B -c pass` alone takes ~9 ms here (pyenv's shared-library build; Debian's static /usr/bin/python3 ~8 ms); "
+              "measured with a linker that stamps its start and end time (2026-12-05, loaded machine), the wrapper's own steps before the linker starts are ~2.6 ms "
+              "(lean.py, `link/memo.py`, the key, the entry, `posix_spawnp`) and ~1.4 ms after it ends (waking, the rename, exit). "
+              "Its CPU time per link (imports, reads, plan) is unchanged by the memo, only moved beside the linker: `bench/link_cpu.py`.")
     w("")
     b2 = data["buck2"]
     w("## 2. Buck2 builds")
