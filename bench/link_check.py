@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--buck2-k", type=int, default=2, help="builds per Buck2 figure (default 2)")
     ap.add_argument("--no-buck2", action="store_true", help="skip the Buck2 builds")
     ap.add_argument("--keep-buck2", action="store_true", help="take the Buck2 builds from the link-check.json in --out instead of running them")
+    ap.add_argument("--keep-links", action="store_true", help="take the links (section 1) from the link-check.json in --out instead of running them")
     ap.add_argument("--cache", default=os.path.join(HERE, "out"), help="run.py's build cache (default bench/out/)")
     ap.add_argument("--out", default=os.path.join(REPO, "docs"), help="where link-check.{md,json} go")
     ap.add_argument("--report-only", action="store_true", help="only rewrite link-check.md from the link-check.json in --out")
@@ -256,7 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         b = run.Build(tools, a.cache, list(gen.SHAPES), [a.n], a.parts, os.cpu_count() or 2)
         b.build_all()
         data = {"k": a.k, "parts": a.parts, "machine": run.machine_info(), "versions": tools.versions}
-        data["links"] = bench_links(b, a.n, linkers, a.k)
+        if a.keep_links:
+            with open(os.path.join(a.out, "link-check.json")) as f:
+                kept = json.load(f)
+            data.update({key: kept[key] for key in ("k", "parts", "machine", "versions", "links")})
+        else:
+            data["links"] = bench_links(b, a.n, linkers, a.k)
         if a.keep_buck2:
             with open(os.path.join(a.out, "link-check.json")) as f:
                 data["buck2"] = json.load(f)["buck2"]
