@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from .records import Record
 
+from .cache import cache_dir, store_entry
 from .errors import UserError
 
 
@@ -111,14 +112,6 @@ def start_probe(rustc: str) -> Probe:
 _CACHE_MAGIC = "rlib-v0 rustc -vV cache 1"
 
 
-def _cache_dir() -> str | None:
-    env = os.environ
-    if env.get("RLIB_V0_NO_CACHE"):
-        return None
-    base = env.get("XDG_CACHE_HOME") or (os.path.join(env["HOME"], ".cache") if env.get("HOME") else "")
-    return os.path.join(base, "rlib-v0", "rustc-vV") if os.path.isabs(base) else None
-
-
 def _file_key(path: str) -> str:
     st = os.stat(path)
     return f"{path} {st.st_size} {st.st_mtime_ns} {st.st_ino} {st.st_dev} {st.st_ctime_ns}"
@@ -147,7 +140,7 @@ def toolchain_key(rustc: str) -> str | None:
 
 
 def _entry_path(rustc: str) -> str | None:
-    d = _cache_dir()
+    d = cache_dir("rustc-vV")
     if d is None:
         return None
     from .sha import sha256_hex
@@ -181,7 +174,6 @@ def cached_version(rustc: str, key: str) -> str | None:
 def store_version(rustc: str, key: str, text: str) -> None:
     """Keep `text` for `key` if the binary is the compiler itself (see above)
     and nothing changed while it ran; silently nothing on any failure."""
-    tmp = ""
     try:
         path = _entry_path(rustc)
         if path is None or toolchain_key(rustc) != key:
@@ -195,17 +187,9 @@ def store_version(rustc: str, key: str, text: str) -> None:
         needed, search = needs
         if not any(n.startswith("librustc_driver-") for n in needed) or not {"$ORIGIN/../lib", "${ORIGIN}/../lib"} & set(search):
             return
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(_entry(key, text))
-        os.replace(tmp, path)
+        store_entry(path, _entry(key, text).encode(), 0o644)
     except Exception:  # noqa: BLE001 - the cache is optional: whatever goes wrong (a read-only or missing HOME, a malformed binary), no entry
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        pass
 
 
 def rustc_info(rustc: str) -> RustcInfo:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 
+from ..cache import cache_dir, store_entry
+
 _MAGIC = b"rlib-v0 link memo 3\n"
 # Where the temporary output goes in a remembered command.
 _OUT = "\x01rlib-v0-output\x01"
@@ -36,13 +38,16 @@ _started: Speculation | None = None
 
 
 def memo_dir() -> str | None:
-    env = os.environ
     # LLD_REPRODUCE and MOLD_REPRO make the linker write an archive beside
     # its output: a link that may be killed must not.
-    if env.get("RLIB_V0_NO_CACHE") or env.get("LLD_REPRODUCE") or env.get("MOLD_REPRO"):
+    if os.environ.get("LLD_REPRODUCE") or os.environ.get("MOLD_REPRO"):
         return None
-    base = env.get("XDG_CACHE_HOME") or (os.path.join(env["HOME"], ".cache") if env.get("HOME") else "")
-    return os.path.join(base, "rlib-v0", "link-memo") if os.path.isabs(base) else None
+    return cache_dir("link-memo")
+
+
+def debug_from_env() -> bool:
+    """RLIB_V0_LINK_DEBUG asks for `--debug`."""
+    return os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
 
 
 def _key_data(linker_argv: list[str], options: str) -> bytes:
@@ -88,26 +93,12 @@ class Memo:
     def store(self, output: str, final_argv: list[str], tmp_out: str) -> None:
         """Remember `final_argv` (whose output is `tmp_out`, standing for
         `output`); silently nothing on any failure: the memo is optional."""
-        tmp = ""
-        try:
-            d = os.path.dirname(self.path)
-            os.makedirs(d, mode=0o700, exist_ok=True)
-            body = b"\0".join(os.fsencode(a.replace(tmp_out, _OUT)) for a in final_argv)
-            tmp = f"{self.path}.{os.getpid()}.tmp"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        body = b"\0".join(os.fsencode(a.replace(tmp_out, _OUT)) for a in final_argv)
+        if store_entry(self.path, _MAGIC + self.key.encode() + b"\n" + self.data + os.fsencode(output) + b"\0" + body, 0o600, 0o700):
             try:
-                os.write(fd, _MAGIC + self.key.encode() + b"\n" + self.data + os.fsencode(output) + b"\0" + body)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.path)
-            tmp = ""
-            _prune(d)
-        except (OSError, ValueError):
-            if tmp:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+                _prune(os.path.dirname(self.path))
+            except OSError:
+                pass
 
 
 def _prune(d: str) -> None:
@@ -182,7 +173,7 @@ def start_remembered(linker_argv: list[str]) -> None:
     the link, which abandons what it would not have started."""
     global _started
     d = memo_dir()
-    if d is None or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false"):
+    if d is None or debug_from_env():
         return
     try:
         found = Memo(d, linker_argv, NO_OPTIONS).read()

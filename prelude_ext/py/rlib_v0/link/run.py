@@ -28,7 +28,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     spec = memo.take()
     tmp_out = tmp_dir = hide_path = None
     try:
-        debug = debug or os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
+        debug = debug or memo.debug_from_env()
         if plan_graph:
             from . import plan_graph as graph
 
