@@ -29,10 +29,18 @@ _OUT = "\x01rlib-v0-output\x01"
 _MAX_ENTRIES = 512
 # The key is a 127-bit residue of the command's bytes, not a cryptographic
 # digest: `_sha256` costs a relink 0.6 ms to import, and the key only names
-# the entry (a collision costs a killed link: the plan decides, not the key).
+# the entry (two commands may share one: an entry holds its key's data and
+# serves only the command it was written for).
 _M127 = (1 << 127) - 1
+
+
+def options_key(whole_archive: list[str], export_rust: bool) -> str:
+    """The wrapper's options that change a link's command, as a memo key part."""
+    return f"{sorted(whole_archive)} {export_rust}"
+
+
 # The options of `rlib-v0 link -- ...` (no --whole-archive, no --export-rust).
-NO_OPTIONS = "[] False"
+NO_OPTIONS = options_key([], False)
 
 _started: Speculation | None = None
 

@@ -46,7 +46,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
 
                 if side_effect_free(cmd):
                     try:
-                        remember = memo.Memo(memo_dir, linker_argv, memo.NO_OPTIONS if not whole_archive and not export_rust else repr((sorted(whole_archive), export_rust)))
+                        remember = memo.Memo(memo_dir, linker_argv, memo.options_key(whole_archive, export_rust))
                     except (OSError, ValueError):
                         pass  # no working directory (deleted): no memo, as without a cache
         if spec is not None and (remember is None or os.path.dirname(spec.tmp_out) != os.path.dirname(output)):
@@ -56,7 +56,6 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             tmp_out, tmp_dir = spec.tmp_out, spec.tmp_dir
         elif remember is not None:
             tmp_out = memo.temporary_output(output)
-        if spec is None and remember is not None:
             found = remember.read()
             if found is not None:
                 guess = [a.replace(memo._OUT, tmp_out) for a in found[1]]
