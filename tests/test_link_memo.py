@@ -68,13 +68,18 @@ def watched(*a, **k):
     open(seen, "w").write(str(count() - before))
     return find(*a, **k)
 inputs.find_rust_inputs = watched
-if sys.argv[3] == "lean":  # as Buck2 and the launchers start it: the remembered linker before the package
+if sys.argv[3] in ("lean", "launcher"):  # as Buck2 and install-launchers' programs start it: the remembered linker before the package
     import rlib_v0.link.memo as memo
     first = memo.start_remembered
     def start_remembered(argv):
         first(argv)
-        assert memo._started is not None, "lean.py did not start the remembered linker"
+        if memo._started is not None:
+            open(seen + ".before-import", "w").close()  # started before the package was imported
     memo.start_remembered = start_remembered
+    if sys.argv[3] == "launcher":  # sys.argv[4]: the launcher; then the verb's own arguments
+        import runpy
+        sys.argv = [os.environ["LAUNCHER"]] + sys.argv[5:]
+        runpy.run_path(sys.argv[0], run_name="__main__")
     from rlib_v0 import lean
     lean.start(sys.argv[4:])
 from rlib_v0.cli import main
@@ -84,10 +89,19 @@ sys.exit(main(sys.argv[4:]))
 
 def link_watched(line: list, log: Path, env: dict, tmp_path: Path, via: str = "cli") -> tuple[subprocess.CompletedProcess, int]:
     """(the link, how many linker processes had started when its plan
-    began); `via` "lean": started as lean.py starts it."""
+    began); `via` "lean": started as lean.py starts it; "launcher": as the
+    `rlib-v0-link` program of `rlib-v0 install-launchers` starts it."""
+    if via == "launcher":
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "rlib_v0", "install-launchers", str(bin_dir)], check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(Path(speculate.__file__).parents[2])))
+        env = dict(env, LAUNCHER=str(bin_dir / "rlib-v0-link"))
     seen = tmp_path / "seen"
     py = str(Path(speculate.__file__).parents[2])
+    before_import = Path(str(seen) + ".before-import")
+    before_import.unlink(missing_ok=True)
     proc = subprocess.run([sys.executable, "-c", _PLAN_WATCHER, str(log), str(seen), via, "link", "--", *map(str, line)], env=dict(os.environ, PYTHONPATH=py, **env), capture_output=True, text=True)
+    assert before_import.exists() == (via != "cli"), f"{via}: the remembered linker was {'' if before_import.exists() else 'not '}started before the package was imported"
     return proc, int(seen.read_text())
 
 
@@ -123,7 +137,7 @@ def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, ru
     # The same command again (as the CLI and as lean.py start it): its
     # linker started before the plan was made, one linker process per
     # link, the memo as it was.
-    for n, via in enumerate(("cli", "lean"), 2):
+    for n, via in enumerate(("cli", "lean", "launcher"), 2):
         os.unlink(exe)
         again, early = link_watched(line, log, env, tmp_path, via)
         assert again.returncode == 0, again.stderr
@@ -151,8 +165,8 @@ def test_relink_uses_memo_and_a_changed_plan_relinks(crates, logged_cc, link, ru
     assert run_exe(exe).stdout.strip() == "41"
     assert entry.read_bytes() == remembered, "the memo is rewritten with the planned command"
     assert sorted(p.name for p in out.iterdir()) == ["app"], "the killed link left files behind"
-    assert len(starts(log)) == 5
-    assert "TMP" in _args(starts(log)[3]) and _args(starts(log)[3]) != _args(starts(log)[0]), "the edited memo's command ran first"
+    assert len(starts(log)) == 6
+    assert "TMP" in _args(starts(log)[4]) and _args(starts(log)[4]) != _args(starts(log)[0]), "the edited memo's command ran first"
     assert _args(starts(log)[-1]) == _args(starts(log)[0])
 
 
@@ -326,7 +340,7 @@ def test_memo_entry_that_is_a_fifo_or_in_a_deleted_directory(tmp_path, monkeypat
     monkeypatch.chdir(gone)
     gone.rmdir()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    memo.start_remembered(["cc", "a.o", "-o", "app"])  # no traceback: nothing started
+    memo.start_remembered(["--", "cc", "a.o", "-o", "app"])  # no traceback: nothing started
     assert memo.take() is None
 
 

@@ -20,12 +20,12 @@ def start(argv: list[str]) -> None:
     # sys.path[0] is this file's directory (the package itself): replace it by
     # the directory holding the package before importing anything else.
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if len(argv) > 2 and argv[0] == "link" and argv[1] == "--":
+    if argv and argv[0] == "link":
         # A relink starts its remembered linker command now, before the
         # rest of the package is imported (link/memo.py).
         from rlib_v0.link.memo import start_remembered
 
-        start_remembered(argv[2:])
+        start_remembered(argv[1:])
     from rlib_v0.cli import main
     from rlib_v0.errors import exit_now
 

@@ -27,7 +27,7 @@ _BODY = """#!{python} -S
 # Written by `rlib-v0 install-launchers`: {what}, started without `site`.
 import sys
 sys.path.insert(0, {root!r})
-from rlib_v0.cli import run_build_verb
+{first}from rlib_v0.cli import run_build_verb
 from rlib_v0.errors import exit_now
 exit_now(run_build_verb({verb!r}, sys.argv[1:]))
 """
@@ -36,6 +36,9 @@ LAUNCHERS = {
     "rlib-v0-rustc-wrapper": ("rustc-wrapper", "cargo's RUSTC_WRAPPER (rlib-v0 rustc-wrapper)"),
     "rlib-v0-link": ("link", "the linker wrapper (rlib-v0 link)"),
 }
+# What a launcher does before the package is imported: a relink starts its
+# remembered linker command (link/memo.py), as lean.py does.
+_FIRST = {"link": "from rlib_v0.link.memo import start_remembered\nstart_remembered(sys.argv[1:])\n"}
 
 
 def install(dest: str) -> list[str]:
@@ -47,6 +50,6 @@ def install(dest: str) -> list[str]:
         path = os.path.join(dest, name)
         if os.path.lexists(path) and not os.path.isfile(path):
             raise UserError(f"{path}: exists and is not a regular file")
-        write_atomic(path, _BODY.format(python=sys.executable, root=root, verb=verb, what=what).encode(), mode=0o755)
+        write_atomic(path, _BODY.format(python=sys.executable, root=root, verb=verb, what=what, first=_FIRST.get(verb, "")).encode(), mode=0o755)
         written.append(path)
     return written

@@ -174,12 +174,16 @@ def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | No
     return Speculation(argv, pid, r, tmp_out, tmp_dir)
 
 
-def start_remembered(linker_argv: list[str]) -> None:
-    """lean.py's first step for `rlib-v0 link -- COMMAND`: start the
+def start_remembered(link_args: list[str]) -> None:
+    """The first step of lean.py and of the `rlib-v0-link` launcher, given
+    the `link` verb's arguments: for `-- COMMAND` (no options), start the
     remembered command of COMMAND, if there is one and it needs no response
     file (`take` hands it to the link).  Eligibility is checked again by
     the link, which abandons what it would not have started."""
     global _started
+    if len(link_args) < 2 or link_args[0] != "--":
+        return
+    linker_argv = link_args[1:]
     d = memo_dir()
     if d is None or debug_from_env():
         return
