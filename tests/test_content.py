@@ -354,3 +354,30 @@ def test_marker_checksum_sees_every_byte_and_every_three_byte_burst():
                 if pos + i < len(obj) and not at <= pos + i < at + 8:
                     changed[pos + i] ^= x or 0x10
             assert elf.marker_checksum(bytes(changed), at) != want, (pos, burst)
+
+
+def test_write_v0_writes_build_v0s_bytes_while_the_check_runs(world, tmp_path):
+    """`stamp.write_v0` (what `rlib-v0 rustc` stamps with: hash, write and
+    check overlapping, the marker written over a placeholder) gives the
+    archive `build_v0` gives, on a real crate's members; the check runs,
+    and its exception leaves with nothing else claimed."""
+    members, index = stamp.load_members(str(world["crate"]))
+    kept, kept_index = stamp.without_markers(members, index)
+    assert len(kept) < len(members)  # the real crate's marker dropped
+    ident = identity.read_marker(str(world["crate"]))[0].with_fields(content_hash="", members="", members_size=-1)
+    checked = []
+    out = tmp_path / "out.rlib"
+    stamped = stamp.write_v0(str(out), kept, kept_index, ident, "t", lambda: checked.append(True))
+    assert checked == [True]
+    assert out.read_bytes() == stamp.build_v0(kept, kept_index, ident, "t")
+    assert (stamped.content_hash, stamped.members, stamped.members_size) == (content.content_hash(kept), content.records(kept), content.members_size(kept))
+    assert content.mismatch(stamped, kept) is None
+
+    def refuse() -> None:
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):
+        stamp.write_v0(str(tmp_path / "bad.rlib"), kept, kept_index, ident, "t", refuse)
+    # A write that fails (its directory is gone) is reported after the check.
+    with pytest.raises(OSError):
+        stamp.write_v0(str(tmp_path / "gone" / "x.rlib"), kept, kept_index, ident, "t", lambda: None)

@@ -5,8 +5,8 @@ function of what the compile knows — the parsed command line, the target,
 rustc's facts (`rustc -vV`), the dependencies' identities and the native
 static libraries (gathered from the file system before rustc starts:
 `dep_identities`, `static_libs`), and the archive rustc produced (its
-symbol index says which allocator and panic handler the crate defines, its
-members make the content record).  Before rustc runs only the crate's name,
+symbol index says which allocator and panic handler the crate defines; its
+members make the content record, `stamp.write_v0`).  Before rustc runs only the crate's name,
 metadata, target and panic strategy are needed (the `.rmeta` sidecar, the
 check against the bundle): they come straight from the command line.
 """
@@ -25,11 +25,10 @@ if TYPE_CHECKING:  # annotations only
     from ..toolchain import RustcInfo
 
 
-def crate_identity(r: rustc_args.RustcArgs, target: str, rustc: RustcInfo, deps: list[Dep], static: list[StaticLib], index: list[tuple[str, int]], members: list[tuple[str, bytes]]) -> Identity:
-    """The marker of crate `r` built for `target` by `rustc`: `index` is the
-    produced archive's symbol index, `members` its members (no marker)."""
-    from ..formats.content import fields
-
+def crate_identity(r: rustc_args.RustcArgs, target: str, rustc: RustcInfo, deps: list[Dep], static: list[StaticLib], index: list[tuple[str, int]]) -> Identity:
+    """The marker of crate `r` built for `target` by `rustc`, `index` being
+    the produced archive's symbol index; without the record of its members
+    (the content fields), which `stamp.write_v0` fills in as it writes."""
     panic_handler = panic_handler_symbols(index)
     return Identity(
         kind=KIND_RLIB,
@@ -51,7 +50,6 @@ def crate_identity(r: rustc_args.RustcArgs, target: str, rustc: RustcInfo, deps:
         allocator_symbols=allocator_symbols(index),
         defines_panic_handler=bool(panic_handler),
         panic_handler_symbols=panic_handler,
-        **fields(members),
     )
 
 

@@ -247,15 +247,19 @@ def _stamp_and_check(produced: str, r: rustc_args.RustcArgs, target: str, info: 
 
     members, index = stamp.load_members(produced)
     kept, kept_index = stamp.without_markers(members, index)
-    ident = crate_identity(r, target, info, deps, libs, index, kept)
+    ident = crate_identity(r, target, info, deps, libs, index)
     names = {s.encode() for s, _ in index}
-    found = check_members(members, names, ident, machine_for_target(ident.target), ident.target)
-    if found.problems:
-        for p in found.problems:
-            print(f"rlib-v0: {final}: {p}", file=sys.stderr)
-        raise UserError(f"{final}: crate {ident.crate} does not satisfy the v0 rules")
-    with open(out_tmp, "wb") as f:
-        f.writelines(stamp.pieces_v0(kept, kept_index, ident, final))
+
+    def check() -> None:
+        found = check_members(members, names, ident, machine_for_target(ident.target), ident.target)
+        if found.problems:
+            for p in found.problems:
+                print(f"rlib-v0: {final}: {p}", file=sys.stderr)
+            raise UserError(f"{final}: crate {ident.crate} does not satisfy the v0 rules")
+
+    # The check runs while the archive is hashed and written; nothing is
+    # renamed into place unless it passed.
+    ident = stamp.write_v0(out_tmp, kept, kept_index, ident, final, check)
     os.chmod(out_tmp, 0o644)
     to_hide: dict[bytes, bool] = {}
     if want_hidden:

@@ -8,6 +8,7 @@ is both exact and fast for the 300-member standard library.
 from __future__ import annotations
 
 import os
+import sys
 
 from ..formats import archive, content, elf
 from ..errors import UserError
@@ -63,6 +64,81 @@ def build_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ide
     (`content.fields`; `ident` itself is left as it is)."""
     kept, kept_index = without_markers(members, index)
     return b"".join(pieces_v0(kept, kept_index, ident.with_fields(**content.fields(kept)), where))
+
+
+def write_v0(path: str, members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str, check) -> Identity:  # noqa: ANN001
+    """Write to `path` the v0 archive of `members` (none of them a marker)
+    stamped with `ident` (its content fields are filled in here: the
+    returned identity), calling `check()` meanwhile; the archive on disk
+    is byte for byte `build_v0`'s.
+
+    After rustc these three are the whole cost per MB of rlib, so they
+    overlap: the sha256 and the crc32s in one thread and the write in
+    another (hashlib, zlib and file writes release the GIL on large
+    buffers), `check` (Python: the ELF scan, the symbol rules) in this
+    one.  The write cannot wait for the hash, which the marker holds and
+    the marker comes first: once the members' sizes are known every
+    content field has a fixed width (`content.placeholder_fields`), so the
+    archive is written with a placeholder marker of the real one's size
+    and the real marker written over it at the end.  If `check` raises,
+    the threads are waited for and the exception passes on."""
+    import _thread
+
+    placeholder_ident = ident.with_fields(**content.placeholder_fields(members))
+    placeholder = elf.marker_object(template_header(members, where), placeholder_ident.to_json())
+    parts = archive.pieces([(MARKER_MEMBER, placeholder)] + members, [(s, p + 1) for s, p in index], always_index=True)
+    at = 0
+    for piece in parts:
+        if piece is placeholder:
+            break
+        at += len(piece)
+    results: list = [None, None]
+
+    def job(slot: int, fn) -> None:  # noqa: ANN001
+        try:
+            results[slot] = (True, fn())
+        except BaseException as e:  # noqa: BLE001 - passed on by the caller
+            results[slot] = (False, e)
+        finally:
+            done[slot].release()
+
+    def write() -> None:
+        with open(path, "wb") as f:
+            f.writelines(parts)
+
+    done = [_thread.allocate_lock(), _thread.allocate_lock()]
+    for lock in done:
+        lock.acquire()
+    # The helper threads take the GIL back only between members; a short
+    # switch interval keeps them from waiting 5 ms on `check` each time.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)
+    try:
+        _thread.start_new_thread(job, (0, lambda: content.fields(members)))
+        _thread.start_new_thread(job, (1, write))
+        try:
+            check()
+        finally:
+            for lock in done:
+                lock.acquire()
+    finally:
+        sys.setswitchinterval(interval)
+    for ok, value in results:
+        if not ok:
+            raise value
+    stamped = ident.with_fields(**results[0][1])
+    marker = elf.marker_object(template_header(members, where), stamped.to_json())
+    if len(marker) != len(placeholder):  # the fixed widths above do not hold: never seen
+        with open(path, "wb") as f:
+            f.writelines(pieces_v0(members, index, stamped, where))
+        return stamped
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        if os.pwrite(fd, marker, at) != len(marker):
+            raise UserError(f"{where}: short write stamping its marker")
+    finally:
+        os.close(fd)
+    return stamped
 
 
 def pieces_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str) -> list[bytes]:

@@ -37,9 +37,10 @@ def content_hash(members: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def records(members: list[tuple[str, bytes]]) -> str:
-    """`Identity.members` of these members (the marker left out)."""
-    return " ".join(f"{len(data)}:{_crc(name, data)}" for name, data in members if not name.startswith(MARKER_PREFIX))
+def records(members: list[tuple[str, bytes]], placeholder: bool = False) -> str:
+    """`Identity.members` of these members (the marker left out);
+    `placeholder`: with every crc32 zero."""
+    return " ".join(f"{len(data)}:{'00000000' if placeholder else _crc(name, data)}" for name, data in members if not name.startswith(MARKER_PREFIX))
 
 
 def members_size(members: list[tuple[str, bytes]]) -> int:
@@ -51,6 +52,13 @@ def fields(members: list[tuple[str, bytes]]) -> dict[str, str | int]:
     """The marker's record of these members (the marker left out), by
     `Identity` field: `content_hash`, `members`, `members_size`."""
     return {"content_hash": content_hash(members), "members": records(members), "members_size": members_size(members)}
+
+
+def placeholder_fields(members: list[tuple[str, bytes]]) -> dict[str, str | int]:
+    """`fields` with every hash and crc32 zero: the same widths (a sha256's
+    64 hex digits, a crc32's 8; sizes and `members_size` exact), so a
+    marker holding these is as long as the real one (`stamp.write_v0`)."""
+    return {"content_hash": "0" * 64, "members": records(members, placeholder=True), "members_size": members_size(members)}
 
 
 def size_problem(stamped: int, actual: int) -> str:

@@ -1,9 +1,12 @@
 """The link memo: the final linker command remembered per wrapper command,
 and the linker started from it before the plan is made.
 
-Only `os`, on purpose: lean.py imports this module before anything else of
-the package, so that a relink's linker starts a few milliseconds after the
-interpreter (`start_remembered`).  What decides whether that linker's work
+Nothing but `posix` and `sys` at import, on purpose: lean.py imports this
+module before anything else of the package, so that a relink's linker
+starts a few milliseconds after the interpreter (`start_remembered`);
+under `python3 -S` even `os` is not loaded then, and importing it would
+cost that start ~1.4 ms (`os` is imported where the link needs it
+anyway: storing, pruning, abandoning).  What decides whether that linker's work
 is kept, and how it is stopped otherwise, is `speculate`'s and `run`'s.
 
 An entry: the magic line, the key line, the key's data (the working
@@ -16,11 +19,10 @@ are regular files owned by the user and writable by no one else (an entry
 holds a command to run).
 """
 
-from __future__ import annotations
+import posix
+import sys
 
-import os
-
-from ..cache import cache_dir, store_entry
+from ..cache import cache_dir, environ, fsencode, getenv, store_entry
 
 _MAGIC = b"rlib-v0 link memo 3\n"
 # Where the temporary output goes in a remembered command.
@@ -42,24 +44,24 @@ def options_key(whole_archive: list[str], export_rust: bool) -> str:
 # The options of `rlib-v0 link -- ...` (no --whole-archive, no --export-rust).
 NO_OPTIONS = options_key([], False)
 
-_started: Speculation | None = None
+_started: "Speculation | None" = None
 
 
 def memo_dir() -> str | None:
     # LLD_REPRODUCE and MOLD_REPRO make the linker write an archive beside
     # its output: a link that may be killed must not.
-    if os.environ.get("LLD_REPRODUCE") or os.environ.get("MOLD_REPRO"):
+    if getenv("LLD_REPRODUCE") or getenv("MOLD_REPRO"):
         return None
     return cache_dir("link-memo")
 
 
 def debug_from_env() -> bool:
     """RLIB_V0_LINK_DEBUG asks for `--debug`."""
-    return os.environ.get("RLIB_V0_LINK_DEBUG", "") not in ("", "0", "false")
+    return (getenv("RLIB_V0_LINK_DEBUG") or "") not in ("", "0", "false")
 
 
 def _key_data(linker_argv: list[str], options: str) -> bytes:
-    return b"\0".join(os.fsencode(p) for p in [os.getcwd(), options] + linker_argv)
+    return b"\0".join(fsencode(p) for p in [posix.getcwd(), options] + linker_argv)
 
 
 class Memo:
@@ -70,37 +72,37 @@ class Memo:
     def __init__(self, directory: str, linker_argv: list[str], options: str) -> None:
         self.data = _key_data(linker_argv, options)  # what the entry is for
         self.key = f"{int.from_bytes(self.data, 'little') % _M127:032x}{len(self.data):08x}"
-        self.path = os.path.join(directory, self.key)
+        self.path = directory + "/" + self.key
 
     def read(self) -> tuple[str, list[str]] | None:
         """(the output path, the command with `_OUT` for its temporary
         output); None if there is none the user can trust as theirs."""
-        from stat import S_ISREG
-
         try:
             # Non-blocking: a FIFO put there must not hang the link.
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+            fd = posix.open(self.path, posix.O_RDONLY | posix.O_NOFOLLOW | posix.O_NONBLOCK | posix.O_CLOEXEC)
         except OSError:
             return None
         try:
-            st = os.fstat(fd)
-            if not S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022 or st.st_size > (64 << 20):
-                return None
-            data = os.read(fd, st.st_size + 1)
+            st = posix.fstat(fd)
+            if st.st_mode & 0o170000 != 0o100000 or st.st_uid != posix.geteuid() or st.st_mode & 0o022 or st.st_size > (64 << 20):
+                return None  # not a regular file (S_ISREG), or not only the user's
+            data = posix.read(fd, st.st_size + 1)
         except OSError:
             return None
         finally:
-            os.close(fd)
+            posix.close(fd)
         head = _MAGIC + self.key.encode() + b"\n" + self.data
         if not data.startswith(head):
             return None
         output, sep, body = data[len(head) :].partition(b"\0")
-        argv = [os.fsdecode(a) for a in body.split(b"\0")]
-        return (os.fsdecode(output), argv) if sep and output and len(argv) > 1 and argv[0] else None
+        argv = [_fsdecode(a) for a in body.split(b"\0")]
+        return (_fsdecode(output), argv) if sep and output and len(argv) > 1 and argv[0] else None
 
     def store(self, output: str, final_argv: list[str], tmp_out: str) -> None:
         """Remember `final_argv` (whose output is `tmp_out`, standing for
         `output`); silently nothing on any failure: the memo is optional."""
+        import os
+
         body = b"\0".join(os.fsencode(a.replace(tmp_out, _OUT)) for a in final_argv)
         if store_entry(self.path, _MAGIC + self.key.encode() + b"\n" + self.data + os.fsencode(output) + b"\0" + body, 0o600, 0o700):
             try:
@@ -109,7 +111,13 @@ class Memo:
                 pass
 
 
+def _fsdecode(b: bytes) -> str:
+    return b.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+
+
 def _prune(d: str) -> None:
+    import os
+
     entries = [e for e in os.scandir(d) if e.is_file(follow_symlinks=False) and not e.name.endswith(".tmp")]
     if len(entries) <= _MAX_ENTRIES:
         return
@@ -126,7 +134,8 @@ def temporary_output(output: str) -> str:
     it (a rename), unique, relative when the output is (the --debug log
     shows no absolute paths).  Only a name, not a file: a linker that
     reuses an existing file would keep its mode."""
-    return os.path.join(os.path.dirname(output), f".rlib-v0-link-{os.getpid()}-{os.urandom(6).hex()}")
+    # `output`'s directory with its slash ("" for a bare name).
+    return output[: output.rfind("/") + 1] + f".rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
 
 
 class Speculation:
@@ -143,6 +152,8 @@ class Speculation:
 
     def abandon(self) -> None:
         """Kill the linker and every process it started; return once they are gone."""
+        import os
+
         from .speculate import kill_tree
 
         try:
@@ -156,21 +167,21 @@ class Speculation:
             pass
 
 
-def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | None) -> Speculation | None:
+def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | None) -> "Speculation | None":
     """Start `exec_argv` (`argv`, or the linker and `@` its response file)
     with stderr into a pipe; None if it cannot be started (the planned link
     then says why, in its own words)."""
     try:
-        r, w = os.pipe()
+        r, w = posix.pipe()
     except OSError:
         return None
     try:
-        pid = os.posix_spawnp(exec_argv[0], exec_argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, 2)])
+        pid = posix.posix_spawnp(exec_argv[0], exec_argv, environ(), file_actions=[(posix.POSIX_SPAWN_DUP2, w, 2)])
     except OSError:
-        os.close(r)
+        posix.close(r)
         return None
     finally:
-        os.close(w)
+        posix.close(w)
     return Speculation(argv, pid, r, tmp_out, tmp_dir)
 
 
@@ -200,7 +211,7 @@ def start_remembered(link_args: list[str]) -> None:
         _started = start(argv, argv, tmp_out, None)
 
 
-def take() -> Speculation | None:
+def take() -> "Speculation | None":
     """The linker `start_remembered` started, once."""
     global _started
     s, _started = _started, None
