@@ -25,7 +25,7 @@ import pytest
 if importlib.util.find_spec("rlib_v0") is None:  # checkout without an installed package
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "prelude_ext" / "py"))
 
-from rlib_v0.demangle import SymbolCrates, demangle, is_rust_symbol, symbol_crates
+from rlib_v0.demangle import SymbolCrates, _analyse, demangle, is_rust_symbol, path_crate, symbol_crates
 
 RUSTC = shutil.which("rustc")
 CXXFILT = shutil.which("c++filt")
@@ -484,6 +484,26 @@ def test_truncated_and_mutated_real_symbols_never_raise(corpus: Corpus) -> None:
             i = rng.randrange(len(name))
             _check_total(name[:i] + rng.choice(alphabet) + name[i + 1 :])
             _check_total(name[:i] + name[i + 1 :])
+
+
+@needs_toolchain
+def test_path_crate_is_symbol_crates_path_crate(corpus: Corpus) -> None:
+    """`path_crate` (the v0 check's shortcut: a legacy name's first segment
+    only) answers what `symbol_crates` answers, on every real name, their
+    `.llvm.` and prefix variants, and truncated and mutated ones; asked
+    both before and after the full parse is cached."""
+    rng = random.Random(20261205)
+    names = corpus.all_names()
+    variants = [v for n in names for v in (n, n + ".llvm.1234", "_" + n, n[:-3], n.replace("17h", "16h"))]
+    for name in rng.sample(names, min(200, len(names))):
+        for _ in range(10):
+            i = rng.randrange(len(name))
+            variants.append(name[:i] + rng.choice("_0123456789$.ELTGa") + name[i + 1 :])
+    assert sum(n.startswith("_ZN") and "$LT$" in n for n in variants) > 20  # the `<X as Y>` names it is for
+    for name in variants:
+        _analyse.cache_clear()
+        fresh = path_crate(name)
+        assert fresh == symbol_crates(name).path_crate == path_crate(name), name
 
 
 def test_hostile_inputs_are_bounded() -> None:

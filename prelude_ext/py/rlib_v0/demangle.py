@@ -16,7 +16,7 @@ name and passed through untouched.
 from __future__ import annotations
 
 
-__all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "symbol_crates"]
+__all__ = ["SymbolCrates", "demangle", "is_rust_symbol", "path_crate", "symbol_crates"]
 
 
 # The records below are slotted classes as `records.Record` makes them, but
@@ -208,6 +208,49 @@ def _path_starts(text: str) -> list[str]:
 
 
 def _legacy(inner: str) -> _Demangled:
+    segments, suffix = _legacy_split(inner)
+    parts = [_legacy_segment(s) for s in segments[:-1]]
+
+    first = parts[0]
+    if first.startswith("<"):
+        # `<X as Y>::m`: the first path inside is X's (or Y's if X has none).
+        found = _path_starts(first)
+        path_crate = found[0] if found else None
+    else:
+        path_crate = first
+    crates = {c for p in parts for c in _path_starts(p)}
+    if path_crate:
+        crates.add(path_crate)
+    return _Demangled("::".join(parts) + suffix, SymbolCrates(path_crate, None, frozenset(crates)))
+
+
+def path_crate(sym: str) -> str | None:
+    """`symbol_crates(sym).path_crate`.  A legacy name's is its first
+    segment's, so only that segment is decoded (after the whole name is
+    checked as `_legacy` checks it): `rlib-v0 rustc`'s check asks this of
+    the hundreds of `<X as Y>::m` names a crate defines, after rustc, on
+    its critical path."""
+    found = _ANALYSED.get(sym)
+    if found is not None or not isinstance(sym, str):
+        return None if found is None else found.crates.path_crate
+    cut = _llvm_suffix_start(sym)
+    base = sym[:cut] if cut >= 0 else sym
+    if not base.startswith("_ZN"):  # (`_parse` tries `_R` first: no `_ZN` name starts so)
+        return symbol_crates(sym).path_crate
+    try:
+        segments, _ = _legacy_split(base[3:])
+    except (_Invalid, RecursionError):
+        return None
+    first = _legacy_segment(segments[0])
+    if first.startswith("<"):
+        starts = _path_starts(first)
+        return starts[0] if starts else None
+    return first
+
+
+def _legacy_split(inner: str) -> tuple[list[str], str]:
+    """(the segments, the suffix) of a legacy name after its `_ZN`; the
+    last segment is the hash.  _Invalid unless it is a well-formed one."""
     if not inner or not inner.isascii():
         raise _Invalid
     segments: list[str] = []
@@ -233,19 +276,7 @@ def _legacy(inner: str) -> _Demangled:
     h = segments[-1] if segments else ""
     if len(segments) < 2 or len(h) != 17 or h[0] != "h" or not all(c in _HEX_LOWER for c in h[1:]) or not _suffix_ok(suffix):
         raise _Invalid
-    parts = [_legacy_segment(s) for s in segments[:-1]]
-
-    first = parts[0]
-    if first.startswith("<"):
-        # `<X as Y>::m`: the first path inside is X's (or Y's if X has none).
-        found = _path_starts(first)
-        path_crate = found[0] if found else None
-    else:
-        path_crate = first
-    crates = {c for p in parts for c in _path_starts(p)}
-    if path_crate:
-        crates.add(path_crate)
-    return _Demangled("::".join(parts) + suffix, SymbolCrates(path_crate, None, frozenset(crates)))
+    return segments, suffix
 
 
 def _legacy_segment(seg: str) -> str:

@@ -128,10 +128,25 @@ def _legacy_path_crate(raw: bytes) -> str | None:
     return seg.decode("ascii")
 
 
-def _classify(f: Findings, own: str | None, sym: str) -> None:
-    from ..demangle import demangle, symbol_crates  # the rare names the fast paths leave
+class _Legacy:
+    """What `_classify` reads of a legacy name's `SymbolCrates`."""
 
-    sc = symbol_crates(sym)
+    __slots__ = ("path_crate",)
+    instantiating_crate = None
+
+    def __init__(self, path_crate: str | None) -> None:
+        self.path_crate = path_crate
+
+
+def _classify(f: Findings, own: str | None, sym: str) -> None:
+    from ..demangle import demangle, path_crate, symbol_crates  # the rare names the fast paths leave
+
+    if sym.startswith("_ZN"):
+        # Legacy: no instantiating crate, so the path's crate decides (the
+        # demangler's answer, without demangling the whole name).
+        sc = _Legacy(path_crate(sym))
+    else:
+        sc = symbol_crates(sym)
     if sc.path_crate is None:
         # `#[no_mangle]` names belong to the crate that defines them.
         plain = sym

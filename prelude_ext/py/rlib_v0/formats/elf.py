@@ -383,6 +383,8 @@ _SH64 = {e: struct.Struct(e + "IIQQQQIIQQ") for e in "<>"}
 _SH32 = {e: struct.Struct(e + "IIIIIIIIII") for e in "<>"}
 _SYM64 = {e: struct.Struct(e + "IBBHQQ") for e in "<>"}
 _SYM32 = {e: struct.Struct(e + "IIIBBH") for e in "<>"}
+# The same rows, as (st_name, st_info, st_shndx) only (`scan_object`).
+_SYM_NAME_INFO_SHNDX = {_SYM64[e].format: struct.Struct(e + "IBxH16x") for e in "<>"} | {_SYM32[e].format: struct.Struct(e + "I8xBxH") for e in "<>"}
 
 
 class _Table(Record):
@@ -412,6 +414,8 @@ def _section_table(data: bytes) -> tuple[_Table, list[tuple], struct.Struct]:
         return _Table(h.machine, h.is64, 0), [], symfmt
     if shentsize < shfmt.size or shoff + shnum * shentsize > len(data) or shstrndx >= shnum:
         raise ValueError("section headers out of bounds")
+    if shentsize == shfmt.size:  # always, in practice: one C loop (rustc's dev objects have ~1,000 sections)
+        return _Table(h.machine, h.is64, shstrndx), list(shfmt.iter_unpack(memoryview(data)[shoff : shoff + shnum * shentsize])), symfmt
     return _Table(h.machine, h.is64, shstrndx), [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)], symfmt
 
 
@@ -463,11 +467,9 @@ def scan_object(data: bytes, where: str) -> ObjectScan:
                 stroff = secs[link][4]
                 strend = stroff + secs[link][5]
                 body = memoryview(data)[off + entsize : off + size - (size % entsize)]
-                if h.is64:
-                    rows = ((n, i, x) for n, i, _o, x, _v, _s in symfmt.iter_unpack(body))
-                else:
-                    rows = ((n, i, x) for n, _v, _s, i, _o, x in symfmt.iter_unpack(body))
-                for st_name, info, shndx in rows:
+                # Only (st_name, st_info, st_shndx) of each symbol: the rest
+                # is skipped by the format, not built into objects.
+                for st_name, info, shndx in _SYM_NAME_INFO_SHNDX[symfmt.format].iter_unpack(body):
                     b = info >> 4
                     if (b == STB_GLOBAL or b == STB_GNU_UNIQUE) and shndx:
                         a = stroff + st_name
