@@ -124,10 +124,13 @@ class Buck2:
     exe: str
     repo: Path
     isolation: str = field(default_factory=lambda: "pytest-" + uuid.uuid4().hex[:12])
+    # Added to the environment of every command, hence of the daemon the
+    # first one starts, whose environment local actions inherit.
+    env: dict[str, str] = field(default_factory=dict)
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         cmd = [self.exe, "--isolation-dir", self.isolation, *args]
-        proc = subprocess.run(cmd, cwd=self.repo, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(cmd, cwd=self.repo, capture_output=True, text=True, timeout=timeout, env=dict(os.environ, **self.env) if self.env else None)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}")
         return proc

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from buck2_util import Buck2, buck2_on_a_copy
+from buck2_util import Buck2, buck2_on_a_copy, require_buck2
 from test_buck2_examples import EXPECTED
 
 COMPILE = ("-c", "rust_v0.link_check=compile")
@@ -32,6 +32,10 @@ cxx_binary(name = "panic_mismatch", srcs = ["main_aborting.cpp"], deps = [":abor
 rust_v0_library(name = "a1", srcs = ["a1.rs"])
 rust_v0_library(name = "a2", srcs = ["a2.rs"])
 cxx_binary(name = "two_allocators", srcs = ["main_alloc.cpp"], deps = [":a1", ":a2"])
+
+# A relink of one command (only the C++ object's content changes).
+rust_v0_library(name = "seven", srcs = ["seven.rs"])
+cxx_binary(name = "memo_main", srcs = ["memo_main.cpp"], deps = [":seven"])
 """
 ALLOC_RS = """
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -47,12 +51,17 @@ pub extern "C" fn NAME_len() -> usize { vec![1u8, 2, 3].len() }
 """
 
 
+MEMO_MAIN = '#include <cstdio>\nextern "C" unsigned seven();\nint main() {{ std::printf("%u\\n", seven() + {add}); }}\n'
+
+
 PACKAGE = {
     "BUCK": BUCK,
     "aborting.rs": '#[no_mangle]\npub extern "C" fn aborting() -> u32 { 7 }\n',
     "main_aborting.cpp": '#include <cstdio>\nextern "C" unsigned aborting();\nint main() { std::printf("%u\\n", aborting()); }\n',
     "a1.rs": ALLOC_RS.replace("NAME", "a1"),
     "a2.rs": ALLOC_RS.replace("NAME", "a2"),
+    "seven.rs": '#[no_mangle]\npub extern "C" fn seven() -> u32 { format!("{}", 7).parse().unwrap() }\n',
+    "memo_main.cpp": MEMO_MAIN.format(add=0),
     "main_alloc.cpp": '#include <cstdio>\n#include <cstddef>\nextern "C" std::size_t a1_len();\nint main() { std::printf("%zu\\n", a1_len()); }\n',
 }
 
@@ -111,3 +120,35 @@ def test_two_allocators_in_two_roots_fail_the_link_in_both_modes(buck2: Buck2) -
     assert bare.returncode != 0 and "__rlib_v0_two_crates_declare_a_global_allocator" in bare.stderr, bare.stderr
     wrapped = buck2.build(*WRAPPER, target, check=False)
     assert wrapped.returncode != 0 and "two crates declare #[global_allocator]" in wrapped.stderr, wrapped.stderr
+
+
+def test_wrapper_mode_relink_keeps_the_memos_link(buck2: Buck2, tmp_path) -> None:
+    """Wrapper mode's link action is `lean.py link`: its first link is
+    remembered (the link memo, in the daemon's $XDG_CACHE_HOME), and a
+    relink of the same command (the C++ object's content changed, its
+    path and the line not) runs the remembered command before the plan and
+    keeps it: the entry is not written again (a relink whose memo link was
+    not kept writes it anew), and the program is the new one."""
+    cache = tmp_path / "cache"
+    with Buck2(require_buck2(), buck2.repo, env={"XDG_CACHE_HOME": str(cache)}) as b:
+        assert b.run_target("//vtest:memo_main", *WRAPPER) == "7\n"
+        memo_dir = cache / "rlib-v0" / "link-memo"
+        [entry] = list(memo_dir.iterdir())
+        inode, data = entry.stat().st_ino, entry.read_bytes()
+        (b.repo / "vtest" / "memo_main.cpp").write_text(MEMO_MAIN.format(add=35))
+        try:
+            assert b.run_target("//vtest:memo_main", *WRAPPER) == "42\n"
+            assert [p.name for p in memo_dir.iterdir()] == [entry.name]
+            assert entry.stat().st_ino == inode and entry.read_bytes() == data, "the relink did not keep the remembered link"
+            # The same relink with the memo's linker line changed in the
+            # entry: that link is dropped, the planned one runs, the entry is
+            # written anew (so the assertion above can fail).
+            (b.repo / "vtest" / "memo_main.cpp").write_text(MEMO_MAIN.format(add=1))
+            edited = data.replace(b"\0-o\0", b"\0-Wl,--no-as-needed\0-o\0", 1)
+            assert edited != data
+            entry.write_bytes(edited)
+            entry.chmod(0o600)
+            assert b.run_target("//vtest:memo_main", *WRAPPER) == "8\n"
+            assert entry.read_bytes() == data
+        finally:
+            (b.repo / "vtest" / "memo_main.cpp").write_text(MEMO_MAIN.format(add=0))

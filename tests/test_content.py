@@ -369,7 +369,18 @@ def test_write_v0_writes_build_v0s_bytes_while_the_check_runs(world, tmp_path):
     out = tmp_path / "out.rlib"
     stamped = stamp.write_v0(str(out), kept, kept_index, ident, "t", lambda: checked.append(True))
     assert checked == [True]
-    assert out.read_bytes() == stamp.build_v0(kept, kept_index, ident, "t")
+    expected = stamp.build_v0(kept, kept_index, ident, "t")
+    assert out.read_bytes() == expected
+    # Over the archive the members were read from (what the compile does),
+    # and over a longer file: the same bytes, nothing of the old after them.
+    over = tmp_path / "over.rlib"
+    shutil.copyfile(world["crate"], over)
+    again, again_index = stamp.without_markers(*stamp.load_members(str(over)))
+    stamp.write_v0(str(over), again, again_index, ident, "t", lambda: None)
+    assert over.read_bytes() == expected
+    over.write_bytes(expected + b"x" * 5000)
+    stamp.write_v0(str(over), kept, kept_index, ident, "t", lambda: None)
+    assert over.read_bytes() == expected
     assert (stamped.content_hash, stamped.members, stamped.members_size) == (content.content_hash(kept), content.records(kept), content.members_size(kept))
     assert content.mismatch(stamped, kept) is None
 

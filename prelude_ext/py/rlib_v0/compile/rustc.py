@@ -191,13 +191,15 @@ def _compile(exe: str, r: rustc_args.RustcArgs, target: str, deps: list[Dep], li
         produced = os.path.join(tmp, os.path.basename(final))
         if not os.path.isfile(produced):
             raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
-        ident, template, to_hide = _stamp_and_check(produced, r, target, info, deps, libs, final, os.path.join(tmp, ".stamped"), bool(link_args))
+        # Stamped over rustc's archive itself (`stamp.write_v0`), in the
+        # temporary directory: only a checked v0 rlib is renamed into place.
+        ident, template, to_hide = _stamp_and_check(produced, r, target, info, deps, libs, final, bool(link_args))
         if len(types) > 1:
             for name in sorted(os.listdir(tmp)):
                 src = os.path.join(tmp, name)
-                if name != ".stamped" and name != os.path.basename(final) and os.path.isfile(src):
+                if name != os.path.basename(final) and os.path.isfile(src):
                     os.replace(src, os.path.join(out_dir, name))
-        os.replace(os.path.join(tmp, ".stamped"), final)
+        os.replace(produced, final)
     _fix_dep_info(r, final, tmp_given)
     if link_args:
         _write_link_args(link_args, ident, template, to_hide, [e.path for e in r.externs if e.path])
@@ -236,8 +238,8 @@ def _write_link_args(path: str, ident: Identity, template, to_hide: dict[bytes, 
     write_atomic(link_args.native_search_path(path), os.fsencode("".join(a + "\n" for a in link_args.native_search_args(ident))))
 
 
-def _stamp_and_check(produced: str, r: rustc_args.RustcArgs, target: str, info: RustcInfo, deps: list[Dep], libs: list[StaticLib], final: str, out_tmp: str, want_hidden: bool):  # noqa: ANN202
-    """Stamp `produced` into `out_tmp`; (the crate's identity, the ELF
+def _stamp_and_check(produced: str, r: rustc_args.RustcArgs, target: str, info: RustcInfo, deps: list[Dep], libs: list[StaticLib], final: str, want_hidden: bool):  # noqa: ANN202
+    """Stamp `produced` in place (rustc's archive becomes the v0 rlib); (the crate's identity, the ELF
     header of its objects (the target's, for objects made to go with it),
     the symbols a shared object must hide if `want_hidden`, else {})."""
     from . import stamp
@@ -259,8 +261,8 @@ def _stamp_and_check(produced: str, r: rustc_args.RustcArgs, target: str, info: 
 
     # The check runs while the archive is hashed and written; nothing is
     # renamed into place unless it passed.
-    ident = stamp.write_v0(out_tmp, kept, kept_index, ident, final, check)
-    os.chmod(out_tmp, 0o644)
+    ident = stamp.write_v0(produced, kept, kept_index, ident, final, check)
+    os.chmod(produced, 0o644)
     to_hide: dict[bytes, bool] = {}
     if want_hidden:
         from .hide import members_to_hide

@@ -67,8 +67,8 @@ def build_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], ide
 
 
 def write_v0(path: str, members: list[tuple[str, bytes]], index: list[tuple[str, int]], ident: Identity, where: str, check) -> Identity:  # noqa: ANN001
-    """Write to `path` the v0 archive of `members` (none of them a marker)
-    stamped with `ident` (its content fields are filled in here: the
+    """Write to `path` (a new file, or over the one there) the v0 archive of
+    `members` (none of them a marker) stamped with `ident` (its content fields are filled in here: the
     returned identity), calling `check()` meanwhile; the archive on disk
     is byte for byte `build_v0`'s.
 
@@ -103,8 +103,13 @@ def write_v0(path: str, members: list[tuple[str, bytes]], index: list[tuple[str,
             done[slot].release()
 
     def write() -> None:
-        with open(path, "wb") as f:
+        # Over the file at `path` if there is one, not truncated first: the
+        # compile writes over rustc's own archive, whose members are all in
+        # memory by now, which is cheaper than a new file beside it and
+        # removing the old (17 MB: 2.4 ms against 5.3 + 1.1 ms here).
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644), "wb") as f:
             f.writelines(parts)
+            f.truncate()
 
     done = [_thread.allocate_lock(), _thread.allocate_lock()]
     for lock in done:
