@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -392,3 +394,35 @@ def test_write_v0_writes_build_v0s_bytes_while_the_check_runs(world, tmp_path):
     # A write that fails (its directory is gone) is reported after the check.
     with pytest.raises(OSError):
         stamp.write_v0(str(tmp_path / "gone" / "x.rlib"), kept, kept_index, ident, "t", lambda: None)
+
+
+_BEFORE_RUSTC = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from rlib_v0 import proc
+class Started(Exception):
+    pass
+def started(*a, **k):
+    print(sorted(m for m in ("json", "re", "hashlib") if m in sys.modules))
+    raise Started
+proc.run_filtering_stderr = started
+from rlib_v0.cli import run_build_verb
+run_build_verb(sys.argv[2], sys.argv[3:])
+"""
+
+
+def test_no_json_or_re_before_rustc_starts(cargo_like, tmp_path):
+    """A pipelined compile reads its dependencies' sidecars (and Buck2's
+    compiles the bundle's identity file) before rustc starts: with CPython's
+    C JSON scanner, not `json`, which imports `re` and compiles its patterns
+    (~5 ms of every such compile's critical path; nor `hashlib`, which
+    loads OpenSSL). Checked as cargo and as Buck2 start it, under
+    `python3 -S`, at the moment rustc would be started."""
+    bundle_id = tmp_path / "bundle.json"
+    bundle_id.write_text('{"label": "b", "panic": "unwind", "target": "x86_64-unknown-linux-gnu"}')
+    args = ["--edition=2021", "--crate-name=user", "--crate-type=lib", "--emit=dep-info,metadata,link", str(cargo_like["user"]), "--extern", f"side={cargo_like['rmeta']}", "--out-dir", str(tmp_path / "out"), "--target", "x86_64-unknown-linux-gnu"]
+    (tmp_path / "out").mkdir()
+    py = str(Path(stamp.__file__).parents[2])
+    for verb, argv in (("rustc-wrapper", ["rustc", *args]), ("rustc", ["--bundle-identity", str(bundle_id), "--", *args])):
+        p = subprocess.run([sys.executable, "-S", "-c", _BEFORE_RUSTC, py, verb, *argv], capture_output=True, text=True, cwd=tmp_path)
+        assert p.stdout.strip() == "[]", (verb, p.stdout, p.stderr)

@@ -203,7 +203,7 @@ class Identity(Record):
         `checksummed`: the payload came from a marker object whose checksum
         matched (required from schema 3 on)."""
         try:
-            d = _json_loads(raw)
+            d = json_loads(raw)
         except (ValueError, RecursionError) as e:  # RecursionError: [[[[... nested 100 000 deep
             raise UserError(f"{where}: unreadable _rlib_v00 marker (not JSON: {_first_line(e)})") from None
         if type(d) is not dict:
@@ -376,11 +376,12 @@ def _json_dumps(obj: object) -> str:
     return "".join(enc(obj, 0))
 
 
-def _json_loads(raw: bytes) -> object:
+def json_loads(raw: bytes) -> object:
     """`json.loads(raw)` without importing `json` on the link path.
 
     `json` imports `re` and compiles its patterns, a fifth of the wrapper's
-    start-up; CPython's C scanner (`_json`, what `json.loads` runs) needs
+    start-up (and the compile path reads markers and sidecars before rustc
+    starts); CPython's C scanner (`_json`, what `json.loads` runs) needs
     neither.  Elsewhere, or for the error message, plain `json` is used."""
     global _scanner
     if _scanner is None:

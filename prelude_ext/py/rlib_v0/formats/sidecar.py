@@ -120,12 +120,13 @@ def _load(side: str) -> dict:
             raw = f.read()
     except OSError as e:
         raise UserError(f"{side}: cannot read ({e.strerror})") from None
-    import json
-
-    from .marker import crate_id
+    from .marker import crate_id, json_loads
 
     try:
-        d = json.loads(raw)
+        # Not `json.loads`: `json` imports `re` and compiles its patterns
+        # (~5 ms), and a pipelined compile reads its dependencies' sidecars
+        # before rustc starts.
+        d = json_loads(raw)
         if not isinstance(d, dict) or d.get("kind") != KIND:
             raise ValueError("not an rlib-v0 identity file")
         schema = d.get("schema")
