@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     b.build_all()
     trees = {"this checkout": run.PYDIR} | ({"baseline": os.path.abspath(a.baseline)} if a.baseline else {})
     for tree in trees.values():
-        subprocess.run([sys.executable, "-m", "compileall", "-q", tree], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-f", tree], check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="link-cpu-")
     noop = b.noop_ld_dir("link-cpu-noop-ld")
     launcher = os.path.join(work, "launcher.py")

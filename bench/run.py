@@ -421,7 +421,7 @@ def prepare_package(b: Build) -> str:
     import compileall
 
     pkg = os.path.join(PYDIR, "rlib_v0")
-    compileall.compile_dir(pkg, quiet=1)
+    compileall.compile_dir(pkg, quiet=1, force=True)
     copy = os.path.join(b.root, "nopyc")
     shutil.rmtree(copy, ignore_errors=True)
     for f in package_sources(pkg):
