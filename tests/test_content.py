@@ -426,3 +426,25 @@ def test_no_json_or_re_before_rustc_starts(cargo_like, tmp_path):
     for verb, argv in (("rustc-wrapper", ["rustc", *args]), ("rustc", ["--bundle-identity", str(bundle_id), "--", *args])):
         p = subprocess.run([sys.executable, "-S", "-c", _BEFORE_RUSTC, py, verb, *argv], capture_output=True, text=True, cwd=tmp_path)
         assert p.stdout.strip() == "[]", (verb, p.stdout, p.stderr)
+
+
+def test_json_loads_refuses_malformed_text_with_a_value_error():
+    """`marker.json_loads` (markers, sidecars, bundle identities: before
+    rustc and on every link) on malformed text, in a process that never
+    imported `json` (on 3.11 CPython's C scanner then fails with a
+    SystemError, its error class being looked up in sys.modules only):
+    a ValueError, which the callers turn into their one-line refusal."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from rlib_v0.formats.marker import json_loads\n"
+        "for raw in (b'{', b'', b'[1,', b'{\"a\":}', b'\\xff', b'{\"a\":1} x'):\n"
+        "    try:\n"
+        "        json_loads(raw)\n"
+        "    except ValueError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'accepted {raw!r}')\n"
+        "print(json_loads(b' {\"a\": [1, 2]} '))\n"
+    )
+    p = subprocess.run([sys.executable, "-S", "-c", code, str(Path(stamp.__file__).parents[2])], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "{'a': [1, 2]}"

@@ -399,7 +399,11 @@ def json_loads(raw: bytes) -> object:
     start = len(text) - len(text.lstrip(" \t\n\r"))
     try:
         obj, end = _scanner(text, start)
-    except StopIteration:
+    except (StopIteration, ValueError, SystemError):
+        # Malformed: the C scanner raises `json.decoder.JSONDecodeError`,
+        # or, on 3.11, when `json.decoder` was never imported (its error
+        # class is looked up in sys.modules only), a SystemError ("returned
+        # NULL without setting an exception"). `json.loads` says it below.
         obj, end = None, -1
     if end < 0 or text[end:].strip(" \t\n\r"):
         import json
