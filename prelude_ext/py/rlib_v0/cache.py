@@ -22,7 +22,7 @@ def getenv(name: str) -> str | None:
     if os is not None:
         return os.environ.get(name)
     value = posix.environ.get(fsencode(name))
-    return None if value is None else value.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+    return None if value is None else fsdecode(value)
 
 
 def environ():  # noqa: ANN201 - a mapping for posix_spawn
@@ -34,6 +34,11 @@ def environ():  # noqa: ANN201 - a mapping for posix_spawn
 def fsencode(s: str) -> bytes:
     """`os.fsencode` of a str."""
     return s.encode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
+
+
+def fsdecode(b: bytes) -> str:
+    """`os.fsdecode` of bytes."""
+    return b.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 
 
 def cache_dir(name: str) -> str | None:

@@ -84,9 +84,9 @@ def write_v0(path: str, members: list[tuple[str, bytes]], index: list[tuple[str,
     the threads are waited for and the exception passes on."""
     import _thread
 
-    placeholder_ident = ident.with_fields(**content.placeholder_fields(members))
-    placeholder = elf.marker_object(template_header(members, where), placeholder_ident.to_json())
-    parts = archive.pieces([(MARKER_MEMBER, placeholder)] + members, [(s, p + 1) for s, p in index], always_index=True)
+    template = template_header(members, where)
+    placeholder = elf.marker_object(template, ident.with_fields(**content.placeholder_fields(members)).to_json())
+    parts = _pieces_after(placeholder, members, index)
     at = 0
     for piece in parts:
         if piece is placeholder:
@@ -137,10 +137,10 @@ def write_v0(path: str, members: list[tuple[str, bytes]], index: list[tuple[str,
         if not ok:
             raise value
     stamped = ident.with_fields(**results[0][1])
-    marker = elf.marker_object(template_header(members, where), stamped.to_json())
+    marker = elf.marker_object(template, stamped.to_json())
     if len(marker) != len(placeholder):  # the fixed widths above do not hold: never seen
         with open(path, "wb") as f:
-            f.writelines(pieces_v0(members, index, stamped, where))
+            f.writelines(_pieces_after(marker, members, index))
         return stamped
     fd = os.open(path, os.O_WRONLY)
     try:
@@ -173,7 +173,10 @@ def pieces_v0(members: list[tuple[str, bytes]], index: list[tuple[str, int]], id
     """The v0 archive as pieces to `writelines` (no copy of the members):
     the marker holding `ident` (complete: its content fields those of
     `members`, which hold no marker), then `members`."""
-    marker = elf.marker_object(template_header(members, where), ident.to_json())
-    out_members = [(MARKER_MEMBER, marker)] + members
-    out_index = [(s, p + 1) for s, p in index]
-    return archive.pieces(out_members, out_index, always_index=True)
+    return _pieces_after(elf.marker_object(template_header(members, where), ident.to_json()), members, index)
+
+
+def _pieces_after(marker: bytes, members: list[tuple[str, bytes]], index: list[tuple[str, int]]) -> list[bytes]:
+    """The archive's pieces: the marker object `marker`, then `members`
+    (their index entries moved one place down)."""
+    return archive.pieces([(MARKER_MEMBER, marker)] + members, [(s, p + 1) for s, p in index], always_index=True)

@@ -20,9 +20,8 @@ holds a command to run).
 """
 
 import posix
-import sys
 
-from ..cache import cache_dir, environ, fsencode, getenv, store_entry
+from ..cache import cache_dir, environ, fsdecode, fsencode, getenv, store_entry
 
 _MAGIC = b"rlib-v0 link memo 3\n"
 # Where the temporary output goes in a remembered command.
@@ -98,8 +97,8 @@ class Memo:
         if not data.startswith(head):
             return None
         output, sep, body = data[len(head) :].partition(b"\0")
-        argv = _fsdecode(body).split("\0")  # (see `_key_data`)
-        return (_fsdecode(output), argv) if sep and output and len(argv) > 1 and argv[0] else None
+        argv = fsdecode(body).split("\0")  # (see `_key_data`)
+        return (fsdecode(output), argv) if sep and output and len(argv) > 1 and argv[0] else None
 
     def store(self, output: str, final_argv: list[str], tmp_out: str) -> None:
         """Remember `final_argv` (whose output is `tmp_out`, standing for
@@ -112,10 +111,6 @@ class Memo:
                 _prune(os.path.dirname(self.path))
             except OSError:
                 pass
-
-
-def _fsdecode(b: bytes) -> str:
-    return b.decode(sys.getfilesystemencoding(), sys.getfilesystemencodeerrors())
 
 
 def _prune(d: str) -> None:
