@@ -133,6 +133,12 @@ def test_struct_reader_matches_pyelftools(tmp_path):
         assert [(s.name, s.bind, s.defined, s.section) for s in elf.symbols(data, name)] == ref, name
         lean = sorted(s.decode() for s in elf.scan_object(data, name).definitions)
         assert lean == sorted(r[0] for r in ref if r[2] and r[0] and r[1] in (elf.STB_GLOBAL, elf.STB_GNU_UNIQUE)), name
+        # A member mapped from its archive (`stamp.map_members`: a memoryview,
+        # no `find`) reads the same as its bytes.
+        mapped = elf.scan_object(memoryview(data), name)
+        assert sorted(s.decode() for s in mapped.definitions) == lean and mapped.producer == elf.scan_object(data, name).producer, name
+        assert type(mapped.producer) is bytes and all(type(s) is bytes for s in mapped.definitions)
+        assert elf.global_symbol_rows(memoryview(data), name) == elf.global_symbol_rows(data, name), name
 
 
 def test_legacy_fast_path_agrees_with_the_demangler(tmp_path):
@@ -165,3 +171,38 @@ def test_llvm_promoted_inline_copies_are_the_crates_own(tmp_path):
     assert not f.foreign_crates and f.problems == []
     _classify(f, "memchr", "_RNvNtNtNtCsgEmfK2I1SDS_4core9core_arch3x864avx220__mm256_movemask_epi8")
     assert f.foreign_crates == {"core"}
+
+
+def _reference_findings(members, own):
+    """What check_members counts, by the full demangler one name at a time
+    (no fast path, no per-segment cache): the oracle of the fast paths."""
+    from rlib_v0.compile.check import Findings, _classify
+
+    f = Findings()
+    for name, data in members:
+        if elf.is_elf(data):
+            obj = elf.scan_object(data, name)
+            if obj.from_rustc:
+                for raw in obj.definitions:
+                    _classify(f, own, raw.decode())
+    return f.own_definitions, f.shared_generics, f.foreign_crates, f.allocator, f.panic_handler
+
+
+@pytest.mark.parametrize("mangling", ["legacy", "v0"])
+def test_fast_paths_count_as_the_demangler_does(tmp_path, mangling):
+    """The own-prefix test, `_legacy_key` and the per-segment cache of
+    check_members give, on a real crate full of shared generics (dev
+    builds share them: `Vec<T>`, `Option<T>`, `<&T as Debug>`...), the
+    counts the demangler gives name by name."""
+    src = SRC + "pub struct S(Vec<String>);\nimpl std::fmt::Debug for S { fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result { f.debug_list().entries(self.0.iter()).finish() } }\npub fn k(v: &[Option<&str>]) -> Vec<String> { v.iter().flatten().map(|s| s.to_string()).collect() }\n"
+    (tmp_path / "own.rs").write_text(src)
+    mangle = ["-C", "symbol-mangling-version=v0"] if mangling == "v0" else []  # legacy: stable rustc's default
+    _rustc(tmp_path, "--crate-type=rlib", "own.rs", "-o", "libown.rlib", "-C", "codegen-units=4", *mangle)
+    members, index = _members(tmp_path / "libown.rlib")
+    found = check_members(members, index, _ident("own"), None, None)
+    own, shared, foreign, allocator, handler = _reference_findings(members, "own")
+    assert found.problems == []
+    assert (found.own_definitions, found.shared_generics, found.foreign_crates, found.allocator, found.panic_handler) == (own, shared, foreign, allocator, handler)
+    assert found.own_definitions > 0
+    if mangling == "legacy":
+        assert sum(shared.values()) > 3  # the cache had repeats to serve

@@ -396,6 +396,31 @@ def test_write_v0_writes_build_v0s_bytes_while_the_check_runs(world, tmp_path):
         stamp.write_v0(str(tmp_path / "gone" / "x.rlib"), kept, kept_index, ident, "t", lambda: None)
 
 
+def test_mapped_members_are_the_read_members(world, tmp_path):
+    """`stamp.map_members` (what `rlib-v0 rustc` stamps from: views of the
+    file mapped into memory) gives `load_members`' members and index, and
+    `write_v0` of those views the same archive; an archive cut short is one
+    line naming it."""
+    members, index = stamp.load_members(str(world["crate"]))
+    mapped, mapped_index = stamp.map_members(str(world["crate"]))
+    assert [(n, bytes(d)) for n, d in mapped] == members and mapped_index == index
+    assert all(type(d) is memoryview for _, d in mapped)
+    kept, kept_index = stamp.without_markers(mapped, mapped_index)
+    ident = identity.read_marker(str(world["crate"]))[0].with_fields(content_hash="", members="", members_size=-1)
+    out = tmp_path / "out.rlib"
+    stamp.write_v0(str(out), kept, kept_index, ident, "t", lambda: None)
+    assert out.read_bytes() == stamp.build_v0(*stamp.without_markers(members, index), ident, "t")
+    cut = tmp_path / "cut.rlib"
+    whole = world["crate"].read_bytes()
+    cut.write_bytes(whole[: len(whole) - 100])
+    with pytest.raises(identity.UserError, match=r"cut\.rlib: .*(cut short|truncated|past the end)"):
+        stamp.map_members(str(cut))
+    empty = tmp_path / "empty.rlib"
+    empty.write_bytes(b"")
+    with pytest.raises(identity.UserError, match="empty.rlib"):
+        stamp.map_members(str(empty))
+
+
 _BEFORE_RUSTC = """
 import sys
 sys.path.insert(0, sys.argv[1])

@@ -21,6 +21,8 @@ ALLOCATOR_NAMES = GLOBAL_ALLOCATOR_FNS + ALLOCATOR_SHIM_FNS
 PANIC_HANDLER = "rust_begin_unwind"
 # The panic runtime's names: only std (the bundle) defines them, except the handler.
 PANIC_RUNTIME_NAMES = (PANIC_HANDLER, "__rust_start_panic", "__rust_panic_cleanup", "rust_eh_personality", "__rust_drop_panic", "__rust_foreign_exception")
+# Every plain name `rustc_items` lets through.
+_PLAIN_NAMES = frozenset(ALLOCATOR_NAMES + PANIC_RUNTIME_NAMES)
 # The pseudo-crate rustc mangles these items under (v0 mangling).
 RUSTC_PSEUDO_CRATE = "__rustc"
 
@@ -40,6 +42,14 @@ def is_rustc_item(sym: str, names: tuple[str, ...]) -> bool:
 def is_allocator_symbol(name: str) -> bool:
     """`__rust_alloc` & co. (the shim's entry points too), plain or v0-mangled under `__rustc`."""
     return is_rustc_item(name, ALLOCATOR_NAMES)
+
+
+def rustc_items(index: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The entries of an archive's index that `is_rustc_item` may accept for
+    any of these lists (plain names, or `__rustc` items): one pass in C-fast
+    tests over the thousands of a crate's index, so the three questions the
+    marker asks of it look at a handful."""
+    return [e for e in index if e[0] in _PLAIN_NAMES or "7___rustc" in e[0]]
 
 
 def allocator_symbols(index: list[tuple[str, int]]) -> list[str]:

@@ -17,7 +17,7 @@ import os
 
 from ..errors import UserError
 from ..formats.marker import KIND_RLIB, Dep, Identity, StaticLib, crate_id, incompatibilities
-from ..rustc_symbols import allocator_symbols, is_allocator_symbol, panic_handler_symbols
+from ..rustc_symbols import allocator_symbols, is_allocator_symbol, panic_handler_symbols, rustc_items
 from . import rustc_args
 
 TYPE_CHECKING = False
@@ -29,6 +29,7 @@ def crate_identity(r: rustc_args.RustcArgs, target: str, rustc: RustcInfo, deps:
     """The marker of crate `r` built for `target` by `rustc`, `index` being
     the produced archive's symbol index; without the record of its members
     (the content fields), which `stamp.write_v0` fills in as it writes."""
+    index = rustc_items(index)
     panic_handler = panic_handler_symbols(index)
     return Identity(
         kind=KIND_RLIB,

@@ -131,26 +131,26 @@ def global_symbol_rows(data: bytes, where: str, table: int = SHT_SYMTAB) -> list
     try:
         h, secs, symfmt = _section_table(data)
         out: list[tuple[bytes, int, int, int]] = []
-        find = data.find
         for s in secs:
             if s[1] != table:
                 continue
             off, size, link, entsize = s[4], s[5], s[6], s[9]
             if entsize != symfmt.size or off + size > len(data) or link >= len(secs):
                 raise ValueError("bad symbol table")
-            stroff, strend = secs[link][4], secs[link][4] + secs[link][5]
+            names, base, end_names = _string_table(data, secs[link])
             first = min(max(s[7], 1), size // entsize)  # sh_info: one past the last local
             body = memoryview(data)[off + first * entsize : off + size - (size % entsize)]
             if h.is64:
                 rows = ((n, i, o, x) for n, i, o, x, _v, _s in symfmt.iter_unpack(body))
             else:
                 rows = ((n, i, o, x) for n, _v, _s, i, o, x in symfmt.iter_unpack(body))
+            find = names.find
             for st_name, info, other, shndx in rows:
-                a = stroff + st_name
-                end = find(b"\0", a, strend)
+                a = base + st_name
+                end = find(b"\0", a, end_names)
                 if end < 0:
                     raise ValueError("symbol name out of bounds")
-                out.append((data[a:end], info, other, shndx))
+                out.append((names[a:end], info, other, shndx))
         return out
     except (ValueError, struct.error, IndexError, OverflowError) as exc:
         raise UserError(f"{where}: malformed ELF object ({exc})") from None
@@ -419,6 +419,19 @@ def _section_table(data: bytes) -> tuple[_Table, list[tuple], struct.Struct]:
     return _Table(h.machine, h.is64, shstrndx), [shfmt.unpack_from(data, shoff + i * shentsize) for i in range(shnum)], symfmt
 
 
+def _string_table(data: bytes | memoryview, sec: tuple) -> tuple[bytes, int, int]:
+    """(bytes to look names up in, the table's start there, its end there)
+    of the string table whose section header is `sec`: `data` itself, or
+    for a member mapped from its archive (a memoryview, `stamp.map_members`:
+    no `find`) a copy of just that table."""
+    start, end = sec[4], sec[4] + sec[5]
+    if end > len(data):
+        raise ValueError("string table out of bounds")
+    if isinstance(data, memoryview):
+        return data[start:end].tobytes(), 0, end - start
+    return data, start, end
+
+
 class ObjectScan(Record):
     """What the v0 rules need of one relocatable object, read in one pass."""
 
@@ -453,30 +466,33 @@ def scan_object(data: bytes, where: str) -> ObjectScan:
         producer = b""
         defs: list[bytes] = []
         allocates = False
-        find = data.find
         for s in secs:
             typ, flags, off, size = s[1], s[2], s[4], s[5]
             if flags & SHF_ALLOC and size:  # .bss (SHT_NOBITS) counts too
                 allocates = True
             if typ == SHT_PROGBITS and data[names_off + s[0] : names_off + s[0] + 9] == b".comment\0":
-                producer = data[off : off + size]
+                producer = bytes(data[off : off + size])
             elif typ == SHT_SYMTAB:
                 link, entsize = s[6], s[9]
                 if entsize != symfmt.size or off + size > len(data) or link >= shnum:
                     raise ValueError("bad symbol table")
-                stroff = secs[link][4]
-                strend = stroff + secs[link][5]
-                body = memoryview(data)[off + entsize : off + size - (size % entsize)]
+                names, base, end_names = _string_table(data, secs[link])
+                find = names.find
+                # Locals come first and sh_info counts them (half of a dev
+                # object's symbols): skipped unread, as linkers take every
+                # symbol below sh_info as local whatever its binding.
+                first = min(max(s[7], 1), size // entsize)
+                body = memoryview(data)[off + first * entsize : off + size - (size % entsize)]
                 # Only (st_name, st_info, st_shndx) of each symbol: the rest
                 # is skipped by the format, not built into objects.
                 for st_name, info, shndx in _SYM_NAME_INFO_SHNDX[symfmt.format].iter_unpack(body):
                     b = info >> 4
                     if (b == STB_GLOBAL or b == STB_GNU_UNIQUE) and shndx:
-                        a = stroff + st_name
-                        end = find(b"\0", a, strend)
+                        a = base + st_name
+                        end = find(b"\0", a, end_names)
                         if end < 0:
                             raise ValueError("symbol name out of bounds")
-                        defs.append(data[a:end])
+                        defs.append(names[a:end])
         return ObjectScan(h.machine, producer, defs, allocates)
     except (ValueError, struct.error, IndexError, OverflowError) as exc:
         raise UserError(f"{where}: malformed ELF object ({exc})") from None
