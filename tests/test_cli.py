@@ -146,5 +146,31 @@ def test_install_launchers(tmp_path):
     assert q.returncode == 2 and q.stderr.startswith("rlib-v0: error: ") and "--bogus" in q.stderr
 
 
+def test_install_launchers_with_another_python(tmp_path):
+    """`--python` writes that interpreter into the launchers (found on PATH,
+    made absolute), which then work; anything but a CPython >= 3.11 is one
+    line, nothing written."""
+    other = tmp_path / "bin"
+    other.mkdir()
+    # Another path to a real interpreter (what /usr/bin/python3 is to a pyenv one).
+    (other / "py3").symlink_to(os.path.realpath(sys.executable))
+    out = tmp_path / "out"
+    out.mkdir()
+    p = run("install-launchers", str(out), "--python", str(other / "py3"))
+    assert p.returncode == 0, p.stderr
+    assert (out / "rlib-v0-link").read_text().splitlines()[0] == f"#!{other / 'py3'} -S"
+    q = subprocess.run([str(out / "rlib-v0-link"), "--bogus", "--", "cc"], capture_output=True, text=True, timeout=60)
+    assert q.returncode == 2 and q.stderr.startswith("rlib-v0: error: ") and "--bogus" in q.stderr
+    old = tmp_path / "old"
+    old.mkdir()
+    (other / "python3.10").write_text("#!/bin/sh\necho cpython 3 10\n")
+    (other / "python3.10").chmod(0o755)
+    (other / "notpy").write_text("#!/bin/sh\necho hello\n")
+    (other / "notpy").chmod(0o755)
+    for bad, says in ((other / "python3.10", "3.10; the launchers need CPython 3.11"), (other / "notpy", "not a Python interpreter"), (other / "missing", "no such executable")):
+        assert_one_line_error(run("install-launchers", str(old), "--python", str(bad)), says)
+    assert list(old.iterdir()) == []
+
+
 def test_install_launchers_into_missing_dir(tmp_path):
     assert_one_line_error(run("install-launchers", str(tmp_path / "nope")), "nope")

@@ -12,12 +12,17 @@ def sha256_hex(data: bytes) -> str:
         # Found once: a failed import is not remembered, and each try
         # searches every `sys.path` entry (~0.5 ms; the compile path asks
         # for several digests before rustc starts).
-        try:
-            from _sha2 import sha256  # Python >= 3.12
-        except ImportError:
+        # Each version's own name first: a failed import searches sys.path.
+        import sys
+
+        names = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")
+        for name in names:
             try:
-                from _sha256 import sha256  # Python 3.11
+                sha256 = __import__(name).sha256
+                break
             except ImportError:
-                from hashlib import sha256
+                continue
+        else:
+            from hashlib import sha256
         _sha256 = sha256
     return _sha256(data).hexdigest()
