@@ -43,6 +43,8 @@ REPO = run.REPO
 BARE, COMPILE, WRAPPER = "bare", "compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line"
 WRAPPER_MEMO = "wrapper mode, relink: the same, its link memo written"
 VARIANTS = (BARE, COMPILE, WRAPPER, WRAPPER_MEMO)
+# `--python`: the relink's own cost under another interpreter (no-op linker only).
+WRAPPER_MEMO_ALT = "wrapper mode, relink, another interpreter"
 # The toolchain of compile mode puts the whole line in one group (cycles
 # between crates and the C/C++ libraries they use; cxx_wrapper.bzl).
 GROUP = ["-Wl,--start-group"], ["-Wl,--end-group"]
@@ -64,8 +66,11 @@ def _write_link_args(b: run.Build, shape: str, n: int) -> tuple[list[str], str]:
     return files, write(b.bundle, bundle_args(read_marker(b.bundle, first_only=True)[0]))
 
 
-def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
+def bench_links(b: run.Build, n: int, linkers: list[str], k: int, alt_python: str | None = None) -> list[dict]:
     lean = run.launchers(b)[run.LEAN]
+    # `--python`: the relink again, the same tree started by another
+    # interpreter (what `-c rust_v0.python=` or `install-launchers --python` give).
+    alt_lean = [alt_python] + lean[1:] if alt_python else None
     libs = b.native_libs()
     env = run.tool_env()
     # The wrapper twice: a command's first link (no memo: RLIB_V0_NO_CACHE),
@@ -73,7 +78,7 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
     # plan is made (link/speculate.py; the memo in a directory of this run,
     # written by the warm-up round).
     memo_home = b.run_dir("link-check-memo")
-    envs = {WRAPPER: dict(env, RLIB_V0_NO_CACHE="1"), WRAPPER_MEMO: dict(env, XDG_CACHE_HOME=memo_home)}
+    envs = {WRAPPER: dict(env, RLIB_V0_NO_CACHE="1"), WRAPPER_MEMO: dict(env, XDG_CACHE_HOME=memo_home), WRAPPER_MEMO_ALT: dict(env, XDG_CACHE_HOME=memo_home + "-alt")}
     rows = []
     noop_dir = b.noop_ld_dir("link-check-noop-ld")
     for shape in b.shapes:
@@ -91,15 +96,17 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
                 WRAPPER: lean + ["--"] + drv + ["-o", out[WRAPPER]] + objs + line,
                 WRAPPER_MEMO: lean + ["--"] + drv + ["-o", out[WRAPPER_MEMO]] + objs + line,
             }
+            if alt_lean:
+                cmds[WRAPPER_MEMO_ALT] = alt_lean + ["--"] + drv + ["-o", out[WRAPPER_MEMO_ALT]] + objs + line
             return {v: (c, dict(envs.get(v, env), **(over or {}))) for v, c in cmds.items()}
 
         for linker in linkers:
             d = b.run_dir(f"link-check-{shape}-{n}-{linker}")
             drv = [b.t.cxx, f"-fuse-ld={linker}"]
-            outs = {v: os.path.join(d, _slug(v)) for v in VARIANTS}
+            outs = {v: os.path.join(d, _slug(v)) for v in VARIANTS + (WRAPPER_MEMO_ALT,)}
             run.log(f"link-check {shape} N={n} {linker}")
-            t = run.measure(commands(drv, outs), k)
-            printed = {v: run.run_output(o) for v, o in outs.items()}
+            t = run.measure({v: c for v, c in commands(drv, outs).items() if v in VARIANTS}, k)
+            printed = {v: run.run_output(outs[v]) for v in VARIANTS}
             if len(set(printed.values())) != 1:
                 raise run.BenchError(f"the four links print different things ({shape} N={n} {linker}): {printed}")
             paired = {v: statistics.median(x / y for x, y in zip(t[v], t[BARE])) for v in VARIANTS[1:]}
@@ -111,15 +118,17 @@ def bench_links(b: run.Build, n: int, linkers: list[str], k: int) -> list[dict]:
             # plan then runs beside it, as beside a real link, and what the
             # wrapper adds is its start before the linker and its end after.
             ndrv = [b.t.cxx, "-B" + noop_dir, f"-fuse-ld={linker}"]
-            nouts = {v: os.path.join(d, "noop_" + _slug(v)) for v in VARIANTS}
-            nt = run.measure(commands(ndrv, nouts), max(3 * k, 15))
-            st = run.measure({v: c for v, c in commands(ndrv, nouts, {"NOOP_LD_SLEEP_US": str(int(bare * 1e6))}).items() if v in (BARE, WRAPPER_MEMO)}, max(3 * k, 15))
+            nouts = {v: os.path.join(d, "noop_" + _slug(v)) for v in VARIANTS + (WRAPPER_MEMO_ALT,)}
+            nt = run.measure({v: c for v, c in commands(ndrv, nouts).items() if v in VARIANTS}, max(3 * k, 15))
+            st = run.measure({v: c for v, c in commands(ndrv, nouts, {"NOOP_LD_SLEEP_US": str(int(bare * 1e6))}).items() if v in (BARE, WRAPPER_MEMO, WRAPPER_MEMO_ALT)}, max(3 * k, 15))
             own = {v: min(nt[v]) - min(nt[BARE]) for v in (COMPILE, WRAPPER)}
             own[WRAPPER_MEMO] = min(st[WRAPPER_MEMO]) - min(st[BARE])
+            if alt_lean:
+                own[WRAPPER_MEMO_ALT] = min(st[WRAPPER_MEMO_ALT]) - min(st[BARE])
             predicted = {v: (bare + own[v]) / bare for v in own}
             rows.append({"shape": shape, "n": n, "linker": linker, "times": {v: run.stats(ts) for v, ts in t.items()}, "paired_median_ratio": paired,
                          "noop_times": {v: run.stats(ts) for v, ts in nt.items()}, "sleeping_noop_times": {v: run.stats(ts) for v, ts in st.items()},
-                         "own_cost": own, "predicted_ratio": predicted})
+                         "own_cost": own, "predicted_ratio": predicted, **({"alt_python": alt_python} if alt_lean else {})})
     return rows
 
 
@@ -203,8 +212,18 @@ def report(data: dict) -> str:
               "measured with a linker that stamps its start and end time (2026-12-05, loaded machine), the wrapper's own steps before the linker starts are ~2.6 ms "
               "(lean.py, `link/memo.py`, the key, the entry, `posix_spawnp`) and ~1.4 ms after it ends (waking, the rename, exit); "
               "since then (session 10) nothing imports `os` before the linker starts (~1.4 ms under `python3 -S`) and the key's 50 kB are encoded at once (0.6 -> 0.3 ms): "
-              "exec to linker start 16.2 -> 13.1 ms (min, loaded machine), the relink's own cost 15.0–17.4 -> 13.6–14.5 ms but for one outlier. "
+              "exec to linker start 16.2 -> 13.1 ms (min, loaded machine), the relink's own cost 15.0–17.4 -> 13.6–14.5 ms but for one outlier; "
+              "session 11: the build verbs run without cyclic garbage collection (lattice lld, k = 15 interleaved with session 10's tree: own cost 13.9 against 14.7 ms min, 14.3 against 18.1 ms paired median). "
+              "A trace of one relink (strace, which slows every call) shows the rest: from exec to the first import of `link/memo.py` is the interpreter's own start, "
+              "from there to the linker's `execve` the key, the entry and the spawn (~1.5 ms without strace), and after the linker exits the rename and exit (~0.6 ms). "
               "Its CPU time per link (imports, reads, plan) is unchanged by the memo, only moved beside the linker: `bench/link_cpu.py`.")
+            alt = [r for r in memo if WRAPPER_MEMO_ALT in r["own_cost"]]
+            if alt:
+                worst_a = max(r["predicted_ratio"][WRAPPER_MEMO_ALT] for r in alt)
+                w("")
+                w(f"The same relink started by {alt[0]['alt_python']} (`--python`; a distribution's build, PGO and LTO, libpython linked in, as `-c rust_v0.python=` or `install-launchers --python` choose it) instead of {data.get('python', 'the default interpreter')}: "
+                  f"own cost {min(r['own_cost'][WRAPPER_MEMO_ALT] for r in alt) * 1000:.1f}–{max(r['own_cost'][WRAPPER_MEMO_ALT] for r in alt) * 1000:.1f} ms, a predicted ratio of at worst {worst_a:.3f} on lld and mold — **{'met' if worst_a <= 1.05 else 'not met'}** "
+                  "(" + "; ".join(f"{r['shape']} {r['linker']} {r['predicted_ratio'][WRAPPER_MEMO_ALT]:.3f}" for r in alt) + ").")
     w("")
     b2 = data["buck2"]
     w("## 2. Buck2 builds")
@@ -245,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-links", action="store_true", help="take the links (section 1) from the link-check.json in --out instead of running them")
     ap.add_argument("--cache", default=os.path.join(HERE, "out"), help="run.py's build cache (default bench/out/)")
     ap.add_argument("--out", default=os.path.join(REPO, "docs"), help="where link-check.{md,json} go")
+    ap.add_argument("--python", help="also measure the relink's own cost with the wrapper started by this interpreter (e.g. /usr/bin/python3)")
     ap.add_argument("--report-only", action="store_true", help="only rewrite link-check.md from the link-check.json in --out")
     a = ap.parse_args(argv)
     if a.report_only:
@@ -258,13 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         linkers = [x for x in (a.linkers or "").split(",") if x] or [x for x in run.ALL_LINKERS if tools.linkers[x]]
         b = run.Build(tools, a.cache, list(gen.SHAPES), [a.n], a.parts, os.cpu_count() or 2)
         b.build_all()
-        data = {"k": a.k, "parts": a.parts, "machine": run.machine_info(), "versions": tools.versions}
+        data = {"k": a.k, "parts": a.parts, "machine": run.machine_info(), "versions": tools.versions, "python": sys.executable}
         if a.keep_links:
             with open(os.path.join(a.out, "link-check.json")) as f:
                 kept = json.load(f)
             data.update({key: kept[key] for key in ("k", "parts", "machine", "versions", "links")})
         else:
-            data["links"] = bench_links(b, a.n, linkers, a.k)
+            data["links"] = bench_links(b, a.n, linkers, a.k, os.path.abspath(a.python) if a.python else None)
         if a.keep_buck2:
             with open(os.path.join(a.out, "link-check.json")) as f:
                 data["buck2"] = json.load(f)["buck2"]

@@ -131,21 +131,25 @@ def test_unknown_linker_is_refused_in_one_line(tmp_path):
 def test_link_check_benchmark_runs_on_the_quick_graphs(quick_run, tmp_path):
     """bench/link_check.py on the quick run's cache (N = 10, ld.bfd, k = 1):
     the four ways of linking give programs that print the same (the script
-    fails otherwise), the relink's wrapper found its link memo, and the
-    report names each graph."""
+    fails otherwise), the relink's wrapper found its link memo (and, under
+    `--python`, the other interpreter's its own), and the report names each
+    graph."""
     proc, out = quick_run
     assert proc.returncode == 0
     cache = out.parent / "cache"
     lc = subprocess.run(
-        [sys.executable, os.path.join(REPO, "bench", "link_check.py"), "--n", "10", "--k", "1", "--linkers", "bfd", "--parts", "20", "--no-buck2", "--cache", str(cache), "--out", str(tmp_path)],
+        [sys.executable, os.path.join(REPO, "bench", "link_check.py"), "--n", "10", "--k", "1", "--linkers", "bfd", "--parts", "20", "--no-buck2", "--cache", str(cache), "--out", str(tmp_path), "--python", sys.executable],
         cwd=REPO, capture_output=True, text=True, timeout=900,
     )
     assert lc.returncode == 0, lc.stderr[-4000:]
     data = json.loads((tmp_path / "link-check.json").read_text())
     assert {(r["shape"], r["linker"]) for r in data["links"]} == {("lattice", "bfd"), ("diamond", "bfd")}
     for r in data["links"]:
-        assert set(r["predicted_ratio"]) == {"compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line", "wrapper mode, relink: the same, its link memo written"}
+        assert set(r["predicted_ratio"]) == {"compile mode: bare driver on the Buck2 line", "wrapper mode: lean.py link on the Buck2 line", "wrapper mode, relink: the same, its link memo written", "wrapper mode, relink, another interpreter"}
+        assert r["alt_python"] == os.path.abspath(sys.executable)
     memo = list(cache.glob("*/runs/link-check-memo/rlib-v0/link-memo/*"))
     assert len(memo) == 2 * 2, "per graph, one memo entry for the real relink, one for the no-op linker's (sleeping or not)"
+    # `--python`: its relink (sleeping no-op linker only) kept its own memo.
+    assert len(list(cache.glob("*/runs/link-check-memo-alt/rlib-v0/link-memo/*"))) == 2
     text = (tmp_path / "link-check.md").read_text()
     assert "| lattice | 10 | bfd |" in text and "| diamond | 10 | bfd |" in text

@@ -174,3 +174,31 @@ def test_install_launchers_with_another_python(tmp_path):
 
 def test_install_launchers_into_missing_dir(tmp_path):
     assert_one_line_error(run("install-launchers", str(tmp_path / "nope")), "nope")
+
+
+def test_build_verbs_run_without_cyclic_gc_and_restore_it(monkeypatch, capsys):
+    """A build verb runs with the cyclic collector off (cli.run_build_verb)
+    and turns it back on for a caller in the same process, also when the
+    verb fails."""
+    import gc
+
+    from rlib_v0 import cli
+
+    seen = []
+    real = cli._run_verb
+
+    def spy(name, argv):
+        seen.append(gc.isenabled())
+        return real(name, argv)
+
+    monkeypatch.setattr(cli, "_run_verb", spy)
+    assert gc.isenabled()
+    assert cli.run_build_verb("link", ["--bogus", "--", "cc"]) == 2
+    assert "--bogus" in capsys.readouterr().err
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        cli.run_build_verb("link", ["--bogus", "--", "cc"])
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
