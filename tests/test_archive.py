@@ -341,3 +341,15 @@ def test_marker_json_is_json_dumps():
         assert _json_dumps(obj) == json.dumps(obj, sort_keys=True, separators=(",", ":"))
     with pytest.raises(TypeError):
         _json_dumps({"a": object()})
+
+
+@given(st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\0", b"")), min_size=1, max_size=8), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_symbol_index_names_decode_as_one_by_one(names, is64):
+    """parse_symbol_index decodes the names in one piece, then splits: each
+    name comes out as decoding it alone gives, invalid UTF-8 included (a NUL
+    is never inside a UTF-8 sequence, so no replacement spans two names)."""
+    width, fmt = (8, ">Q") if is64 else (4, ">I")
+    offs = list(range(len(names)))
+    data = struct.pack(fmt, len(names)) + b"".join(struct.pack(fmt, o) for o in offs) + b"".join(n + b"\0" for n in names)
+    assert archive.parse_symbol_index(data, is64, "x.a") == [(n.decode("utf-8", "replace"), o) for n, o in zip(names, offs)]
