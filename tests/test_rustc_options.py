@@ -85,6 +85,9 @@ def test_json_artifacts_name_final_paths(tmp_path):
     # The dep-info names the final rlib, never the temporary directory.
     dep = (tmp_path / "out" / "a-m1.d").read_text()
     assert "liba-m1.rlib:" in dep and ".rlib-v0" not in dep
+    # Rewritten in place, shorter: nothing of the old text left after it.
+    lines = [ln for ln in dep.splitlines() if ln]
+    assert dep.endswith("\n") and len(lines) == len(set(lines)), dep
     _no_temp_left(tmp_path)
 
 
