@@ -421,6 +421,20 @@ def test_mapped_members_are_the_read_members(world, tmp_path):
         stamp.map_members(str(empty))
 
 
+def test_members_are_read_where_files_cannot_be_mapped(world, monkeypatch):
+    """A file system that refuses mmap (ENODEV: some FUSE ones): map_members
+    reads the members instead, the same ones."""
+    import mmap
+
+    def refuse(*_a, **_k):
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    members, index = stamp.map_members(str(world["crate"]))
+    assert (members, index) == stamp.load_members(str(world["crate"]))
+    assert all(type(d) is bytes for _, d in members)
+
+
 _BEFORE_RUSTC = """
 import sys
 sys.path.insert(0, sys.argv[1])

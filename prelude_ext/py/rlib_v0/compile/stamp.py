@@ -57,7 +57,11 @@ def map_members(path: str) -> tuple[list[tuple[str, memoryview]], list[tuple[str
         size = os.fstat(f.fileno()).st_size
         if size == 0:
             raise UserError(f"{path}: empty file, not an archive")
-        view = memoryview(mmap.mmap(f.fileno(), size, flags=mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ))
+        try:
+            view = memoryview(mmap.mmap(f.fileno(), size, flags=mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ))
+        except OSError:
+            # A file system that cannot map files (some FUSE ones): read.
+            return load_members(path)
     pos_by_offset = {m.header_offset: i for i, m in enumerate(toc.members)}
     members = []
     for m in toc.members:
