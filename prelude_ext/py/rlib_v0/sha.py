@@ -9,10 +9,10 @@ _sha256 = None
 def sha256_hex(data: bytes) -> str:
     global _sha256
     if _sha256 is None:
-        # Found once: a failed import is not remembered, and each try
-        # searches every `sys.path` entry (~0.5 ms; the compile path asks
-        # for several digests before rustc starts).
-        # Each version's own name first: a failed import searches sys.path.
+        # Found once, this version's module name tried first: a failed
+        # import is not remembered, and each try searches every `sys.path`
+        # entry (~0.5 ms; the compile path asks for several digests before
+        # rustc starts).
         import sys
 
         names = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")

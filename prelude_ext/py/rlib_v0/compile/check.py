@@ -153,14 +153,6 @@ def _segment_crate(key: bytes) -> str | None:
     return seg.decode("ascii")
 
 
-def _legacy_path_crate(raw: bytes) -> str | None:
-    """The first path segment's crate of a plain legacy symbol, without
-    demangling (`_legacy_key`, `_segment_crate`); None for anything that
-    needs the full demangler."""
-    key = _legacy_key(raw)
-    return None if key is None else _segment_crate(key)
-
-
 class _Legacy:
     """What `_classify` reads of a legacy name's `SymbolCrates`."""
 

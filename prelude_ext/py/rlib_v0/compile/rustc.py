@@ -192,10 +192,10 @@ def _compile(exe: str, r: rustc_args.RustcArgs, target: str, deps: list[Dep], li
         produced = os.path.join(tmp, os.path.basename(final))
         if not os.path.isfile(produced):
             raise UserError(f"rustc produced no rlib for crate {r.crate_name} (expected {final})")
-        # Stamped in the temporary directory (`stamp.write_v0`): only a
-        # checked v0 rlib is renamed into place.
-        # Not renamed over `produced`: replacing a file makes ext4 start
-        # writing the new one out at once (auto_da_alloc), ~1.5 ms here.
+        # Stamped in the temporary directory (`stamp.write_v0`), beside
+        # rustc's archive: only a checked v0 rlib is renamed into place (not
+        # over `produced` first: replacing a file makes ext4 start writing
+        # the new one out at once, auto_da_alloc, ~1.5 ms here).
         stamped = os.path.join(tmp, _STAMPED)
         ident, template, to_hide = _stamp_and_check(produced, stamped, r, target, info, deps, libs, final, bool(link_args))
         if len(types) > 1:
