@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # disk shows up minutes later as a pytest INTERNALERROR, so say it now.
 need_gb="${RLIB_V0_TEST_MIN_FREE_GB:-16}"
 tmp="${TMPDIR:-/tmp}"
-free_kb=$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')
+free_kb=$(df -Pk "$tmp" 2>/dev/null | awk 'NR == 2 { print $4 }')
 if [ -n "$free_kb" ] && [ "$free_kb" -lt $((need_gb * 1024 * 1024)) ]; then
   echo "test.sh: only $((free_kb / 1024 / 1024)) GB free in $tmp; the tests need ${need_gb} GB (RLIB_V0_TEST_MIN_FREE_GB sets the bar)" >&2
   exit 1
