@@ -67,7 +67,7 @@ def _interpreter(python: str) -> str:
     import shutil
     import subprocess
 
-    found = shutil.which(python) if os.sep not in python else (python if os.access(python, os.X_OK) and os.path.isfile(python) else None)
+    found = shutil.which(python)  # a path with a directory in it is taken as it is
     if found is None:
         raise UserError(f"--python {python}: no such executable")
     found = os.path.abspath(found)

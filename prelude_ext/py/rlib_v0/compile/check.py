@@ -78,22 +78,15 @@ def check_members(members: list[tuple[str, bytes]], index: set[bytes] | None, id
             if own_prefix is not None and raw.startswith(own_prefix) and raw[len(own_prefix) : len(own_prefix) + 1].isdigit():
                 f.own_definitions += 1  # the common case, decided without demangling
                 continue
-            key = _legacy_key(raw)
-            if key is None:
-                _classify(f, own, raw.decode("utf-8", "replace"))
-                continue
             # A legacy name's crate is its first segment's: worked out once
             # per segment (a crate's shared generics repeat `4core`,
             # `5alloc`, `<X as Y>` paths hundreds of times).
-            crate = crates.get(key, _UNKNOWN)
+            key = _legacy_key(raw)
+            crate = None if key is None else crates.get(key, _UNKNOWN)
             if crate is _UNKNOWN:
-                crate = crates[key] = _segment_crate(key)
-                if crate is None:
-                    from ..demangle import path_crate  # `<&T as ...>` and other escapes
-
-                    crate = crates[key] = path_crate(raw.decode("utf-8", "replace"))
+                crate = crates[key] = _segment_crate(key) or _demangled_path_crate(raw)
             if crate is None or crate == RUSTC_PSEUDO_CRATE:
-                _classify(f, own, raw.decode("utf-8", "replace"))  # `#[no_mangle]`-like, allocator, panic handler
+                _classify(f, own, raw.decode("utf-8", "replace"))  # v0 names, `#[no_mangle]`-like, allocator, panic handler
             elif crate == own:
                 f.own_definitions += 1
             else:
@@ -132,6 +125,14 @@ def _legacy_key(raw: bytes) -> bytes | None:
     if end > len(raw) - 20 or head[:1] == b"0":
         return None
     return raw[3:end]
+
+
+def _demangled_path_crate(raw: bytes) -> str | None:
+    """The crate of a legacy name's first path by the demangler (`<&T as ...>`
+    and the other escapes `_segment_crate` leaves to it)."""
+    from ..demangle import path_crate
+
+    return path_crate(raw.decode("utf-8", "replace"))
 
 
 def _segment_crate(key: bytes) -> str | None:
