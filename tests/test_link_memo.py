@@ -423,3 +423,77 @@ def test_killed_link_leaves_no_temporary_files(crates, link, tmp_path):
         assert_user_error(link(line, env=env), str(b))
         assert list(out.iterdir()) == []
         assert list(tmp.iterdir()) == []
+
+
+@pytest.fixture
+def littering_cc(tmp_path):
+    """(a linker script that writes down its TMPDIR, leaves a file in it,
+    then links with cc; or, once `flag` exists, ignores SIGTERM and sleeps
+    in a child whose command line holds `token` (SIGKILL ends it); or, once
+    `fatal` exists, dies of SIGKILL; where it writes its TMPDIR; flag; fatal; token)."""
+    seen = tmp_path / "linker-tmpdir"
+    flag = tmp_path / "stubborn"
+    fatal = tmp_path / "fatal"
+    token = f"{50 + os.getpid() % 1000 / 1000:.3f}"
+    script = tmp_path / "littering-cc"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$TMPDIR" >> {seen}\n'
+        'echo x > "${TMPDIR:-/tmp}/cc-leftover.$$"\n'
+        f"if [ -e {fatal} ]; then kill -9 $$; fi\n"
+        f"if [ -e {flag} ]; then trap '' TERM; sleep {token} & wait $!; fi\n"
+        'exec cc "$@"\n'
+    )
+    script.chmod(0o755)
+    return script, seen, flag, fatal, token
+
+
+def test_linker_temporaries_go_with_the_link(crates, littering_cc, link, tmp_path):
+    """The linker runs with TMPDIR a directory of the wrapper's own inside
+    the user's: what it leaves there, whether it succeeds or dies of
+    SIGKILL (no clean-up of its own runs), is removed with the link."""
+    script, seen, _, fatal, _ = littering_cc
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"RLIB_V0_NO_CACHE": "1", "TMPDIR": str(tmp)}
+    line = [script, crates["main"], crates["b"], crates["a"], crates["bundle"], "-o", out / "app"]
+    assert link(line, env=env).returncode == 0
+    assert (out / "app").exists()
+    linker_tmp = Path(seen.read_text().split()[-1])
+    assert linker_tmp.parent == tmp and linker_tmp.name.startswith("rlib-v0-link-"), linker_tmp
+    assert list(tmp.iterdir()) == []
+    fatal.touch()
+    proc = link(line, env=env)
+    assert proc.returncode == 128 + signal.SIGKILL, proc.stderr
+    assert "killed by signal 9" in proc.stderr
+    assert list(out.iterdir()) == []
+    assert list(tmp.iterdir()) == []
+
+
+def test_killed_remembered_link_leaves_its_temporaries_nowhere(crates, littering_cc, link, tmp_path):
+    """The memo's linker ignores SIGTERM with a file in its TMPDIR; the plan
+    refuses: it is killed (SIGKILL after 2 s) and the file goes with the
+    wrapper's directory."""
+    script, seen, flag, _, token = littering_cc
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "TMPDIR": str(tmp)}
+    b = tmp_path / "libb.rlib"
+    b.write_bytes(crates["b"].read_bytes())
+    line = [script, crates["main"], b, crates["a"], crates["bundle"], "-o", out / "app"]
+    assert link(line, env=env).returncode == 0
+    os.unlink(out / "app")
+    with open(b, "ab") as f:
+        f.write(b"\0" * 8)
+    flag.touch()
+    assert_user_error(link(line, env=env), str(b))
+    starts = seen.read_text().split()
+    assert len(starts) == 2, "the remembered linker did not start"
+    assert all(Path(t).parent == tmp for t in starts), starts
+    assert not _processes_with(token), "a process of the killed link is still running"
+    assert list(out.iterdir()) == []
+    assert list(tmp.iterdir()) == []

@@ -117,15 +117,16 @@ def capture_stdout(argv: list[str]) -> tuple[int, int]:
     return _spawn_piped(argv, 1)
 
 
-def spawn_piped(argv: list[str], fd: int, search: bool = False) -> tuple[int, int]:
+def spawn_piped(argv: list[str], fd: int, search: bool = False, env=None) -> tuple[int, int]:  # noqa: ANN001
     """Start `argv` with its `fd` (1 or 2) into a new pipe: (pid, read end).
+    `env`: its environment (ours if None).
 
     `search`: look `argv[0]` up on PATH (posix_spawnp).  OSError (no such
     program, not executable) propagates, for the caller to word."""
     r, w = os.pipe()
     try:
         spawn = os.posix_spawnp if search else os.posix_spawn
-        pid = spawn(argv[0], argv, os.environ, file_actions=[(os.POSIX_SPAWN_DUP2, w, fd)])
+        pid = spawn(argv[0], argv, os.environ if env is None else env, file_actions=[(os.POSIX_SPAWN_DUP2, w, fd)])
     except BaseException:
         os.close(r)
         os.close(w)

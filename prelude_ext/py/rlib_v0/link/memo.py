@@ -136,6 +136,61 @@ def temporary_output(output: str) -> str:
     return output[: output.rfind("/") + 1] + f".rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
 
 
+# --- the link's private temporary directory --------------------------------
+#
+# Every linker the wrapper runs gets TMPDIR set to a directory of the
+# wrapper's own, inside the user's, which the wrapper removes once the
+# linker is gone, whatever happened to it.  Why: a linker ended by a
+# signal cleans its temporaries up only if the signal lands where it can
+# (collect2, stopped and sent SIGTERM between making `ccXXXX.cdtor.o` and
+# recording its name, leaves that file behind: seen in CI), and one ended
+# by SIGKILL (the memo's 2 s escalation, the OOM killer, a build tool's
+# timeout) never does.  Every link gets it, not only the memo's early ones,
+# so that a kept early link ran in the environment the planned one would
+# have.  The directory also holds the wrapper's own files for the link
+# (the response file, the hide object).  Nothing of a link's output
+# depends on where its temporaries were.
+
+
+def private_tmp() -> str:
+    """A new directory (0700) in $TMPDIR, else /tmp, for one link; OSError
+    if it cannot be made."""
+    parent = getenv("TMPDIR") or "/tmp"
+    path = f"{parent.rstrip('/') or '/'}/rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
+    posix.mkdir(path, 0o700)
+    return path
+
+
+def tmp_parent() -> str:
+    """Where `private_tmp` makes its directories (for error messages)."""
+    return getenv("TMPDIR") or "/tmp"
+
+
+def linker_environ(tmp_dir: str | None):  # noqa: ANN201 - a mapping for posix_spawn
+    """The linker's environment: ours, with TMPDIR=`tmp_dir` if there is one."""
+    base = environ()
+    if tmp_dir is None:
+        return base
+    env = dict(base)
+    if base is posix.environ:  # bytes keys (`os` not loaded yet)
+        env[b"TMPDIR"] = fsencode(tmp_dir)
+    else:
+        env["TMPDIR"] = tmp_dir
+    return env
+
+
+def remove_private_tmp(path: str) -> None:
+    """Remove `private_tmp`'s directory and what the linker left in it."""
+    try:
+        posix.rmdir(path)  # the usual case: the linker cleaned up after itself
+    except FileNotFoundError:
+        pass
+    except OSError:
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class Speculation:
     """A linker started on a remembered command."""
 
@@ -146,7 +201,7 @@ class Speculation:
         self.pid = pid  # the linker (driver) process
         self.fd = fd  # the read end of its stderr
         self.tmp_out = tmp_out  # this run's temporary output
-        self.tmp_dir = tmp_dir  # the response file's directory, if it needed one
+        self.tmp_dir = tmp_dir  # its TMPDIR (`private_tmp`; None if none could be made), the link's to remove
 
     def abandon(self) -> None:
         """Kill the linker and every process it started; return once they are gone."""
@@ -167,14 +222,14 @@ class Speculation:
 
 def start(argv: list[str], exec_argv: list[str], tmp_out: str, tmp_dir: str | None) -> "Speculation | None":
     """Start `exec_argv` (`argv`, or the linker and `@` its response file)
-    with stderr into a pipe; None if it cannot be started (the planned link
-    then says why, in its own words)."""
+    with stderr into a pipe and TMPDIR=`tmp_dir`; None if it cannot be
+    started (the planned link then says why, in its own words)."""
     try:
         r, w = posix.pipe()
     except OSError:
         return None
     try:
-        pid = posix.posix_spawnp(exec_argv[0], exec_argv, environ(), file_actions=[(posix.POSIX_SPAWN_DUP2, w, 2)])
+        pid = posix.posix_spawnp(exec_argv[0], exec_argv, linker_environ(tmp_dir), file_actions=[(posix.POSIX_SPAWN_DUP2, w, 2)])
     except OSError:
         posix.close(r)
         return None
@@ -206,7 +261,13 @@ def start_remembered(link_args: list[str]) -> None:
     tmp_out = temporary_output(output)
     argv = [a.replace(_OUT, tmp_out) for a in argv]
     if sum(len(a) + 1 for a in argv) <= ARGV_LIMIT:
-        _started = start(argv, argv, tmp_out, None)
+        try:
+            tmp_dir = private_tmp()
+        except OSError:
+            tmp_dir = None  # the link says what it makes of that
+        _started = start(argv, argv, tmp_out, tmp_dir)
+        if _started is None and tmp_dir is not None:
+            remove_private_tmp(tmp_dir)
 
 
 def take() -> "Speculation | None":

@@ -26,7 +26,9 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
     # below decides whether its work is kept.  Whatever goes wrong before
     # then, `finally` stops it.
     spec = memo.take()
-    tmp_out = tmp_dir = hide_path = None
+    tmp_out = hide_path = None
+    # The linker's TMPDIR and the wrapper's files for the link (memo.private_tmp).
+    tmp_dir = spec.tmp_dir if spec is not None else None
     try:
         debug = debug or memo.debug_from_env()
         if plan_graph:
@@ -52,8 +54,13 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if spec is not None and (remember is None or os.path.dirname(spec.tmp_out) != os.path.dirname(output)):
             spec.abandon()  # not a link this one would have started
             spec = None
+        if tmp_dir is None:
+            try:
+                tmp_dir = memo.private_tmp()
+            except OSError:
+                pass  # the linker runs in our environment; a response file will say why it cannot
         if spec is not None:
-            tmp_out, tmp_dir = spec.tmp_out, spec.tmp_dir
+            tmp_out = spec.tmp_out
         elif remember is not None:
             tmp_out = memo.temporary_output(output)
             found = remember.read()
@@ -147,7 +154,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         else:
             exec_argv, tmp_dir = _exec_form(cmd, final_argv, tmp_dir)
             try:
-                returncode, err_bytes = _run_capturing_stderr(exec_argv, while_running)
+                returncode, err_bytes = _run_capturing_stderr(exec_argv, memo.linker_environ(tmp_dir), while_running)
             except FileNotFoundError:
                 raise UserError(f"linker not found: {exec_argv[0]}") from None
             except PermissionError:
@@ -200,9 +207,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
         if tmp_out:
             unlink_quietly(tmp_out)
         if tmp_dir:
-            import shutil
-
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+            memo.remove_private_tmp(tmp_dir)  # after the linker is gone (spec.abandon waits)
 
 
 def _exec_form(cmd: linker_cmd.LinkCommand, final_argv: list[str], tmp_dir: str | None) -> tuple[list[str], str | None]:
@@ -230,12 +235,10 @@ def _plain_output(path: str) -> bool:
 
 
 def _temp_dir() -> str:
-    import tempfile
-
     try:
-        return tempfile.mkdtemp(prefix="rlib-v0-link-")
+        return memo.private_tmp()
     except OSError as e:
-        raise UserError(f"cannot make a temporary directory in {tempfile.gettempdir()} ({e.strerror})") from None
+        raise UserError(f"cannot make a temporary directory in {memo.tmp_parent()} ({e.strerror})") from None
 
 
 def _write_temp(path: str, data: bytes) -> None:
@@ -304,14 +307,14 @@ def _remove_stale(output: str) -> None:
         pass
 
 
-def _run_capturing_stderr(argv: list[str], while_running=None) -> tuple[int, bytes]:  # noqa: ANN001
+def _run_capturing_stderr(argv: list[str], env, while_running=None) -> tuple[int, bytes]:  # noqa: ANN001
     """(exit status, stderr) of `argv`; stdin and stdout are inherited.
 
     os.posix_spawnp rather than subprocess, whose import (selectors,
     threading, signal...) costs more than the whole link plan."""
     from ..proc import collect, spawn_piped
 
-    pid, r = spawn_piped(argv, 2, search=True)
+    pid, r = spawn_piped(argv, 2, search=True, env=env)
     return collect(pid, r, while_running)
 
 

@@ -21,8 +21,10 @@ Invariants:
   stale, corrupt or foreign memo costs a killed link, nothing else.
 - A killed link leaves nothing: only commands whose every option is known
   to write nothing but the output are started early (`side_effect_free`:
-  no map file, dependency file, LTO temporaries, printing), and the output
-  is the wrapper's temporary name, as on every link.
+  no map file, dependency file, LTO temporaries, printing), the output
+  is the wrapper's temporary name, and TMPDIR the wrapper's private
+  directory, removed once the linker is gone (memo.private_tmp), as on
+  every link: what a killed linker's own clean-up misses goes with it.
 - The linker runs in the wrapper's process group, as without a memo: a
   build tool that stops the group stops it.  To end it alone, the wrapper
   stops the process and its descendants (`/proc/PID/task/*/children`),
