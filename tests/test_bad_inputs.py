@@ -121,8 +121,8 @@ def _listing(d: Path) -> list[str]:
     return sorted(str(p.relative_to(d)) for p in d.rglob("*"))
 
 
-def run_cli(args: list[str], out: Path, *, cwd: Path | None = None, expect_output_untouched: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run `rlib-v0 ARGS`; check inputs unchanged and nothing new in `out` or $TMPDIR."""
+def run_cli(args: list[str], out: Path, *, cwd: Path | None = None, expect_output_untouched: bool = True, timeout: float = 120, prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    """Run `rlib-v0 ARGS` (after `prefix`); check inputs unchanged and nothing new in `out` or $TMPDIR."""
     tmpdir = out.parent / "tmp"
     tmpdir.mkdir(exist_ok=True)
     files = [f for f in _named_files(args) if not Path(f).resolve().is_relative_to(out.resolve())]
@@ -131,7 +131,7 @@ def run_cli(args: list[str], out: Path, *, cwd: Path | None = None, expect_outpu
     env = dict(os.environ, TMPDIR=str(tmpdir))
     for k in ("RLIB_V0_TRACEBACK", "RLIB_V0_LINK_DEBUG"):
         env.pop(k, None)
-    p = subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd or out.parent, env=env, timeout=timeout)
+    p = subprocess.run([*prefix, *CLI, *args], capture_output=True, text=True, cwd=cwd or out.parent, env=env, timeout=timeout)
     assert "Traceback" not in p.stderr, p.stderr
     assert "internal error" not in p.stderr, p.stderr
     if expect_output_untouched:
@@ -207,20 +207,32 @@ def test_missing_rlib(world, out):
 def test_fifo_named_rlib_does_not_hang(world, out):
     # Tests may run as root, who can read any file regardless of its mode:
     # "unreadable" is covered by a missing path, a directory and this FIFO
-    # (opening it would block forever), plus the chmod test below for non-root.
+    # (opening it would block forever), plus the chmod test below.
     fifo = out.parent / "liba.rlib"
     os.mkfifo(fifo)
     p = run_cli(world.link(out, world.p("libb.rlib"), str(fifo), world.p("libstd_unwind.a")), out, timeout=30)
     assert_one_line(p, str(fifo))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode; covered by the FIFO/missing/directory cases")
+def _as_a_user() -> list[str]:
+    """A command prefix under which file modes hold: none for a user; for
+    root, util-linux's setpriv dropping the capabilities that let root
+    read and search anything (the files stay root's, so only the mode
+    decides)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("as root, an unreadable file needs setpriv to drop CAP_DAC_OVERRIDE: apt-get install util-linux")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
 def test_unreadable_rlib(world, out):
     bad = out.parent / "liba.rlib"
     shutil.copy(world.p("liba.rlib"), bad)
     bad.chmod(0)
     try:
-        p = run_cli(world.link(out, world.p("libb.rlib"), str(bad), world.p("libstd_unwind.a")), out)
+        p = run_cli(world.link(out, world.p("libb.rlib"), str(bad), world.p("libstd_unwind.a")), out, prefix=_as_a_user())
         assert_one_line(p, str(bad), "permission")
     finally:
         bad.chmod(0o644)
