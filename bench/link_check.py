@@ -213,7 +213,11 @@ def report(data: dict) -> str:
               "(lean.py, `link/memo.py`, the key, the entry, `posix_spawnp`) and ~1.4 ms after it ends (waking, the rename, exit); "
               "since then (session 10) nothing imports `os` before the linker starts (~1.4 ms under `python3 -S`) and the key's 50 kB are encoded at once (0.6 -> 0.3 ms): "
               "exec to linker start 16.2 -> 13.1 ms (min, loaded machine), the relink's own cost 15.0–17.4 -> 13.6–14.5 ms but for one outlier; "
-              "session 11: the build verbs run without cyclic garbage collection (lattice lld, k = 15 interleaved with session 10's tree: own cost 13.9 against 14.7 ms min, 14.3 against 18.1 ms paired median). "
+              "session 11: the build verbs run without cyclic garbage collection (lattice lld, k = 15 interleaved with session 10's tree: own cost 13.9 against 14.7 ms min, 14.3 against 18.1 ms paired median); "
+              "session 13: every linker runs with TMPDIR a private directory of the wrapper's, so that a killed link leaves nothing (`link/memo.py`), which costs the relink a `mkdir` before the linker starts "
+              "(~0.06–0.08 ms) and an `rmdir` after it ends (~0.35–0.45 ms on this machine's ext4 /tmp after a 0.28 s link; ~0.1 ms right after the `mkdir`): under /usr/bin/python3, interleaved with session 12's tree, "
+              "a linker sleeping 0.28 s: +0.5 ms min, +1.1 ms median (80 runs each); a no-op linker: +0.25 ms min (500 runs each). "
+              "That cost is the price of the guarantee; the lever left is a reused per-user directory taken by `flock` instead of a new one per link (not done). "
               "A trace of one relink (strace, which slows every call) shows the rest: from exec to the first import of `link/memo.py` is the interpreter's own start, "
               "from there to the linker's `execve` the key, the entry and the spawn (~1.5 ms without strace), and after the linker exits the rename and exit (~0.6 ms). "
               "Its CPU time per link (imports, reads, plan) is unchanged by the memo, only moved beside the linker: `bench/link_cpu.py`.")
