@@ -380,6 +380,21 @@ def test_rustc_staticlib_refused(world, out):
     assert_one_line(p, "staticlib")
 
 
+@pytest.mark.parametrize("flag", ["-Clinker-plugin-lto", "-Clinker-plugin-lto=yes", "-Clinker-plugin-lto=/usr/lib/LLVMgold.so"])
+def test_rustc_linker_plugin_lto_refused_before_rustc(world, out, flag):
+    """Bitcode rlibs cannot go to the system linker: refused up front, so
+    neither the .rmeta nor the .d nor the identity sidecar appears."""
+    p = run_cli(_rustc(world, out, "--crate-type=rlib", "--emit=dep-info,metadata,link", flag, str(world.src / "p.rs")), out)
+    assert_one_line(p, "crate p", "linker-plugin-lto")
+    assert _listing(out) == []
+
+
+def test_rustc_linker_plugin_lto_off_builds(world, out):
+    p = run_cli(_rustc(world, out, "--crate-type=rlib", "-Clinker-plugin-lto=no", str(world.src / "p.rs")), out, expect_output_untouched=False)
+    assert p.returncode == 0, p.stderr
+    assert (out / "libp.rlib").exists()
+
+
 def test_rustc_compile_error_passes_rustc_exit_code(world, out):
     bad = str(world.src / "bad.rs")
     plain = subprocess.run(["rustc", "--edition=2021", "--crate-type=rlib", bad, "--out-dir", str(out.parent / "plain-out")], capture_output=True, text=True)

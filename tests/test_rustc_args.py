@@ -314,3 +314,19 @@ def test_metadata_path_and_emits_link():
     assert metadata_path(r, output_path(r)) == "o/x.rmeta"
     r = parse(["a.rs", "--emit=metadata"])
     assert not emits_link(r) and emits_link(parse(["a.rs"]))
+
+
+@pytest.mark.parametrize(
+    "flags, on",
+    [
+        ([], False),
+        (["-Clinker-plugin-lto"], True),
+        (["-C", "linker-plugin-lto=y"], True),
+        (["--codegen", "linker-plugin-lto=/opt/LLVMgold.so"], True),
+        (["-Clinker-plugin-lto=off"], False),
+        (["-Clinker-plugin-lto", "-Clinker-plugin-lto=no"], False),  # the last one counts, as in rustc
+        (["-Clinker-plugin-lto=no", "-Clinker-plugin-lto"], True),
+    ],
+)
+def test_linker_plugin_lto(flags, on):
+    assert parse(["--crate-type=rlib", "a.rs", *flags]).linker_plugin_lto is on

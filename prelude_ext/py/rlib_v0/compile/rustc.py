@@ -56,6 +56,10 @@ def run(rustc: str | None, args: list[str], wrapper: bool = False, link_args: st
     exe = toolchain.find_rustc(rustc)
     hollow = r.no_codegen
     stamps = rustc_args.emits_link(r) and not hollow  # a v0 rlib comes out
+    if stamps and r.linker_plugin_lto:
+        # Refused before rustc writes anything (the stamp's member check
+        # would refuse the archive too, after the .rmeta and .d are out).
+        raise UserError(f"crate {r.crate_name}: -C linker-plugin-lto puts LLVM bitcode in the rlib, not object code; the system linker needs objects: build without linker-plugin LTO")
     # `rustc -vV`: the marker records it, and without `--target` it names
     # the target; a metadata-only compile with `--target` needs neither.
     probe = toolchain.start_probe(exe) if stamps or not r.target else None

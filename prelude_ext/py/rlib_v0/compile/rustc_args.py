@@ -94,6 +94,14 @@ class RustcArgs(Record):
                 on = not eq or val in ("y", "yes", "on", "true")
         return on
 
+    @property
+    def linker_plugin_lto(self) -> bool:
+        """`-C linker-plugin-lto[=VALUE]` (the last one): rustc then puts LLVM
+        bitcode in the rlib, not object code.  On unless VALUE says no; any
+        other value names the plugin, and is on too."""
+        v = self.codegen.get("linker-plugin-lto")
+        return v is not None and v not in ("n", "no", "off", "false")
+
     def identity_codegen(self) -> dict[str, str]:
         return {k: v for k, v in sorted(self.codegen.items()) if k not in _NOT_IDENTITY and k != "panic"}
 
