@@ -177,7 +177,10 @@ import rlib_v0.link.memo as memo
 memo.start_remembered(sys.argv[2:])
 started, os_loaded = memo._started is not None, "os" in sys.modules
 if started:
-    memo.take().abandon()
+    s = memo.take()
+    s.abandon()
+    if s.tmp_dir:  # the link's to remove (link/run.py), as it reuses it for the planned link
+        memo.remove_private_tmp(s.tmp_dir)
 print(started, os_loaded)
 """
 
@@ -374,33 +377,42 @@ def test_memo_entry_that_is_a_fifo_or_in_a_deleted_directory(tmp_path, monkeypat
     assert memo.take() is None
 
 
-def test_signal_to_wrapper_during_speculation_leaves_nothing(crates, slow_when_flagged, link, tmp_path):
-    """SIGTERM to the build's process group while the remembered link runs
-    (what `make` and Buck2 do on Ctrl-C or a cancel): the wrapper and its
-    linker end, nothing is left (the linker is in the group, as without a memo)."""
+@pytest.mark.parametrize("memo_on, whole_group", [(True, True), (False, True), (False, False)], ids=["memo-group", "group", "wrapper-alone"])
+def test_signal_to_wrapper_leaves_nothing(crates, slow_when_flagged, link, tmp_path, memo_on, whole_group):
+    """SIGTERM while the link runs, the remembered one or the planned one: to
+    the build's process group (what `make` and Buck2 do on Ctrl-C or a
+    cancel), or to the wrapper alone (`kill PID`, a timeout).  The wrapper
+    exits 143 and its linker, with every process the linker started, is
+    gone; nothing is left beside the output or in TMPDIR."""
     script, flag, token = slow_when_flagged
     cache = tmp_path / "cache"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
     out = tmp_path / "out"
     out.mkdir()
     line = [str(script), str(crates["main"]), str(crates["b"]), str(crates["a"]), str(crates["bundle"]), "-o", str(out / "app")]
-    assert link(line, env={"XDG_CACHE_HOME": str(cache)}).returncode == 0
-    os.unlink(out / "app")
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(Path(speculate.__file__).parents[2]))
+    env.update({"XDG_CACHE_HOME": str(cache)} if memo_on else {"RLIB_V0_NO_CACHE": "1"})
+    if memo_on:
+        assert link(line, env=env).returncode == 0
+        os.unlink(out / "app")
     flag.touch()
-    env = dict(os.environ, XDG_CACHE_HOME=str(cache), PYTHONPATH=str(Path(speculate.__file__).parents[2]))
     p = subprocess.Popen([sys.executable, "-m", "rlib_v0", "link", "--", *line], env=env, start_new_session=True, stderr=subprocess.PIPE)
     for _ in range(1000):
         if _processes_with(token):
             break
         time.sleep(0.01)
     assert _processes_with(token)
-    os.killpg(p.pid, signal.SIGTERM)
-    p.wait(timeout=20)
-    for _ in range(200):
-        if not _processes_with(token):
-            break
-        time.sleep(0.01)
-    assert not _processes_with(token)
+    if whole_group:
+        os.killpg(p.pid, signal.SIGTERM)
+    else:
+        os.kill(p.pid, signal.SIGTERM)
+    _, err = p.communicate(timeout=20)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert b"Traceback" not in err, err
+    assert not _processes_with(token), "a process of the link is still running"
     assert list(out.iterdir()) == []
+    assert list(tmp.iterdir()) == []
 
 
 def test_killed_link_leaves_no_temporary_files(crates, link, tmp_path):

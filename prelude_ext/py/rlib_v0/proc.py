@@ -142,26 +142,27 @@ def _spawn_piped(argv: list[str], fd: int) -> tuple[int, int]:
         raise _worded(e, argv[0]) from None
 
 
-def collect(pid: int, fd: int, while_running=None) -> tuple[int, bytes]:  # noqa: ANN001
+def collect(pid: int, fd: int, while_running=None, kill=None) -> tuple[int, bytes]:  # noqa: ANN001
     """(exit status, everything read from `fd`) of the child `pid`; like
     subprocess, a child killed by signal N gives -N.  `while_running` is
-    called once, before reading.  On Ctrl-C (any exception) the child is
-    killed, never left running."""
+    called once, before reading.  On Ctrl-C or a cancel (any exception) the
+    child is ended by `kill(pid)` (default: SIGKILL), never left running."""
     chunks: list[bytes] = []
     try:
-        if while_running is not None:
-            while_running()
-        while True:
-            c = os.read(fd, 65536)
-            if not c:
-                break
-            chunks.append(c)
+        try:
+            if while_running is not None:
+                while_running()
+            while True:
+                c = os.read(fd, 65536)
+                if not c:
+                    break
+                chunks.append(c)
+        finally:
+            os.close(fd)
+        return _wait(pid), b"".join(chunks)
     except BaseException:
-        _kill(pid)
+        (kill or _kill)(pid)
         raise
-    finally:
-        os.close(fd)
-    return _wait(pid), b"".join(chunks)
 
 
 def finish_capture(pid: int, fd: int) -> tuple[int, bytes]:
@@ -190,27 +191,18 @@ class TempDir:
 
                 raise UserError(f"{self.parent}: cannot create a temporary directory ({e.strerror})") from None
             self.path = path
-            _terminate_as_exit()
+            from .errors import terminate_as_exit
+
+            terminate_as_exit()
             return path
         raise RuntimeError("no unique temporary directory name")
 
     def __exit__(self, *exc: object) -> None:
-        _rmtree(self.path)
+        remove_tree(self.path)
 
 
-def _terminate_as_exit() -> None:
-    # `_signal`, not `signal`: the latter imports `enum` (~6 ms before rustc starts).
-    import _signal
-
-    def handler(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    for sig in (_signal.SIGTERM, _signal.SIGHUP):
-        if _signal.getsignal(sig) in (_signal.SIG_DFL, None):
-            _signal.signal(sig, handler)
-
-
-def _rmtree(path: str) -> None:
+def remove_tree(path: str) -> None:
+    """`shutil.rmtree` without importing shutil; a missing `path` is fine."""
     if not path:
         return
     try:
@@ -222,7 +214,7 @@ def _rmtree(path: str) -> None:
         return
     for e in entries:
         if e.is_dir(follow_symlinks=False):
-            _rmtree(e.path)
+            remove_tree(e.path)
         else:
             try:
                 os.unlink(e.path)

@@ -149,15 +149,22 @@ def temporary_output(output: str) -> str:
 # so that a kept early link ran in the environment the planned one would
 # have.  The directory also holds the wrapper's own files for the link
 # (the response file, the hide object).  Nothing of a link's output
-# depends on where its temporaries were.
+# depends on where its temporaries were.  Only a wrapper killed by SIGKILL
+# leaves its directory (SIGTERM and SIGHUP end it by SystemExit from the
+# moment the directory exists: `errors.terminate_as_exit`).
 
 
 def private_tmp() -> str:
     """A new directory (0700) in $TMPDIR, else /tmp, for one link; OSError
-    if it cannot be made."""
+    if it cannot be made.  From then on SIGTERM and SIGHUP end the wrapper
+    by SystemExit, so that it removes the directory (and stops its linker)
+    when a build tool cancels the link."""
+    from ..errors import terminate_as_exit
+
     parent = getenv("TMPDIR") or "/tmp"
     path = f"{parent.rstrip('/') or '/'}/rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
     posix.mkdir(path, 0o700)
+    terminate_as_exit()
     return path
 
 
@@ -186,9 +193,12 @@ def remove_private_tmp(path: str) -> None:
     except FileNotFoundError:
         pass
     except OSError:
-        import shutil
+        from ..proc import remove_tree
 
-        shutil.rmtree(path, ignore_errors=True)
+        try:
+            remove_tree(path)
+        except OSError:
+            pass  # what cannot be removed stays; the link's result does not depend on it
 
 
 class Speculation:

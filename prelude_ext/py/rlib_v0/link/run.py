@@ -150,7 +150,7 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
             from ..proc import collect
 
             pid, fd, spec = spec.pid, spec.fd, None  # collect() owns them now
-            returncode, err_bytes = collect(pid, fd, while_running)
+            returncode, err_bytes = collect(pid, fd, while_running, _stop_linker)
         else:
             exec_argv, tmp_dir = _exec_form(cmd, final_argv, tmp_dir)
             try:
@@ -315,7 +315,18 @@ def _run_capturing_stderr(argv: list[str], env, while_running=None) -> tuple[int
     from ..proc import collect, spawn_piped
 
     pid, r = spawn_piped(argv, 2, search=True, env=env)
-    return collect(pid, r, while_running)
+    return collect(pid, r, while_running, _stop_linker)
+
+
+def _stop_linker(pid: int) -> None:
+    """Ctrl-C or a cancel (SIGTERM, SIGHUP: memo.private_tmp) while the
+    linker runs: end it and every process it started, and wait for them
+    (`speculate.kill_tree`), so that none writes on after the wrapper has
+    removed the temporary output and directory.  SIGKILL to the driver
+    alone would leave collect2 and ld running, orphaned."""
+    from .speculate import kill_tree
+
+    kill_tree(pid)
 
 
 def _restore_output_name(text: str, tmp: str | None, output: str | None) -> str:
