@@ -150,21 +150,19 @@ def temporary_output(output: str) -> str:
 # have.  The directory also holds the wrapper's own files for the link
 # (the response file, the hide object).  Nothing of a link's output
 # depends on where its temporaries were.  Only a wrapper killed by SIGKILL
-# leaves its directory (SIGTERM and SIGHUP end it by SystemExit from the
-# moment the directory exists: `errors.terminate_as_exit`).
+# leaves its directory (SIGTERM and SIGHUP end it by SystemExit once its
+# linker has started: `errors.terminate_as_exit`).
 
 
 def private_tmp() -> str:
     """A new directory (0700) in $TMPDIR, else /tmp, for one link; OSError
-    if it cannot be made.  From then on SIGTERM and SIGHUP end the wrapper
-    by SystemExit, so that it removes the directory (and stops its linker)
-    when a build tool cancels the link."""
-    from ..errors import terminate_as_exit
-
+    if it cannot be made.  The caller then has SIGTERM and SIGHUP end the
+    wrapper by SystemExit (`errors.terminate_as_exit`; not here: importing
+    `errors` costs ~0.5 ms, which the memo's early start pays after its
+    spawn), so that a cancelled link removes it and stops its linker."""
     parent = getenv("TMPDIR") or "/tmp"
     path = f"{parent.rstrip('/') or '/'}/rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
     posix.mkdir(path, 0o700)
-    terminate_as_exit()
     return path
 
 
@@ -278,6 +276,10 @@ def start_remembered(link_args: list[str]) -> None:
         _started = start(argv, argv, tmp_out, tmp_dir)
         if _started is None and tmp_dir is not None:
             remove_private_tmp(tmp_dir)
+        elif tmp_dir is not None:
+            from ..errors import terminate_as_exit
+
+            terminate_as_exit()
 
 
 def take() -> "Speculation | None":

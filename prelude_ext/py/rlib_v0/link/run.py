@@ -15,7 +15,7 @@ import os
 import sys
 
 from . import linker_cmd, memo
-from ..errors import UserError
+from ..errors import UserError, terminate_as_exit
 from ..fsutil import unlink_quietly
 from ..outputs import DEVICE, output_kind
 
@@ -59,6 +59,8 @@ def run(linker_argv: list[str], debug: bool, whole_archive: list[str], reproduce
                 tmp_dir = memo.private_tmp()
             except OSError:
                 pass  # the linker runs in our environment; a response file will say why it cannot
+        if tmp_dir:
+            terminate_as_exit()  # a cancel removes it (`finally`)
         if spec is not None:
             tmp_out = spec.tmp_out
         elif remember is not None:
