@@ -160,14 +160,13 @@ def private_tmp() -> str:
     wrapper by SystemExit (`errors.terminate_as_exit`; not here: importing
     `errors` costs ~0.5 ms, which the memo's early start pays after its
     spawn), so that a cancelled link removes it and stops its linker."""
-    parent = getenv("TMPDIR") or "/tmp"
-    path = f"{parent.rstrip('/') or '/'}/rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
+    path = f"{tmp_parent().rstrip('/') or '/'}/rlib-v0-link-{posix.getpid()}-{posix.urandom(6).hex()}"
     posix.mkdir(path, 0o700)
     return path
 
 
 def tmp_parent() -> str:
-    """Where `private_tmp` makes its directories (for error messages)."""
+    """Where `private_tmp` makes its directories: $TMPDIR, else /tmp."""
     return getenv("TMPDIR") or "/tmp"
 
 
