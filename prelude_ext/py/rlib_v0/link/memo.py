@@ -150,8 +150,9 @@ def temporary_output(output: str) -> str:
 # have.  The directory also holds the wrapper's own files for the link
 # (the response file, the hide object).  Nothing of a link's output
 # depends on where its temporaries were.  Only a wrapper killed by SIGKILL
-# leaves its directory (SIGTERM and SIGHUP end it by SystemExit once its
-# linker has started: `errors.terminate_as_exit`).
+# leaves its directory: SIGTERM and SIGHUP end it by SystemExit
+# (`errors.terminate_as_exit`), installed by run.py once the directory
+# exists and by the memo's early start once its linker has started.
 
 
 def private_tmp() -> str:

@@ -321,7 +321,7 @@ def _run_capturing_stderr(argv: list[str], env, while_running=None) -> tuple[int
 
 
 def _stop_linker(pid: int) -> None:
-    """Ctrl-C or a cancel (SIGTERM, SIGHUP: memo.private_tmp) while the
+    """Ctrl-C or a cancel (SIGTERM, SIGHUP: errors.terminate_as_exit) while the
     linker runs: end it and every process it started, and wait for them
     (`speculate.kill_tree`), so that none writes on after the wrapper has
     removed the temporary output and directory.  SIGKILL to the driver
